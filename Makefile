@@ -1,0 +1,99 @@
+# Switchyard: the only build entry. Variables with ?= can be overridden on the command line.
+#   make            build/refserver, build/sy-decide, build/libsy.a
+#   make deps       apt-get what is missing (idempotent, no prompts)
+#   make test       everything CI runs (C unit tests, pytest, fuzz replay, ...)
+#   make test SAN=1 the same, built with ASan+UBSan
+#   make bench      refserver vs nginx under the same wrk load
+CC ?= cc
+PYTHON ?= /usr/bin/python3
+# llhttp: Debian's node-llhttp by default; LLHTTP_DIR=path points at an llhttp release checkout
+# (src/*.c, include/llhttp.h), as OSS-Fuzz builds clone it.
+LLHTTP_DIR ?=
+ifeq ($(LLHTTP_DIR),)
+LLHTTP_SRC ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
+else
+LLHTTP_SRC ?= $(LLHTTP_DIR)/src
+LLHTTP_INC ?= $(LLHTTP_DIR)/include
+endif
+
+SAN ?=
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+SY_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I$(LLHTTP_INC) -Ireference_server
+LLHTTP_CFLAGS := -std=c99 -w $(CFLAGS) $(SANFLAGS) -I$(LLHTTP_INC)
+LDLIBS_CRYPTO := -lcrypto
+
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+CORE_SRCS := $(addprefix reference_server/,lists.c reasons.c request.c policy.c decide.c render.c \
+	wsaccept.c wsframe.c conn.c)
+CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
+LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
+LIBSY := $(BUILD)/libsy.a
+HDRS := $(wildcard reference_server/*.h)
+
+TESTS := test-unit test-py
+PROGRAMS := $(BUILD)/refserver $(BUILD)/sy-decide
+
+.PHONY: all deps test clean bench test-unit test-py check-llhttp
+all: $(PROGRAMS)
+
+check-llhttp:
+	@test -f $(LLHTTP_SRC)/llhttp.c -a -f $(LLHTTP_INC)/llhttp.h || { \
+	  echo "llhttp not found in $(LLHTTP_SRC) / $(LLHTTP_INC): run 'make deps' (Debian node-llhttp) or set LLHTTP_DIR" >&2; exit 1; }
+
+$(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c | check-llhttp
+	@mkdir -p $(@D)
+	$(CC) $(LLHTTP_CFLAGS) -c $< -o $@
+
+$(BUILD)/core/%.o: reference_server/%.c $(HDRS) | check-llhttp
+	@mkdir -p $(@D)
+	$(CC) $(SY_CFLAGS) -c $< -o $@
+
+$(LIBSY): $(CORE_OBJS) $(LLHTTP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/refserver: $(BUILD)/core/server.o $(LIBSY)
+	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_CRYPTO) -o $@
+
+$(BUILD)/sy-decide: $(BUILD)/core/decide_cli.o $(LIBSY)
+	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_CRYPTO) -o $@
+
+# ---- C unit tests (cmocka) ----
+UNIT_SRCS := $(wildcard reference_server/test/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:reference_server/test/%.c=$(BUILD)/test/%)
+$(BUILD)/test/%: reference_server/test/%.c reference_server/test/testutil.h $(LIBSY)
+	@mkdir -p $(@D)
+	$(CC) $(SY_CFLAGS) -DSY_SOURCE_DIR='"$(CURDIR)"' $< $(LIBSY) -lcmocka $(LDLIBS_CRYPTO) -o $@
+
+test-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# ---- pytest over real sockets ----
+PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
+test-py: $(PROGRAMS)
+	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) reference_server/test
+
+deps:
+	bash scripts/deps.sh
+
+bench: $(PROGRAMS)
+	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) scripts/bench.py
+
+clean:
+	rm -rf build reports/out
+
+# Fragments for the fuzzers, the harness and OSS-Fuzz add their targets and append to TESTS.
+-include $(sort $(wildcard mk/*.mk))
+
+test: $(TESTS)

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* limits.h: every size limit of the reference core and server, named once. */
+#ifndef SY_LIMITS_H
+#define SY_LIMITS_H
+
+#define SY_MAX_HEADERS 64            /* field lines per request; more -> 431 */
+#define SY_MAX_HEAD_BYTES 8192       /* request line + fields + CRLF; more -> 431 */
+#define SY_MAX_TARGET_BYTES 2048     /* request-target; more -> 414 */
+#define SY_MAX_BODY_BYTES 65536      /* request content the server buffers; more -> 413 */
+#define SY_MAX_LIST_ITEMS 32         /* elements kept by sy_list_parse() */
+#define SY_MAX_ROUTES 16             /* routes in a policy */
+#define SY_MAX_ROUTE_PATH 256        /* bytes of one route path */
+#define SY_MAX_RESPONSE_FIELDS 8     /* fields a decision carries */
+#define SY_MAX_RESPONSE_BYTES 1024   /* rendered response head + error body */
+#define SY_WS_MAX_MESSAGE 65536      /* reassembled WebSocket message; more -> close 1009 */
+#define SY_WS_MAX_CONTROL 125        /* RFC 6455 §5.5 */
+#define SY_WS_KEY_LEN 24             /* base64 of 16 bytes */
+#define SY_WS_ACCEPT_LEN 28          /* base64 of a 20-byte SHA-1 */
+
+/* Connection buffers: one whole request (head + body) in, one whole echo frame out. */
+#define SY_CONN_IN_CAP (SY_MAX_HEAD_BYTES + SY_MAX_BODY_BYTES + 1024)
+#define SY_CONN_OUT_CAP (SY_WS_MAX_MESSAGE + 64)
+
+/* Server defaults (all overridable by flags). */
+#define SY_DEFAULT_HEADER_TIMEOUT_MS 10000 /* head must arrive within this (slowloris) */
+#define SY_DEFAULT_IDLE_TIMEOUT_MS 60000   /* no byte in either direction for this long */
+#define SY_DEFAULT_MAX_CONNS 256
+
+#endif

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* switchyard.h: the public API of the Switchyard reference core.
+ *
+ * The core is pure: no I/O, no globals, no clock, no allocation. Spans point into the caller's
+ * buffer. Operational errors are negative SY_E* returns; a bad request is not an error, it is a
+ * decision (status + reason). Every reason cites the RFC rule it implements (reasons.h). */
+#ifndef SWITCHYARD_H
+#define SWITCHYARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "reasons.h"
+
+#define SY_VERSION "0.1.0"
+
+/* ---- errors (operational, never protocol verdicts) ---- */
+#define SY_ERRNO_MAP(XX)                                                                           \
+  XX(EINVAL, -1, "invalid argument")                                                               \
+  XX(ENOSPC, -2, "output buffer too small")                                                        \
+  XX(ESYNTAX, -3, "syntax error")                                                                  \
+  XX(ELIMIT, -4, "a named limit was exceeded")
+enum sy_errno {
+#define XX(name, value, text) SY_##name = value,
+  SY_ERRNO_MAP(XX)
+#undef XX
+};
+const char *sy_strerror(int err);
+
+/* ---- reasons: one enumerator per row of SY_REASON_MAP ---- */
+enum sy_reason {
+  SY_R_NONE = 0,
+#define XX(name, status, rfc, level, text) SY_R_##name,
+  SY_REASON_MAP(XX)
+#undef XX
+      SY_R__COUNT
+};
+enum sy_level { SY_LEVEL_MUST, SY_LEVEL_SHOULD, SY_LEVEL_MAY };
+
+const char *sy_reason_name(enum sy_reason r);  /* "WS_SWITCH"; "NONE" for SY_R_NONE */
+int sy_reason_status(enum sy_reason r);        /* 101, 426, ...; 0 for SY_R_NONE */
+const char *sy_reason_rfc(enum sy_reason r);   /* "RFC 6455 §4.2.2" */
+enum sy_level sy_reason_level(enum sy_reason r);
+const char *sy_level_name(enum sy_level l);    /* "MUST" */
+const char *sy_reason_text(enum sy_reason r);
+const char *sy_status_phrase(int status);      /* "Switching Protocols"; "Unknown" otherwise */
+
+/* ---- spans and RFC 9110 lists ---- */
+struct sy_span {
+  const char *ptr;
+  size_t len;
+};
+
+/* One list element: `token` or `token/version` (protocol-name[/protocol-version]). */
+struct sy_list_item {
+  struct sy_span name;
+  struct sy_span version; /* len 0 when absent */
+};
+struct sy_list {
+  struct sy_list_item items[SY_MAX_LIST_ITEMS];
+  size_t n;
+  size_t dropped; /* valid elements beyond SY_MAX_LIST_ITEMS (counted, not stored) */
+};
+enum sy_list_flags {
+  SY_LIST_TOKENS = 0,          /* 1#token (Connection, Sec-WebSocket-Version) */
+  SY_LIST_PROTOCOLS = 1,       /* 1#protocol, protocol = name ["/" version] (Upgrade) */
+};
+/* Appends the elements of one field value to `out` (call once per field line to combine
+ * repeated fields, RFC 9110 §5.3). Empty elements and OWS are skipped (§5.6.1).
+ * Returns 0, or SY_ESYNTAX when an element is not a token (out keeps what came before). */
+int sy_list_parse(struct sy_list *out, const char *value, size_t len, enum sy_list_flags flags);
+/* Case-insensitive token match against any element name. */
+int sy_list_has(const struct sy_list *l, const char *token);
+/* Serialises as "a, b/1" into buf; returns bytes written or SY_ENOSPC. */
+int sy_list_format(const struct sy_list *l, char *buf, size_t cap);
+int sy_is_tchar(unsigned char c);
+int sy_span_ieq(struct sy_span s, const char *lit); /* case-insensitive equality */
+
+/* ---- request parsing (llhttp, strict) ---- */
+enum sy_method {
+  SY_M_OTHER = 0, /* a method llhttp knows that this server does not implement */
+  SY_M_GET,
+  SY_M_HEAD,
+  SY_M_POST,
+  SY_M_PUT,
+  SY_M_DELETE,
+  SY_M_OPTIONS,
+  SY_M_CONNECT,
+  SY_M_UNKNOWN, /* a syntactically valid token no one knows */
+};
+struct sy_header {
+  struct sy_span name;  /* exactly as sent */
+  struct sy_span value; /* OWS trimmed both sides */
+};
+struct sy_request {
+  enum sy_reason error;  /* SY_R_NONE, or why the message is malformed */
+  size_t error_offset;   /* where the problem was seen */
+  struct sy_span method; /* as sent */
+  enum sy_method method_id;
+  struct sy_span target;
+  struct sy_span path; /* target's path, without query (absolute-form: after the authority) */
+  int version_major, version_minor;
+  struct sy_header headers[SY_MAX_HEADERS];
+  size_t n_headers;
+  size_t head_len;     /* bytes up to and including the empty line; 0 until the head arrived */
+  size_t message_len;  /* head + content; the next message (or new protocol) starts here */
+  size_t content_len;  /* decoded content bytes */
+  int keep_alive;      /* HTTP keep-alive semantics of the message (not counting our policy) */
+  int parser_upgrade;  /* llhttp's own upgrade flag, kept for oracles and tests */
+  int expect_continue; /* Expect: 100-continue was sent */
+};
+#define SY_INCOMPLETE 0
+/* Parses one request message from buf[0..len).
+ * Returns the number of bytes the message occupies (> 0) once the whole message (head and
+ * content) is in the buffer or the message is known to be malformed (then req->error is set and
+ * the return is len, or at least 1); SY_INCOMPLETE (0) when more bytes are needed (req->head_len
+ * is set once the head is complete, so a server can send 100 Continue); SY_EINVAL on misuse.
+ * Calling again with a longer buffer holding the same prefix gives the same result as one call. */
+int sy_request_parse(struct sy_request *req, const char *buf, size_t len);
+/* The first field named `name` (case-insensitive), or NULL; *count gets how many there are. */
+const struct sy_header *sy_request_field(const struct sy_request *req, const char *name,
+                                         size_t *count);
+
+/* ---- policy ---- */
+enum sy_route_kind {
+  SY_ROUTE_PLAIN,     /* 200 with a small body; upgrade offers ignored (RFC 9110 §7.8 MAY) */
+  SY_ROUTE_WEBSOCKET, /* WebSocket required: 101 or 426 */
+};
+struct sy_route {
+  char path[SY_MAX_ROUTE_PATH];
+  enum sy_route_kind kind;
+};
+struct sy_policy {
+  struct sy_route routes[SY_MAX_ROUTES];
+  size_t n_routes;
+  int ws_method_status; /* 405 (default) or 400 for a non-GET handshake */
+};
+/* Default policy: "/live" WebSocket, "/" plain. */
+void sy_policy_default(struct sy_policy *pol);
+/* Parses a policy file's text (format: docs/policy.md) over `pol` (call sy_policy_default
+ * first). On error returns SY_ESYNTAX or SY_ELIMIT and writes "line N: why" into err. */
+int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *err, size_t errcap);
+int sy_policy_add_route(struct sy_policy *pol, const char *path, enum sy_route_kind kind);
+
+/* ---- the decision ---- */
+enum sy_fate {
+  SY_FATE_KEEP_ALIVE, /* the connection stays HTTP/1.1 */
+  SY_FATE_CLOSE,      /* close after the response */
+  SY_FATE_SWITCH,     /* after the response, the bytes from switch_offset are the new protocol */
+};
+enum sy_proto { SY_PROTO_NONE, SY_PROTO_WEBSOCKET };
+struct sy_field {
+  const char *name;
+  const char *value;
+};
+struct sy_decision {
+  int status;
+  enum sy_reason reason;
+  enum sy_fate fate;
+  enum sy_proto proto;
+  struct sy_field fields[SY_MAX_RESPONSE_FIELDS]; /* static strings, or `accept` below */
+  size_t n_fields;
+  char accept[SY_WS_ACCEPT_LEN + 1]; /* Sec-WebSocket-Accept value on a 101 */
+  int head_only;                     /* HEAD: Content-Length but no body */
+  size_t consumed;                   /* bytes of the input this decision used */
+  size_t switch_offset;              /* first byte of the new protocol (fate == SWITCH) */
+};
+/* Total: every (request, policy) gets a decision. `req` must come from sy_request_parse()
+ * returning > 0. `d->accept` is filled through OpenSSL's SHA-1 (wsaccept.c). */
+void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d);
+/* Parse + decide. Returns like sy_request_parse(); on > 0, `d` is filled. */
+int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct sy_request *req,
+              struct sy_decision *d);
+
+/* ---- rendering ---- */
+/* Writes the response (status line with reason phrase, fields, Content-Length except on 101,
+ * and a text/plain body naming the rule on errors) into buf. Returns bytes written or
+ * SY_ENOSPC. SY_MAX_RESPONSE_BYTES is always enough. */
+int sy_render(const struct sy_decision *d, char *buf, size_t cap);
+
+/* ---- WebSocket key and accept ---- */
+/* 1 iff key is exactly 24 chars of canonical base64 encoding exactly 16 bytes (RFC 6455 §4.1,
+ * §4.2.1 item 5): alphabet A-Z a-z 0-9 + /, "==" padding, last data char with zero low bits. */
+int sy_ws_key_valid(const char *key, size_t len);
+/* out gets base64(SHA-1(key + GUID)), NUL-terminated (RFC 6455 §4.2.2). Returns 0 or SY_EINVAL. */
+int sy_ws_accept(const char *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]);
+
+/* ---- WebSocket frames (RFC 6455 §5) ---- */
+enum sy_ws_opcode {
+  SY_WS_CONT = 0x0,
+  SY_WS_TEXT = 0x1,
+  SY_WS_BINARY = 0x2,
+  SY_WS_CLOSE = 0x8,
+  SY_WS_PING = 0x9,
+  SY_WS_PONG = 0xA,
+};
+struct sy_ws_frame {
+  int fin, rsv, opcode, masked;
+  uint8_t mask[4];
+  uint64_t payload_len;
+  size_t header_len;
+};
+/* Parses one frame header. Returns header bytes (> 0), SY_INCOMPLETE, or SY_ESYNTAX for a
+ * non-minimal or 64-bit-MSB-set length (RFC 6455 §5.2). Validation of the semantics is
+ * sy_ws_frame_check()'s. */
+int sy_ws_frame_parse(struct sy_ws_frame *f, const uint8_t *buf, size_t len);
+/* 0 if a client frame is acceptable, else the close code to fail with (1002, 1009). */
+int sy_ws_frame_check(const struct sy_ws_frame *f, int in_fragmented_message);
+/* Writes an unmasked server frame (FIN set). Returns bytes or SY_ENOSPC. */
+int sy_ws_frame_write(uint8_t *buf, size_t cap, int opcode, const uint8_t *payload, size_t len);
+/* 1 iff a close code may appear in a Close frame on the wire (RFC 6455 §7.4). */
+int sy_ws_close_code_valid(unsigned code);
+int sy_utf8_valid(const uint8_t *s, size_t len);
+
+/* ---- the connection state machine: bytes and events in, bytes and actions out ---- */
+enum sy_conn_state {
+  SY_CONN_HTTP,      /* reading HTTP/1.1 requests */
+  SY_CONN_WEBSOCKET, /* after a 101: RFC 6455 frames */
+  SY_CONN_CLOSING,   /* flush the output, then close */
+  SY_CONN_CLOSED,
+};
+struct sy_conn_opts {
+  uint32_t header_timeout_ms; /* a started head must complete within this (slowloris) */
+  uint32_t idle_timeout_ms;   /* no input for this long closes the connection */
+};
+/* Called for every HTTP decision (tests and fuzzers observe the machine through this). */
+typedef void (*sy_conn_decision_cb)(void *arg, const struct sy_request *req,
+                                    const struct sy_decision *d);
+struct sy_conn {
+  const struct sy_policy *pol;
+  struct sy_conn_opts opts;
+  enum sy_conn_state state;
+  uint64_t now_ms, last_input_ms, head_start_ms;
+  int head_started, continue_sent;
+  uint8_t in[SY_CONN_IN_CAP];
+  size_t in_len;
+  uint8_t out[SY_CONN_OUT_CAP];
+  size_t out_len;
+  /* WebSocket message reassembly */
+  int ws_msg_opcode; /* 0 when no fragmented message is open */
+  uint8_t ws_msg[SY_WS_MAX_MESSAGE];
+  size_t ws_msg_len;
+  int close_sent;
+  uint64_t n_requests, n_ws_messages;
+  sy_conn_decision_cb on_decision;
+  void *cb_arg;
+};
+void sy_conn_opts_default(struct sy_conn_opts *o);
+void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct sy_conn_opts *o,
+                  uint64_t now_ms);
+/* Copies up to len bytes in and processes them. Returns bytes taken (less than len when the
+ * buffers are full: call again after draining output). */
+size_t sy_conn_feed(struct sy_conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
+/* The bytes waiting to be sent. */
+const uint8_t *sy_conn_output(const struct sy_conn *c, size_t *len);
+/* n bytes of output were sent; processing buffered input resumes. */
+void sy_conn_sent(struct sy_conn *c, size_t n, uint64_t now_ms);
+/* The peer closed its side. */
+void sy_conn_eof(struct sy_conn *c, uint64_t now_ms);
+/* Time passed: applies the timeouts. */
+void sy_conn_tick(struct sy_conn *c, uint64_t now_ms);
+/* Absolute time of the next timeout, or UINT64_MAX. */
+uint64_t sy_conn_deadline(const struct sy_conn *c);
+/* 1 when the connection should be closed now (state CLOSING with no output left, or CLOSED). */
+int sy_conn_should_close(const struct sy_conn *c);
+
+#endif
