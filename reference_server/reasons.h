@@ -43,6 +43,8 @@
   XX(BAD_TARGET, 400, "RFC 9112 §3.2", MUST, "invalid request-target")                             \
   XX(BAD_FIELD, 400, "RFC 9112 §5", MUST, "malformed field line")                                  \
   XX(SPACE_BEFORE_COLON, 400, "RFC 9112 §5.1", MUST, "whitespace between field name and colon")    \
+  XX(SPACE_AFTER_START_LINE, 400, "RFC 9112 §2.2", MUST,                                         \
+     "whitespace between the start line and the first field line")                               \
   XX(OBS_FOLD, 400, "RFC 9112 §5.2", MUST, "obsolete line folding in a field")                     \
   XX(BARE_LF, 400, "RFC 9112 §2.2", MAY, "line terminated by a bare LF")                           \
   XX(BARE_CR, 400, "RFC 9112 §2.2", MUST, "bare CR outside a CRLF")                                \
@@ -55,11 +57,13 @@
   XX(CL_WITH_TE, 400, "RFC 9112 §6.1", MUST,                                                       \
      "Content-Length with Transfer-Encoding (rejected; connection closed)")                       \
   XX(TE_UNSUPPORTED, 400, "RFC 9112 §6.3", MUST, "Transfer-Encoding whose final coding is not chunked") \
+  XX(TE_CODING_UNKNOWN, 501, "RFC 9112 §6.1", SHOULD, "transfer coding other than chunked")       \
   XX(TE_HTTP10, 400, "RFC 9112 §6.1", MUST, "Transfer-Encoding in an HTTP/1.0 request")           \
   XX(BAD_CHUNK, 400, "RFC 9112 §7.1", MUST, "malformed chunked body")                              \
   XX(VERSION_UNSUPPORTED, 505, "RFC 9110 §15.6.6", MAY, "HTTP version other than 1.0 and 1.1")     \
   XX(HEAD_TOO_LARGE, 431, "RFC 6585 §5", MAY, "request head (or field count) too large")          \
   XX(TARGET_TOO_LONG, 414, "RFC 9112 §3", MUST, "request-target too long")                         \
-  XX(BODY_TOO_LARGE, 413, "RFC 9110 §15.5.14", MAY, "request content too large")
+  XX(BODY_TOO_LARGE, 413, "RFC 9110 §15.5.14", MAY, "request content too large")                  \
+  XX(REQUEST_TIMEOUT, 408, "RFC 9110 §15.5.9", MAY, "request not completed within the timeout")
 
 #endif

@@ -169,6 +169,9 @@ struct sy_decision {
 /* Total: every (request, policy) gets a decision. `req` must come from sy_request_parse()
  * returning > 0. `d->accept` is filled through OpenSSL's SHA-1 (wsaccept.c). */
 void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d);
+/* A decision made outside sy_decide (the connection's timeout or buffer limit): the reason's
+ * status, Connection: close, fate CLOSE. */
+void sy_decide_reject(struct sy_decision *d, enum sy_reason r);
 /* Parse + decide. Returns like sy_request_parse(); on > 0, `d` is filled. */
 int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct sy_request *req,
               struct sy_decision *d);

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* lists.c: the one parser for RFC 9110 §5.6.1 comma lists of tokens (Connection, Upgrade,
+ * Sec-WebSocket-Version), with OWS, empty elements and protocol-name[/protocol-version]. */
+#include <string.h>
+
+#include "switchyard.h"
+
+/* RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+ * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
+int sy_is_tchar(unsigned char c)
+{
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return 1;
+  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int is_ows(char c) { return c == ' ' || c == '\t'; }
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+int sy_span_ieq(struct sy_span s, const char *lit)
+{
+  size_t n = strlen(lit);
+  if (s.len != n)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (lower(s.ptr[i]) != lower(lit[i]))
+      return 0;
+  return 1;
+}
+
+static size_t token_end(const char *p, size_t i, size_t len)
+{
+  while (i < len && sy_is_tchar((unsigned char)p[i]))
+    i++;
+  return i;
+}
+
+int sy_list_parse(struct sy_list *out, const char *value, size_t len, enum sy_list_flags flags)
+{
+  size_t i = 0;
+  if (out == NULL || (value == NULL && len > 0))
+    return SY_EINVAL;
+  for (;;) {
+    while (i < len && (is_ows(value[i]) || value[i] == ','))
+      i++; /* OWS and empty elements: "a, , b" and ",a" are allowed (§5.6.1) */
+    if (i >= len)
+      return 0;
+    struct sy_list_item it = {{value + i, 0}, {NULL, 0}};
+    size_t e = token_end(value, i, len);
+    if (e == i)
+      return SY_ESYNTAX;
+    it.name.len = e - i;
+    i = e;
+    if ((flags & SY_LIST_PROTOCOLS) && i < len && value[i] == '/') {
+      /* RFC 9110 §7.8: protocol = protocol-name ["/" protocol-version] */
+      size_t v = token_end(value, i + 1, len);
+      if (v == i + 1)
+        return SY_ESYNTAX;
+      it.version.ptr = value + i + 1;
+      it.version.len = v - (i + 1);
+      i = v;
+    }
+    while (i < len && is_ows(value[i]))
+      i++;
+    if (i < len && value[i] != ',')
+      return SY_ESYNTAX; /* "web socket", "a;b", "h2c/": not a list of tokens */
+    if (out->n < SY_MAX_LIST_ITEMS)
+      out->items[out->n++] = it;
+    else
+      out->dropped++;
+  }
+}
+
+int sy_list_has(const struct sy_list *l, const char *token)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (sy_span_ieq(l->items[i].name, token))
+      return 1;
+  return 0;
+}
+
+int sy_list_format(const struct sy_list *l, char *buf, size_t cap)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    const struct sy_list_item *it = &l->items[i];
+    size_t need = (i ? 2 : 0) + it->name.len + (it->version.len ? it->version.len + 1 : 0);
+    if (o + need + 1 > cap)
+      return SY_ENOSPC;
+    if (i) {
+      memcpy(buf + o, ", ", 2);
+      o += 2;
+    }
+    memcpy(buf + o, it->name.ptr, it->name.len);
+    o += it->name.len;
+    if (it->version.len) {
+      buf[o++] = '/';
+      memcpy(buf + o, it->version.ptr, it->version.len);
+      o += it->version.len;
+    }
+  }
+  if (cap > 0)
+    buf[o] = '\0';
+  return (int)o;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* reasons.c: lookups over SY_REASON_MAP and SY_ERRNO_MAP (no second copy of either table). */
+#include <stddef.h>
+
+#include "switchyard.h"
+
+struct row {
+  const char *name;
+  int status;
+  const char *rfc;
+  enum sy_level level;
+  const char *text;
+};
+
+static const struct row rows[SY_R__COUNT] = {
+    [SY_R_NONE] = {"NONE", 0, "", SY_LEVEL_MAY, "no decision"},
+#define XX(name, status, rfc, level, text) [SY_R_##name] = {#name, status, rfc, SY_LEVEL_##level, text},
+    SY_REASON_MAP(XX)
+#undef XX
+};
+
+static const struct row *row(enum sy_reason r)
+{
+  return (r >= 0 && r < SY_R__COUNT) ? &rows[r] : &rows[SY_R_NONE];
+}
+
+const char *sy_reason_name(enum sy_reason r) { return row(r)->name; }
+int sy_reason_status(enum sy_reason r) { return row(r)->status; }
+const char *sy_reason_rfc(enum sy_reason r) { return row(r)->rfc; }
+enum sy_level sy_reason_level(enum sy_reason r) { return row(r)->level; }
+const char *sy_reason_text(enum sy_reason r) { return row(r)->text; }
+
+const char *sy_level_name(enum sy_level l)
+{
+  switch (l) {
+  case SY_LEVEL_MUST:
+    return "MUST";
+  case SY_LEVEL_SHOULD:
+    return "SHOULD";
+  case SY_LEVEL_MAY:
+    return "MAY";
+  }
+  return "?";
+}
+
+const char *sy_strerror(int err)
+{
+  switch (err) {
+#define XX(name, value, text)                                                                      \
+  case value:                                                                                      \
+    return text;
+    SY_ERRNO_MAP(XX)
+#undef XX
+  }
+  return "unknown error";
+}
+
+/* RFC 9110 §15 reason phrases for every status the core can produce. */
+const char *sy_status_phrase(int status)
+{
+  switch (status) {
+  case 100: return "Continue";
+  case 101: return "Switching Protocols";
+  case 200: return "OK";
+  case 204: return "No Content";
+  case 400: return "Bad Request";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 408: return "Request Timeout";
+  case 413: return "Content Too Large";
+  case 414: return "URI Too Long";
+  case 417: return "Expectation Failed";
+  case 426: return "Upgrade Required";
+  case 431: return "Request Header Fields Too Large";
+  case 501: return "Not Implemented";
+  case 505: return "HTTP Version Not Supported";
+  }
+  return "Unknown";
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/* request.c: bytes -> struct sy_request with llhttp in strict mode. The only file of the core
+ * that includes llhttp.h. It adds the RFC 9112 checks llhttp 8 does not make (whitespace before
+ * the colon, obs-fold, HTTP/1.0 + Transfer-Encoding, Host) and names each failure by its rule.
+ *
+ * Split invariance: every outcome depends only on a prefix of the input whose length the
+ * outcome itself fixes (the head is parsed from at most SY_MAX_HEAD_BYTES bytes; a limit wins
+ * over an llhttp error only if the limit was crossed before the error position), so delivering
+ * the same bytes in any number of reads gives the same decision. */
+#include <string.h>
+
+#include "llhttp.h"
+#include "switchyard.h"
+
+#if LLHTTP_VERSION_MAJOR < 8
+#error "llhttp >= 8 is required (on_method, on_url_complete)"
+#endif
+
+struct ctx {
+  struct sy_request *req;
+  const char *buf;
+  int in_value;      /* the last header callback was a value */
+  int url_done;      /* on_url_complete fired */
+  size_t target_start;
+  int method_done;
+  enum sy_reason cb_reason; /* why a callback stopped the parser */
+};
+
+static struct ctx *ctx_of(llhttp_t *p) { return (struct ctx *)p->data; }
+
+static void extend(struct sy_span *s, const char *at, size_t n)
+{
+  if (s->ptr == NULL)
+    s->ptr = at;
+  s->len = (size_t)(at + n - s->ptr); /* spans are contiguous within the caller's buffer */
+}
+
+static int on_method(llhttp_t *p, const char *at, size_t n)
+{
+  extend(&ctx_of(p)->req->method, at, n);
+  return 0;
+}
+
+static int on_method_complete(llhttp_t *p)
+{
+  struct ctx *c = ctx_of(p);
+  c->method_done = 1;
+  c->target_start = (size_t)(c->req->method.ptr + c->req->method.len - c->buf) + 1;
+  return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t n)
+{
+  struct ctx *c = ctx_of(p);
+  extend(&c->req->target, at, n);
+  if (c->req->target.len > SY_MAX_TARGET_BYTES) {
+    c->cb_reason = SY_R_TARGET_TOO_LONG;
+    return -1;
+  }
+  return 0;
+}
+
+static int on_url_complete(llhttp_t *p)
+{
+  ctx_of(p)->url_done = 1;
+  return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+  struct ctx *c = ctx_of(p);
+  struct sy_request *r = c->req;
+  if (c->in_value || r->n_headers == 0) {
+    if (r->n_headers == SY_MAX_HEADERS) {
+      c->cb_reason = SY_R_HEAD_TOO_LARGE;
+      return -1;
+    }
+    r->n_headers++;
+    c->in_value = 0;
+  }
+  extend(&r->headers[r->n_headers - 1].name, at, n);
+  return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+  struct ctx *c = ctx_of(p);
+  c->in_value = 1;
+  extend(&c->req->headers[c->req->n_headers - 1].value, at, n);
+  return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+  struct sy_request *r = ctx_of(p)->req;
+  r->version_major = p->http_major;
+  r->version_minor = p->http_minor;
+  r->keep_alive = llhttp_should_keep_alive(p);
+  r->parser_upgrade = p->upgrade;
+  return HPE_PAUSED; /* stop exactly at the end of the head: its length is the error pos */
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+  struct ctx *c = ctx_of(p);
+  (void)at;
+  c->req->content_len += n;
+  if (c->req->content_len > SY_MAX_BODY_BYTES) {
+    c->cb_reason = SY_R_BODY_TOO_LARGE;
+    return -1;
+  }
+  return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+  (void)p;
+  return HPE_PAUSED; /* never run into the next pipelined message */
+}
+
+static int is_ctl(unsigned char ch) { return (ch < 0x20 && ch != '\t') || ch == 0x7f; }
+
+static void trim_ows(struct sy_span *s)
+{
+  while (s->len && (s->ptr[s->len - 1] == ' ' || s->ptr[s->len - 1] == '\t'))
+    s->len--;
+  while (s->len && (s->ptr[0] == ' ' || s->ptr[0] == '\t')) {
+    s->ptr++;
+    s->len--;
+  }
+}
+
+static enum sy_method method_id(struct sy_span m)
+{
+  static const struct {
+    const char *name;
+    enum sy_method id;
+  } known[] = {{"GET", SY_M_GET},         {"HEAD", SY_M_HEAD},       {"POST", SY_M_POST},
+               {"PUT", SY_M_PUT},         {"DELETE", SY_M_DELETE},   {"OPTIONS", SY_M_OPTIONS},
+               {"CONNECT", SY_M_CONNECT}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (m.len == strlen(known[i].name) && memcmp(m.ptr, known[i].name, m.len) == 0)
+      return known[i].id; /* methods are case-sensitive (RFC 9110 §9.1) */
+  return SY_M_OTHER;
+}
+
+/* RFC 9110 §4.2.1 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ] */
+static int host_valid(struct sy_span h)
+{
+  size_t i = 0;
+  if (h.len == 0)
+    return 1; /* RFC 9112 §3.2: empty when the target has no authority */
+  if (h.ptr[0] == '[') {
+    while (i < h.len && h.ptr[i] != ']')
+      i++;
+    if (i == h.len || i < 3)
+      return 0;
+    for (size_t k = 1; k < i; k++) {
+      char ch = h.ptr[k];
+      if (!(sy_is_tchar((unsigned char)ch) || ch == ':'))
+        return 0;
+    }
+    i++;
+  } else {
+    while (i < h.len && h.ptr[i] != ':') {
+      unsigned char ch = (unsigned char)h.ptr[i];
+      if (ch == '%') {
+        if (i + 2 >= h.len || !strchr("0123456789abcdefABCDEF", h.ptr[i + 1]) ||
+            !strchr("0123456789abcdefABCDEF", h.ptr[i + 2]) || h.ptr[i + 1] == 0 || h.ptr[i + 2] == 0)
+          return 0;
+        i += 3;
+        continue;
+      }
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            (ch != 0 && strchr("-._~!$&'()*+,;=", ch))))
+        return 0;
+      i++;
+    }
+  }
+  if (i < h.len) {
+    if (h.ptr[i] != ':')
+      return 0;
+    for (i++; i < h.len; i++)
+      if (h.ptr[i] < '0' || h.ptr[i] > '9')
+        return 0;
+  }
+  return 1;
+}
+
+static struct sy_span path_of(struct sy_span t)
+{
+  struct sy_span p = t;
+  if (t.len && t.ptr[0] != '/' && t.len >= 1 && !(t.len == 1 && t.ptr[0] == '*')) {
+    const char *sep = memmem(t.ptr, t.len, "://", 3);
+    if (sep == NULL)
+      return (struct sy_span){t.ptr, 0}; /* authority-form */
+    const char *auth = sep + 3;
+    const char *slash = memchr(auth, '/', (size_t)(t.ptr + t.len - auth));
+    if (slash == NULL)
+      return (struct sy_span){"/", 1}; /* RFC 9112 §3.2.2 "http://h" means "/" */
+    p.ptr = slash;
+    p.len = (size_t)(t.ptr + t.len - slash);
+  }
+  for (size_t i = 0; i < p.len; i++)
+    if (p.ptr[i] == '?' || p.ptr[i] == '#') {
+      p.len = i;
+      break;
+    }
+  return p;
+}
+
+/* Name an llhttp error by the byte that caused it (pos: llhttp's error position). */
+static enum sy_reason classify_bytes(const char *buf, size_t pos, size_t len)
+{
+  size_t end = pos < len ? pos + 1 : len;
+  for (size_t i = 0; i < end; i++) {
+    unsigned char ch = (unsigned char)buf[i];
+    if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
+      return SY_R_BARE_LF;
+    if (ch == '\r' && i + 1 < len && buf[i + 1] != '\n')
+      return SY_R_BARE_CR;
+    if (is_ctl(ch) && ch != '\r' && ch != '\n')
+      return SY_R_CTL_IN_FIELD;
+  }
+  return SY_R_NONE;
+}
+
+static const struct sy_header *field(const struct sy_request *r, const char *name, size_t *count)
+{
+  return sy_request_field(r, name, count);
+}
+
+const struct sy_header *sy_request_field(const struct sy_request *req, const char *name,
+                                         size_t *count)
+{
+  const struct sy_header *first = NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < req->n_headers; i++)
+    if (sy_span_ieq(req->headers[i].name, name)) {
+      if (first == NULL)
+        first = &req->headers[i];
+      n++;
+    }
+  if (count)
+    *count = n;
+  return first;
+}
+
+/* HTTP-version = "HTTP/" DIGIT "." DIGIT: 1 if the request line carries a well-formed version
+ * that llhttp refused (HTTP/1.2, HTTP/3.0): a version we do not support, not a syntax error. */
+static int wellformed_other_version(const char *buf, size_t len)
+{
+  const char *eol = memchr(buf, '\r', len);
+  if (eol == NULL || (size_t)(eol - buf) + 1 >= len || eol[1] != '\n')
+    return 0;
+  const char *v = eol - 8;
+  if (v <= buf || v[-1] != ' ')
+    return 0;
+  return memcmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' && v[7] >= '0' &&
+         v[7] <= '9';
+}
+
+static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char *buf, size_t pos,
+                                     size_t len)
+{
+  struct sy_request *r = c->req;
+  enum sy_reason b = classify_bytes(buf, pos, len);
+  size_t n;
+  switch (e) {
+  case HPE_USER:
+    return c->cb_reason;
+  case HPE_INVALID_METHOD: {
+    /* A token followed by SP is a method we do not know: 501 (RFC 9110 §9.1). */
+    size_t i = 0;
+    while (i < len && sy_is_tchar((unsigned char)buf[i]))
+      i++;
+    if (i == len)
+      return SY_R_NONE; /* still a token prefix: wait for more */
+    if (i > 0 && buf[i] == ' ')
+      return SY_R_METHOD_NOT_IMPLEMENTED;
+    return b != SY_R_NONE ? b : SY_R_BAD_REQUEST_LINE;
+  }
+  case HPE_INVALID_VERSION:
+    if (wellformed_other_version(buf, len))
+      return SY_R_VERSION_UNSUPPORTED;
+    return b != SY_R_NONE ? b : SY_R_BAD_REQUEST_LINE;
+  case HPE_PAUSED_H2_UPGRADE:
+    return SY_R_VERSION_UNSUPPORTED; /* "PRI * HTTP/2.0": prior-knowledge HTTP/2 */
+  case HPE_INVALID_URL:
+    return (b == SY_R_BARE_LF || b == SY_R_BARE_CR) ? b : SY_R_BAD_TARGET;
+  case HPE_UNEXPECTED_CONTENT_LENGTH:
+    field(r, "transfer-encoding", &n);
+    return n ? SY_R_CL_WITH_TE : SY_R_CONTENT_LENGTH_REPEATED;
+  case HPE_INVALID_CONTENT_LENGTH:
+    return SY_R_CONTENT_LENGTH_INVALID;
+  case HPE_INVALID_TRANSFER_ENCODING:
+    return SY_R_TE_UNSUPPORTED;
+  case HPE_INVALID_CHUNK_SIZE:
+  case HPE_STRICT:
+    return r->head_len ? SY_R_BAD_CHUNK : (b != SY_R_NONE ? b : SY_R_BAD_FIELD);
+  case HPE_UNEXPECTED_SPACE:
+    if (r->n_headers == 0)
+      return SY_R_SPACE_AFTER_START_LINE;
+    return b != SY_R_NONE ? b : SY_R_BAD_FIELD;
+  default:
+    if (r->head_len)
+      return b != SY_R_NONE ? b : SY_R_BAD_CHUNK;
+    if (b != SY_R_NONE)
+      return b;
+    if (!c->in_value && pos < len) {
+      size_t k = pos;
+      while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
+        k--; /* back to the end of the name */
+      while (k < len && (buf[k] == ' ' || buf[k] == '\t'))
+        k++;
+      if (k < len && buf[k] == ':' && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
+        return SY_R_SPACE_BEFORE_COLON; /* llhttp stops there for the names it knows */
+    }
+    if (r->n_headers) {
+      struct sy_span nm = r->headers[r->n_headers - 1].name;
+      if (nm.len && (nm.ptr[nm.len - 1] == ' ' || nm.ptr[nm.len - 1] == '\t'))
+        return SY_R_SPACE_BEFORE_COLON; /* llhttp may stop on the value of such a field */
+    }
+    if (!c->method_done || !c->url_done)
+      return SY_R_BAD_REQUEST_LINE;
+    return SY_R_BAD_FIELD;
+  }
+}
+
+/* RFC 9112 §3: request-line = method SP request-target SP HTTP-version CRLF, one SP each
+ * (llhttp 8 accepts runs of spaces; "MAY parse on whitespace" is a leniency we do not take). */
+static int request_line_strict(const struct sy_request *r)
+{
+  const char *m_end = r->method.ptr + r->method.len;
+  const char *t_end = r->target.ptr + r->target.len;
+  return r->method.ptr && r->target.ptr && m_end[0] == ' ' && r->target.ptr == m_end + 1 &&
+         t_end[0] == ' ' && memcmp(t_end + 1, "HTTP/", 5) == 0 && t_end[9] == '\r' &&
+         t_end[10] == '\n';
+}
+
+/* Checks llhttp 8 does not make, on a complete head (RFC 9112 §2.2, §3.2, §5.1, §5.2, §6.1). */
+static enum sy_reason check_head(struct sy_request *r, const char *buf)
+{
+  size_t n;
+  const struct sy_header *h;
+  if (r->version_major != 1 || r->version_minor > 1)
+    return SY_R_VERSION_UNSUPPORTED;
+  if (!request_line_strict(r))
+    return SY_R_BAD_REQUEST_LINE;
+  /* obs-fold: a field line that starts with SP/HTAB (llhttp joins it into the value). */
+  for (size_t i = 1; i + 1 < r->head_len; i++)
+    if (buf[i] == '\n' && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
+      return SY_R_OBS_FOLD;
+  for (size_t i = 0; i < r->head_len; i++) {
+    if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+      return SY_R_BARE_LF;
+    if (buf[i] == '\r' && buf[i + 1] != '\n')
+      return SY_R_BARE_CR;
+  }
+  for (size_t i = 0; i < r->n_headers; i++) {
+    struct sy_header *f = &r->headers[i];
+    if (f->name.len && (f->name.ptr[f->name.len - 1] == ' ' || f->name.ptr[f->name.len - 1] == '\t'))
+      return SY_R_SPACE_BEFORE_COLON;
+    for (size_t k = 0; k < f->value.len; k++)
+      if (is_ctl((unsigned char)f->value.ptr[k]))
+        return SY_R_CTL_IN_FIELD;
+  }
+  h = field(r, "host", &n);
+  if (n > 1)
+    return SY_R_HOST_REPEATED;
+  if (n == 0 && r->version_minor == 1)
+    return SY_R_HOST_MISSING;
+  if (h && !host_valid(h->value))
+    return SY_R_HOST_INVALID;
+  h = field(r, "transfer-encoding", &n);
+  if (n) {
+    struct sy_list te = {0};
+    int chunked = 0, other = 0;
+    if (r->version_minor == 0)
+      return SY_R_TE_HTTP10; /* the framing is faulty: 400 and close */
+    if (field(r, "content-length", NULL))
+      return SY_R_CL_WITH_TE;
+    for (size_t i = 0; i < r->n_headers; i++)
+      if (sy_span_ieq(r->headers[i].name, "transfer-encoding") &&
+          sy_list_parse(&te, r->headers[i].value.ptr, r->headers[i].value.len, SY_LIST_TOKENS) < 0)
+        return SY_R_TE_UNSUPPORTED;
+    for (size_t i = 0; i < te.n; i++) {
+      if (sy_span_ieq(te.items[i].name, "chunked"))
+        chunked++;
+      else
+        other++;
+    }
+    if (te.n == 0 || chunked != 1 || !sy_span_ieq(te.items[te.n - 1].name, "chunked"))
+      return SY_R_TE_UNSUPPORTED; /* §6.3 item 4: chunked must be the final coding, once */
+    if (other)
+      return SY_R_TE_CODING_UNKNOWN;
+  }
+  h = field(r, "content-length", &n);
+  if (h) {
+    unsigned long long v = 0;
+    if (h->value.len > 15)
+      return SY_R_BODY_TOO_LARGE; /* all digits (llhttp checked); certainly over the limit */
+    for (size_t k = 0; k < h->value.len; k++)
+      v = v * 10 + (unsigned)(h->value.ptr[k] - '0');
+    if (v > SY_MAX_BODY_BYTES)
+      return SY_R_BODY_TOO_LARGE;
+  }
+  return SY_R_NONE;
+}
+
+static int fail(struct sy_request *r, enum sy_reason why, size_t at, size_t len)
+{
+  r->error = why;
+  r->error_offset = at;
+  r->message_len = len;
+  return len > 0 ? (int)len : 1;
+}
+
+int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
+{
+  llhttp_settings_t s;
+  llhttp_t p;
+  struct ctx c;
+  llhttp_errno_t e;
+  size_t head_cap, pos;
+
+  if (req == NULL || (buf == NULL && len > 0) || len > (size_t)0x7fffffff)
+    return SY_EINVAL;
+  memset(req, 0, sizeof *req);
+  if (len == 0)
+    return SY_INCOMPLETE;
+  memset(&c, 0, sizeof c);
+  c.req = req;
+  c.buf = buf;
+  llhttp_settings_init(&s);
+  s.on_method = on_method;
+  s.on_method_complete = on_method_complete;
+  s.on_url = on_url;
+  s.on_url_complete = on_url_complete;
+  s.on_header_field = on_header_field;
+  s.on_header_value = on_header_value;
+  s.on_headers_complete = on_headers_complete;
+  s.on_body = on_body;
+  s.on_message_complete = on_message_complete;
+  llhttp_init(&p, HTTP_REQUEST, &s);
+  p.data = &c;
+
+  /* 1. The head, from at most SY_MAX_HEAD_BYTES bytes. */
+  head_cap = len < SY_MAX_HEAD_BYTES ? len : SY_MAX_HEAD_BYTES;
+  e = llhttp_execute(&p, buf, head_cap);
+  if (e != HPE_PAUSED) {
+    size_t limit_at = c.method_done ? c.target_start + SY_MAX_TARGET_BYTES : (size_t)-1;
+    if (e == HPE_OK || e == HPE_PAUSED_UPGRADE) {
+      /* head not complete within what we have */
+      if (!c.url_done && c.method_done && head_cap > limit_at)
+        return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len);
+      if (len > SY_MAX_HEAD_BYTES)
+        return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
+      return SY_INCOMPLETE;
+    }
+    pos = (size_t)(llhttp_get_error_pos(&p) - buf);
+    if (e != HPE_USER && !c.url_done && c.method_done && pos > limit_at)
+      return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len); /* the limit came first */
+    enum sy_reason why = classify_error(&c, e, buf, pos, head_cap);
+    if (why == SY_R_NONE) {
+      if (len > SY_MAX_HEAD_BYTES)
+        return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
+      return SY_INCOMPLETE;
+    }
+    return fail(req, why, pos, len);
+  }
+  req->head_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+  for (size_t i = 0; i < req->n_headers; i++)
+    trim_ows(&req->headers[i].value);
+  req->method_id = method_id(req->method);
+  req->path = path_of(req->target);
+  {
+    enum sy_reason why = check_head(req, buf);
+    if (why != SY_R_NONE)
+      return fail(req, why, req->head_len, len);
+  }
+  {
+    const struct sy_header *x = sy_request_field(req, "expect", NULL);
+    req->expect_continue = x && sy_span_ieq(x->value, "100-continue");
+  }
+
+  /* 2. The content, up to the end of this message only. */
+  llhttp_resume(&p);
+  e = llhttp_execute(&p, buf + req->head_len, len - req->head_len);
+  if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+    req->message_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+    return (int)req->message_len;
+  }
+  if (e == HPE_OK)
+    return SY_INCOMPLETE; /* head complete (head_len set), content still arriving */
+  pos = (size_t)(llhttp_get_error_pos(&p) - buf);
+  return fail(req, classify_error(&c, e, buf, pos, len), pos, len);
+}

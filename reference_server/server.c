@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c: refserver, the sockets around the connection state machine (conn.c). It only moves
+ * bytes, time and EOF between epoll and sy_conn; it owns no policy and makes no decision. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "switchyard.h"
+
+#define LINGER_MS 1000 /* after our last byte, drain the peer's input this long before close */
+#define MAX_EVENTS 64
+
+struct client {
+  int fd;
+  int lingering;
+  uint64_t linger_until;
+  char peer[64];
+  struct sy_conn conn;
+};
+
+struct server {
+  struct sy_policy pol;
+  struct sy_conn_opts opts;
+  int max_conns, verbose;
+  int lfd, epfd;
+  struct client **clients; /* indexed by fd */
+  int nclients, cap;
+};
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static uint64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void log_decision(void *arg, const struct sy_request *req, const struct sy_decision *d)
+{
+  const struct client *cl = arg;
+  fprintf(stderr, "%s \"%.*s %.*s\" %d %s (%s)\n", cl ? cl->peer : "stdin",
+          (int)(req->method.len > 32 ? 32 : req->method.len), req->method.ptr ? req->method.ptr : "",
+          (int)(req->target.len > 128 ? 128 : req->target.len), req->target.ptr ? req->target.ptr : "",
+          d->status, sy_reason_name(d->reason), sy_reason_rfc(d->reason));
+}
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: refserver [options]\n"
+          "Switchyard reference server: strict, RFC-cited 101/426 decisions (RFC 9110 §7.8,\n"
+          "RFC 6455) and a minimal WebSocket echo after 101.\n\n"
+          "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080; port 0 picks a\n"
+          "                         free port; IPv6 as [::1]:PORT). Once ready, the first stdout\n"
+          "                         line is exactly 'listening on HOST:PORT'.\n"
+          "  --stdin                serve one connection read from stdin, answer on stdout, exit\n"
+          "  --policy FILE          routes and options (format: docs/policy.md)\n"
+          "  --route PATH=KIND      add or change a route; KIND is websocket or plain\n"
+          "  --header-timeout MS    a request must complete within MS of its first byte (default %d;\n"
+          "                         0 disables); then 408 and close\n"
+          "  --idle-timeout MS      close a connection with no traffic for MS (default %d; 0 disables)\n"
+          "  --max-conns N          concurrent connections (default %d); more are closed at once\n"
+          "  --verbose              log one line per decision to stderr\n"
+          "  --version              print the version\n"
+          "  --help                 this text\n"
+          "SIGTERM or SIGINT stop the server cleanly.\n",
+          SY_DEFAULT_HEADER_TIMEOUT_MS, SY_DEFAULT_IDLE_TIMEOUT_MS, SY_DEFAULT_MAX_CONNS);
+}
+
+static int parse_uint(const char *s, const char *flag, long max, long *out)
+{
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || *s == '\0' || *end != '\0' || v < 0 || v > max) {
+    fprintf(stderr, "refserver: %s wants an integer 0..%ld, got '%s'\n", flag, max, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int load_policy(struct sy_policy *pol, const char *path)
+{
+  char text[16384], err[128];
+  size_t n;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "refserver: cannot open policy %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  n = fread(text, 1, sizeof text, f);
+  if (ferror(f) || n == sizeof text) {
+    fprintf(stderr, "refserver: cannot read policy %s (error, or larger than %zu bytes)\n", path,
+            sizeof text - 1);
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  if (sy_policy_parse(pol, text, n, err, sizeof err) < 0) {
+    fprintf(stderr, "refserver: %s: %s\n", path, err);
+    return -1;
+  }
+  return 0;
+}
+
+static int listen_on(const char *spec, char *shown, size_t shown_cap)
+{
+  char host[256];
+  const char *colon = strrchr(spec, ':');
+  struct addrinfo hints, *ai = NULL;
+  union {
+    struct sockaddr sa;
+    struct sockaddr_storage ss;
+  } addr;
+  socklen_t alen = sizeof addr;
+  int fd, one = 1, rc;
+  size_t hl;
+
+  if (colon == NULL || colon == spec || colon[1] == '\0') {
+    fprintf(stderr, "refserver: --listen wants HOST:PORT, got '%s'\n", spec);
+    return -1;
+  }
+  hl = (size_t)(colon - spec);
+  if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+    spec++;
+    hl -= 2;
+  }
+  if (hl >= sizeof host) {
+    fprintf(stderr, "refserver: host too long in '%s'\n", spec);
+    return -1;
+  }
+  memcpy(host, spec, hl);
+  host[hl] = '\0';
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  rc = getaddrinfo(host, colon + 1, &hints, &ai);
+  if (rc != 0) {
+    fprintf(stderr, "refserver: bad --listen address '%s': %s (numeric host and port only)\n",
+            spec, gai_strerror(rc));
+    return -1;
+  }
+  fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 512) < 0 ||
+      getsockname(fd, &addr.sa, &alen) < 0) {
+    fprintf(stderr, "refserver: cannot listen on %s: %s\n", spec, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    freeaddrinfo(ai);
+    return -1;
+  }
+  freeaddrinfo(ai);
+  {
+    char h[INET6_ADDRSTRLEN];
+    unsigned port;
+    if (addr.sa.sa_family == AF_INET6) {
+      struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addr.ss;
+      inet_ntop(AF_INET6, &s6->sin6_addr, h, sizeof h);
+      port = ntohs(s6->sin6_port);
+      snprintf(shown, shown_cap, "[%s]:%u", h, port);
+    } else {
+      struct sockaddr_in *s4 = (struct sockaddr_in *)&addr.ss;
+      inet_ntop(AF_INET, &s4->sin_addr, h, sizeof h);
+      port = ntohs(s4->sin_port);
+      snprintf(shown, shown_cap, "%s:%u", h, port);
+    }
+  }
+  return fd;
+}
+
+static void ep_set(struct server *s, struct client *cl, int add)
+{
+  struct epoll_event ev;
+  size_t out_len;
+  memset(&ev, 0, sizeof ev);
+  ev.data.fd = cl->fd;
+  (void)sy_conn_output(&cl->conn, &out_len);
+  /* Read while there is room for input (or while lingering, to drain); write while output waits. */
+  if (cl->lingering || cl->conn.in_len < SY_CONN_IN_CAP)
+    ev.events |= EPOLLIN;
+  if (!cl->lingering && out_len)
+    ev.events |= EPOLLOUT;
+  epoll_ctl(s->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, cl->fd, &ev);
+}
+
+static void drop(struct server *s, struct client *cl)
+{
+  epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+  close(cl->fd);
+  s->clients[cl->fd] = NULL;
+  s->nclients--;
+  free(cl);
+}
+
+/* Send what is queued; start the lingering close when the machine says so. */
+static void flush(struct server *s, struct client *cl, uint64_t now)
+{
+  for (;;) {
+    size_t len;
+    const uint8_t *out = sy_conn_output(&cl->conn, &len);
+    if (len == 0)
+      break;
+    ssize_t n = send(cl->fd, out, len, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR)
+        break;
+      cl->conn.state = SY_CONN_CLOSED; /* peer gone */
+      break;
+    }
+    sy_conn_sent(&cl->conn, (size_t)n, now);
+  }
+  if (sy_conn_should_close(&cl->conn) && !cl->lingering) {
+    if (cl->conn.state == SY_CONN_CLOSED) {
+      drop(s, cl);
+      return;
+    }
+    shutdown(cl->fd, SHUT_WR);
+    cl->lingering = 1;
+    cl->linger_until = now + LINGER_MS;
+  }
+  ep_set(s, cl, 0);
+}
+
+static void accept_all(struct server *s, uint64_t now)
+{
+  for (;;) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct client *cl;
+    if (fd < 0)
+      return;
+    if (s->nclients >= s->max_conns || fd >= s->cap) {
+      close(fd); /* over the connection limit: refuse at once rather than queue */
+      continue;
+    }
+    cl = malloc(sizeof *cl);
+    if (cl == NULL) {
+      close(fd);
+      continue;
+    }
+    cl->fd = fd;
+    cl->lingering = 0;
+    {
+      char h[INET6_ADDRSTRLEN] = "?";
+      unsigned port = 0;
+      if (ss.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, h, sizeof h);
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+      } else {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, h, sizeof h);
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+      }
+      snprintf(cl->peer, sizeof cl->peer, "%s:%u", h, port);
+    }
+    sy_conn_init(&cl->conn, &s->pol, &s->opts, now);
+    if (s->verbose) {
+      cl->conn.on_decision = log_decision;
+      cl->conn.cb_arg = cl;
+    }
+    s->clients[fd] = cl;
+    s->nclients++;
+    ep_set(s, cl, 1);
+  }
+}
+
+static void on_readable(struct server *s, struct client *cl, uint64_t now)
+{
+  uint8_t buf[16384];
+  for (int rounds = 0; rounds < 8; rounds++) {
+    size_t want = cl->lingering ? sizeof buf : SY_CONN_IN_CAP - cl->conn.in_len;
+    ssize_t n;
+    if (want > sizeof buf)
+      want = sizeof buf;
+    if (want == 0)
+      break;
+    n = recv(cl->fd, buf, want, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      if (cl->lingering) {
+        drop(s, cl);
+        return;
+      }
+      sy_conn_eof(&cl->conn, now);
+      break;
+    }
+    if (n < 0)
+      break;
+    if (!cl->lingering)
+      (void)sy_conn_feed(&cl->conn, buf, (size_t)n, now); /* want fits: all taken */
+    if ((size_t)n < want)
+      break;
+  }
+  if (!cl->lingering)
+    flush(s, cl, now);
+}
+
+static int run_server(struct server *s, const char *listen_spec)
+{
+  char shown[128];
+  struct epoll_event ev, events[MAX_EVENTS];
+  sigset_t block, orig;
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, &orig); /* delivered only inside epoll_pwait: no lost wakeup */
+
+  s->lfd = listen_on(listen_spec, shown, sizeof shown);
+  if (s->lfd < 0)
+    return 1;
+  s->cap = s->max_conns + 64;
+  s->clients = calloc((size_t)s->cap + 1024, sizeof *s->clients);
+  s->cap += 1024;
+  s->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (s->clients == NULL || s->epfd < 0) {
+    fprintf(stderr, "refserver: out of resources: %s\n", strerror(errno));
+    return 1;
+  }
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.fd = s->lfd;
+  epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev);
+  printf("listening on %s\n", shown);
+  fflush(stdout);
+
+  while (!stop_signal) {
+    uint64_t now = now_ms(), next = UINT64_MAX;
+    int timeout, n;
+    for (int fd = 0; fd < s->cap; fd++) {
+      struct client *cl = s->clients[fd];
+      uint64_t d;
+      if (cl == NULL)
+        continue;
+      d = cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn);
+      if (d <= now) {
+        if (cl->lingering) {
+          drop(s, cl);
+          continue;
+        }
+        sy_conn_tick(&cl->conn, now);
+        flush(s, cl, now);
+        continue;
+      }
+      if (d < next)
+        next = d;
+    }
+    timeout = next == UINT64_MAX ? -1 : (int)(next - now < 60000 ? next - now : 60000);
+    n = epoll_pwait(s->epfd, events, MAX_EVENTS, timeout, &orig);
+    now = now_ms();
+    for (int i = 0; i < n; i++) {
+      int fd = events[i].data.fd;
+      struct client *cl;
+      if (fd == s->lfd) {
+        accept_all(s, now);
+        continue;
+      }
+      cl = fd < s->cap ? s->clients[fd] : NULL;
+      if (cl == NULL)
+        continue;
+      if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        on_readable(s, cl, now);
+        if (s->clients[fd] != cl)
+          continue;
+      }
+      if (!cl->lingering && (events[i].events & EPOLLOUT))
+        flush(s, cl, now);
+    }
+  }
+  for (int fd = 0; fd < s->cap; fd++)
+    if (s->clients[fd])
+      drop(s, s->clients[fd]);
+  close(s->epfd);
+  close(s->lfd);
+  free(s->clients);
+  return 0;
+}
+
+/* One connection over stdin/stdout (AFL++ and reproducing a case from a file). */
+static int run_stdin(struct server *s)
+{
+  static struct sy_conn conn;
+  uint8_t buf[4096];
+  sy_conn_init(&conn, &s->pol, &s->opts, 0);
+  if (s->verbose)
+    conn.on_decision = log_decision;
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    size_t off = 0;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      sy_conn_eof(&conn, 0);
+      n = 0;
+    }
+    while (off < (size_t)n && !sy_conn_should_close(&conn)) {
+      size_t len;
+      const uint8_t *out;
+      off += sy_conn_feed(&conn, buf + off, (size_t)n - off, 0);
+      out = sy_conn_output(&conn, &len);
+      if (len && fwrite(out, 1, len, stdout) != len)
+        return 1;
+      sy_conn_sent(&conn, len, 0);
+    }
+    {
+      size_t len;
+      const uint8_t *out = sy_conn_output(&conn, &len);
+      if (len && fwrite(out, 1, len, stdout) != len)
+        return 1;
+      sy_conn_sent(&conn, len, 0);
+    }
+    if (n == 0 || sy_conn_should_close(&conn))
+      break;
+  }
+  fflush(stdout);
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  static struct server s;
+  const char *listen_spec = "127.0.0.1:8080";
+  int use_stdin = 0;
+  long v;
+  enum { O_LISTEN = 256, O_STDIN, O_POLICY, O_ROUTE, O_HT, O_IT, O_MAXC, O_VERB, O_VER, O_HELP };
+  static const struct option opts[] = {{"listen", required_argument, 0, O_LISTEN},
+                                       {"stdin", no_argument, 0, O_STDIN},
+                                       {"policy", required_argument, 0, O_POLICY},
+                                       {"route", required_argument, 0, O_ROUTE},
+                                       {"header-timeout", required_argument, 0, O_HT},
+                                       {"idle-timeout", required_argument, 0, O_IT},
+                                       {"max-conns", required_argument, 0, O_MAXC},
+                                       {"verbose", no_argument, 0, O_VERB},
+                                       {"version", no_argument, 0, O_VER},
+                                       {"help", no_argument, 0, O_HELP},
+                                       {0, 0, 0, 0}};
+  sy_policy_default(&s.pol);
+  sy_conn_opts_default(&s.opts);
+  s.max_conns = SY_DEFAULT_MAX_CONNS;
+  for (;;) {
+    int o = getopt_long(argc, argv, "", opts, NULL);
+    if (o == -1)
+      break;
+    switch (o) {
+    case O_LISTEN:
+      listen_spec = optarg;
+      break;
+    case O_STDIN:
+      use_stdin = 1;
+      break;
+    case O_POLICY:
+      if (load_policy(&s.pol, optarg) < 0)
+        return 2;
+      break;
+    case O_ROUTE: {
+      char path[SY_MAX_ROUTE_PATH];
+      const char *eq = strrchr(optarg, '=');
+      enum sy_route_kind kind;
+      if (eq == NULL || (size_t)(eq - optarg) >= sizeof path) {
+        fprintf(stderr, "refserver: --route wants PATH=websocket|plain, got '%s'\n", optarg);
+        return 2;
+      }
+      if (strcmp(eq + 1, "websocket") == 0)
+        kind = SY_ROUTE_WEBSOCKET;
+      else if (strcmp(eq + 1, "plain") == 0)
+        kind = SY_ROUTE_PLAIN;
+      else {
+        fprintf(stderr, "refserver: --route kind must be websocket or plain, got '%s'\n", eq + 1);
+        return 2;
+      }
+      memcpy(path, optarg, (size_t)(eq - optarg));
+      path[eq - optarg] = '\0';
+      if (sy_policy_add_route(&s.pol, path, kind) < 0) {
+        fprintf(stderr, "refserver: bad --route '%s' (path must start with '/'; at most %d)\n",
+                optarg, SY_MAX_ROUTES);
+        return 2;
+      }
+      break;
+    }
+    case O_HT:
+      if (parse_uint(optarg, "--header-timeout", 86400000L, &v) < 0)
+        return 2;
+      s.opts.header_timeout_ms = (uint32_t)v;
+      break;
+    case O_IT:
+      if (parse_uint(optarg, "--idle-timeout", 86400000L, &v) < 0)
+        return 2;
+      s.opts.idle_timeout_ms = (uint32_t)v;
+      break;
+    case O_MAXC:
+      if (parse_uint(optarg, "--max-conns", 100000L, &v) < 0)
+        return 2;
+      if (v == 0) {
+        fprintf(stderr, "refserver: --max-conns must be at least 1\n");
+        return 2;
+      }
+      s.max_conns = (int)v;
+      break;
+    case O_VERB:
+      s.verbose = 1;
+      break;
+    case O_VER:
+      printf("refserver %s\n", SY_VERSION);
+      return 0;
+    case O_HELP:
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "refserver: unexpected argument '%s'\n", argv[optind]);
+    usage(stderr);
+    return 2;
+  }
+  return use_stdin ? run_stdin(&s) : run_server(&s, listen_spec);
+}

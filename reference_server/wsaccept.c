@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* wsaccept.c: Sec-WebSocket-Key validation (our own, strict) and Sec-WebSocket-Accept through
+ * OpenSSL's libcrypto (RFC 6455 §4.2.2: base64(SHA-1(key + GUID))). */
+#include <string.h>
+
+#include <openssl/evp.h> /* EVP_EncodeBlock: base64 */
+#include <openssl/sha.h>
+
+#include "switchyard.h"
+
+static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"; /* RFC 6455 §1.3 */
+
+static int b64_value(unsigned char c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+')
+    return 62;
+  if (c == '/')
+    return 63;
+  return -1;
+}
+
+/* 16 bytes = 5 full quantums + 1 byte: 22 data chars + "==". The 22nd char carries only 2 data
+ * bits, so its low 4 bits must be zero for the encoding to be canonical (RFC 4648 §3.5). */
+int sy_ws_key_valid(const char *key, size_t len)
+{
+  if (key == NULL || len != SY_WS_KEY_LEN || key[22] != '=' || key[23] != '=')
+    return 0;
+  for (size_t i = 0; i < 22; i++)
+    if (b64_value((unsigned char)key[i]) < 0)
+      return 0;
+  return (b64_value((unsigned char)key[21]) & 0x0f) == 0;
+}
+
+int sy_ws_accept(const char *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1])
+{
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  unsigned char msg[256 + sizeof ws_guid];
+  if (key == NULL || out == NULL || len > 256)
+    return SY_EINVAL;
+  memcpy(msg, key, len);
+  memcpy(msg + len, ws_guid, sizeof ws_guid - 1);
+  SHA1(msg, len + sizeof ws_guid - 1, digest); /* one-shot SHA1() is not deprecated in 3.0 */
+  if (EVP_EncodeBlock((unsigned char *)out, digest, SHA_DIGEST_LENGTH) != SY_WS_ACCEPT_LEN)
+    return SY_EINVAL;
+  out[SY_WS_ACCEPT_LEN] = '\0';
+  return 0;
+}
