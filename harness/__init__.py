@@ -1,0 +1,1 @@
+"""Switchyard differential driver: real servers vs the reference, and conformance reports."""

@@ -1,0 +1,156 @@
+"""Response bytes -> Response objects, parsed by llhttp through harness/respparse (ctypes).
+
+This module is the only place that touches libsyresp.so; no HTTP parsing happens in Python.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_HEADERS = 128
+BODY_CAP = 1 << 16
+
+
+class _Span(ctypes.Structure):
+    _fields_ = [("off", ctypes.c_uint32), ("len", ctypes.c_uint32)]
+
+
+class _Resp(ctypes.Structure):
+    _fields_ = [
+        ("status", ctypes.c_int32),
+        ("http_major", ctypes.c_int32),
+        ("http_minor", ctypes.c_int32),
+        ("complete", ctypes.c_int32),
+        ("upgrade", ctypes.c_int32),
+        ("error", ctypes.c_int32),
+        ("head_complete", ctypes.c_int32),
+        ("head_len", ctypes.c_uint32),
+        ("consumed", ctypes.c_uint32),
+        ("reason", _Span),
+        ("nheaders", ctypes.c_uint32),
+        ("dropped_headers", ctypes.c_uint32),
+        ("names", _Span * MAX_HEADERS),
+        ("values", _Span * MAX_HEADERS),
+        ("body_len", ctypes.c_uint32),
+        ("body_total", ctypes.c_uint32),
+    ]
+
+
+def library_path() -> Path:
+    """SY_RESPPARSE names the library; else $SY_BUILD/libsyresp.so; else build/libsyresp.so."""
+    if os.environ.get("SY_RESPPARSE"):
+        return Path(os.environ["SY_RESPPARSE"])
+    build = Path(os.environ.get("SY_BUILD", ROOT / "build"))
+    return build / "libsyresp.so"
+
+
+_lib = None
+
+
+def _load():
+    global _lib
+    if _lib is None:
+        path = library_path()
+        if not path.exists():
+            raise RuntimeError(f"{path} is missing: run `make {path}` (harness/respparse)")
+        lib = ctypes.CDLL(str(path))
+        lib.sy_resp_parse.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                                      ctypes.POINTER(_Resp), ctypes.c_char_p, ctypes.c_size_t]
+        lib.sy_resp_parse.restype = ctypes.c_int
+        lib.sy_resp_errno_name.argtypes = [ctypes.c_int]
+        lib.sy_resp_errno_name.restype = ctypes.c_char_p
+        lib.sy_resp_request_field.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                              ctypes.POINTER(_Span)]
+        lib.sy_resp_request_field.restype = ctypes.c_int
+        _lib = lib
+    return _lib
+
+
+@dataclass(frozen=True)
+class Response:
+    """One parsed response. `headers` keeps order and original case; `after` is what followed a 101."""
+    status: int
+    version: str
+    reason: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    complete: bool
+    head_complete: bool
+    upgrade: bool
+    error: str | None
+    consumed: int
+    head: bytes = b""
+    dropped_headers: int = 0
+    after: bytes = field(default=b"", compare=False)
+
+    def header(self, name: str) -> list[str]:
+        """All values of a field (case-insensitive name), decoded as latin-1, in order."""
+        low = name.lower().encode()
+        return [v.decode("latin-1") for n, v in self.headers if n.lower() == low]
+
+
+def parse(raw: bytes, eof: bool = False, no_body: bool = False) -> Response:
+    """Parse the response at the start of raw (llhttp, strict)."""
+    lib = _load()
+    out = _Resp()
+    body = ctypes.create_string_buffer(BODY_CAP)
+    rc = lib.sy_resp_parse(raw, len(raw), int(eof), int(no_body), ctypes.byref(out), body, BODY_CAP)
+    if rc != 0:
+        raise RuntimeError("sy_resp_parse: bad arguments")
+
+    def cut(span):
+        return raw[span.off:span.off + span.len]
+
+    headers = tuple((cut(out.names[i]), cut(out.values[i])) for i in range(out.nheaders))
+    err = None if out.error == 0 else lib.sy_resp_errno_name(out.error).decode()
+    after = raw[out.consumed:] if out.upgrade else b""
+    return Response(
+        status=out.status,
+        version=f"{out.http_major}.{out.http_minor}" if out.head_complete else "",
+        reason=cut(out.reason),
+        headers=headers,
+        body=body.raw[:out.body_len],
+        complete=bool(out.complete) or bool(out.upgrade),
+        head_complete=bool(out.head_complete),
+        upgrade=bool(out.upgrade),
+        error=err,
+        consumed=out.consumed,
+        head=raw[:out.head_len] if out.head_complete else b"",
+        dropped_headers=out.dropped_headers,
+        after=after,
+    )
+
+
+def parse_all(raw: bytes, eof: bool = False, limit: int = 8) -> tuple[list[Response], bytes]:
+    """Every response in raw, in order (at most `limit`), and the bytes left over.
+
+    Parsing stops after a 101 (what follows is another protocol), on an llhttp error, or on an
+    incomplete message (which is returned as the last element)."""
+    out: list[Response] = []
+    pos = 0
+    while pos < len(raw) and len(out) < limit:
+        r = parse(raw[pos:], eof=eof)
+        out.append(r)
+        if r.upgrade or r.error or not r.complete or r.consumed == 0:
+            return out, (r.after if r.upgrade else b"")
+        pos += r.consumed
+    return out, raw[pos:]
+
+
+def is_complete(raw: bytes, eof: bool = False) -> bool:
+    """True when raw holds one whole response (or a whole 101 head, or bytes llhttp rejects)."""
+    if not raw:
+        return False
+    r = parse(raw, eof=eof)
+    return r.complete or r.error is not None
+
+
+def request_field(raw: bytes, name: str) -> bytes | None:
+    """The first value of field `name` in a request head, found by llhttp (None when absent/invalid)."""
+    lib = _load()
+    span = _Span()
+    rc = lib.sy_resp_request_field(raw, len(raw), name.encode(), ctypes.byref(span))
+    return raw[span.off:span.off + span.len] if rc == 1 else None

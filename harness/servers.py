@@ -1,0 +1,313 @@
+"""Declarative adapters (harness/servers/<name>.toml + <name>.conf.in) and the one generic runner.
+
+An adapter is data: the package, the binary, an argv template, an optional config template, files
+to create in the run directory, the paths it serves, what it claims to support, quirks, and an
+optional backend (another adapter started first). Templates use @VAR@ placeholders (autoconf style,
+because nginx and haproxy configs use $ and braces): @HOST@ @PORT@ @RUNDIR@ @BACKEND_PORT@ @ROOT@
+@BUILD@ @PYTHON@ @APPS@.
+
+The runner starts an adapter as a child in its own process group, on a free loopback port, with its
+config rendered into a private run directory; it is ready when the port accepts a connection and
+the process is still alive a moment later. `stop()` always terminates the group it started (TERM,
+then KILL after a deadline) and removes the run directory unless asked to keep it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import wire
+
+ROOT = Path(__file__).resolve().parent.parent
+ADAPTERS = Path(__file__).resolve().parent / "servers"
+APPS = Path(__file__).resolve().parent / "apps"
+# Debian's python3-* packages are visible only to the system interpreter (not to a pyenv shim)
+PYTHON = os.environ.get("SY_PYTHON", "/usr/bin/python3")
+SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+class ServerError(RuntimeError):
+    """Harness trouble: the server could not be started (the reason and its log are in the text)."""
+
+
+@dataclass(frozen=True)
+class Adapter:
+    name: str
+    argv: tuple[str, ...]
+    package: str = ""
+    binary: str = ""
+    description: str = ""
+    config: str = ""                    # template file name under harness/servers/
+    config_as: str = "server.conf"      # name of the rendered config in the run directory
+    files: dict = field(default_factory=dict)   # run-dir relative path -> text (rendered)
+    executable: tuple[str, ...] = ()    # files to chmod +x
+    env: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=lambda: {"ws": "/live", "plain": "/"})
+    supports: tuple[str, ...] = ()
+    role: str = "origin"                # origin | proxy | reference | backend
+    backend: str = ""
+    world_writable: bool = False        # servers that drop to www-data before opening their logs
+    ready_timeout: float = 5.0
+    stop_timeout: float = 3.0
+    check: tuple[str, ...] = ()         # argv that must exit 0 for the adapter to be usable
+    quirks: dict = field(default_factory=dict)
+    version_cmd: tuple[str, ...] = ()
+    target: str = ""                    # HOST:PORT of a server started elsewhere (bring your own)
+
+
+def _adapter(row: dict, origin: str) -> Adapter:
+    known = set(Adapter.__dataclass_fields__)
+    unknown = set(row) - known
+    if unknown:
+        raise ValueError(f"{origin}: unknown adapter keys {sorted(unknown)}")
+    if "argv" not in row and "target" not in row:
+        raise ValueError(f"{origin}: argv or target is required")
+    row = dict(row)
+    for k in ("argv", "supports", "executable", "check", "version_cmd"):
+        if k in row:
+            row[k] = tuple(row[k])
+    row.setdefault("argv", ())
+    return Adapter(**row)
+
+
+def load(folder: Path = ADAPTERS) -> dict[str, Adapter]:
+    out = {}
+    for p in sorted(folder.glob("*.toml")):
+        with p.open("rb") as f:
+            row = tomllib.load(f)
+        row.setdefault("name", p.stem)
+        if row["name"] != p.stem:
+            raise ValueError(f"{p}: name {row['name']!r} differs from the file name")
+        out[p.stem] = _adapter(row, str(p))
+    return out
+
+
+def from_target(target: str, ws: str = "/live", plain: str = "/") -> Adapter:
+    """Bring your own: a server already listening at HOST:PORT (loopback)."""
+    host, _, port = target.rpartition(":")
+    if host not in ("127.0.0.1", "localhost", "::1", "[::1]") or not port.isdigit():
+        raise ValueError("--target must be a loopback HOST:PORT")
+    return Adapter(name="target", argv=(), target=target, role="origin",
+                   paths={"ws": ws, "plain": plain}, supports=("websocket",),
+                   description=f"server at {target} (brought by the user)")
+
+
+def from_command(cmd: str, ws: str = "/live", plain: str = "/") -> Adapter:
+    """Bring your own: a command line with @PORT@ (and optionally @HOST@) that starts a server."""
+    import shlex
+    argv = tuple(shlex.split(cmd))
+    if not any("@PORT@" in a for a in argv):
+        raise ValueError("--server-cmd must contain @PORT@ where the port goes")
+    return Adapter(name="server-cmd", argv=argv, role="origin", paths={"ws": ws, "plain": plain},
+                   supports=("websocket",), description=f"`{cmd}` (brought by the user)")
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("SY_BUILD", ROOT / "build")).resolve()
+
+
+def unavailable(ad: Adapter, adapters: dict[str, Adapter] | None = None) -> str | None:
+    """Why this adapter cannot run here (None when it can)."""
+    if ad.target:
+        return None
+    if ad.binary and _which(render(ad.binary, {})) is None:
+        return f"{ad.binary} not found (Debian package {ad.package or '?'}: run `make deps`)"
+    if ad.check:
+        try:
+            r = subprocess.run([render(a, {}) for a in ad.check], env=_env(ad), timeout=10,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"check failed: {e}"
+        if r.returncode != 0:
+            tail = r.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            return f"check {' '.join(ad.check)} failed ({ad.package or '?'}): {tail[0][:200]}"
+    if ad.backend:
+        if adapters is None or ad.backend not in adapters:
+            return f"backend adapter {ad.backend!r} is not defined"
+        why = unavailable(adapters[ad.backend], adapters)
+        if why:
+            return f"backend {ad.backend}: {why}"
+    return None
+
+
+def _which(binary: str) -> str | None:
+    if "/" in binary:
+        return binary if os.access(binary, os.X_OK) else None
+    return shutil.which(binary, path=SEARCH_PATH)
+
+
+def _env(ad: Adapter) -> dict:
+    env = dict(os.environ)
+    env.update({k: render(str(v), {}) for k, v in ad.env.items()})
+    return env
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    base = {"ROOT": str(ROOT), "BUILD": str(build_dir()), "PYTHON": PYTHON,
+            "APPS": str(APPS)}
+    base.update(values)
+    for k, v in base.items():
+        text = text.replace(f"@{k}@", str(v))
+    return text
+
+
+def version(ad: Adapter) -> str:
+    if not ad.version_cmd:
+        return ""
+    try:
+        r = subprocess.run([render(a, {}) for a in ad.version_cmd], env=_env(ad), timeout=5,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = r.stdout.decode(errors="replace").strip().splitlines()
+    return lines[0][:120] if lines else ""
+
+
+class Server:
+    """One running instance of an adapter (plus its backend). Use as a context manager."""
+
+    def __init__(self, adapter: Adapter, adapters: dict[str, Adapter] | None = None,
+                 keep_rundir: bool = False):
+        self.adapter = adapter
+        self.adapters = adapters or {}
+        self.keep_rundir = keep_rundir
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.rundir: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self.backend: Server | None = None
+        self.restarts = 0
+        self.log_path: Path | None = None
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def __enter__(self) -> "Server":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        ad = self.adapter
+        if ad.target:
+            host, _, port = ad.target.rpartition(":")
+            self.host, self.port = host.strip("[]"), int(port)
+            if not wire.can_connect(self.host, self.port, timeout=1.0):
+                raise ServerError(f"{ad.name}: nothing accepts connections at {ad.target}")
+            return
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        ad = self.adapter
+        if ad.backend and self.backend is None:
+            self.backend = Server(self.adapters[ad.backend], self.adapters, self.keep_rundir)
+            self.backend.start()
+        if self.rundir is None:
+            self.rundir = Path(tempfile.mkdtemp(prefix=f"sy-{ad.name}-"))
+            if ad.world_writable:
+                os.chmod(self.rundir, 0o777)
+            else:
+                os.chmod(self.rundir, 0o755)
+        self.port = wire.free_port(self.host)
+        values = {"HOST": self.host, "PORT": str(self.port), "RUNDIR": str(self.rundir),
+                  "BACKEND_PORT": str(self.backend.port if self.backend else 0)}
+        if ad.config:
+            text = (ADAPTERS / ad.config).read_text()
+            (self.rundir / ad.config_as).write_text(render(text, values))
+        for rel, text in ad.files.items():
+            p = self.rundir / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(p.parent, 0o777 if ad.world_writable else 0o755)
+            p.write_text(render(text, values))
+            os.chmod(p, 0o755 if rel in ad.executable else 0o644)
+        argv = [render(a, values) for a in ad.argv]
+        self.log_path = self.rundir / f"{ad.name}.log"
+        log = self.log_path.open("ab")
+        try:
+            self.proc = subprocess.Popen(argv, cwd=self.rundir, env=_env(ad), stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as e:
+            raise ServerError(f"{ad.name}: cannot run {argv[0]}: {e}") from e
+        finally:
+            log.close()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        ad = self.adapter
+        deadline = time.monotonic() + ad.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError(f"{ad.name}: exited with {self.proc.returncode} while starting\n"
+                                  + self.log_tail())
+            if wire.can_connect(self.host, self.port, timeout=0.2):
+                time.sleep(0.05)   # "still alive a moment later": a server that dies on its first
+                if self.proc.poll() is None:   # accepted connection is not ready
+                    return
+                continue
+            time.sleep(0.02)
+        raise ServerError(f"{ad.name}: not accepting connections on {self.port} after "
+                          f"{ad.ready_timeout}s\n" + self.log_tail())
+
+    def alive(self) -> bool:
+        if self.adapter.target:
+            return wire.can_connect(self.host, self.port)
+        ok = self.proc is not None and self.proc.poll() is None
+        if ok and self.backend is not None:
+            ok = self.backend.alive()
+        return ok
+
+    def restart(self) -> None:
+        """After a crash or a hang: stop what is left (the backend too) and start again."""
+        self.restarts += 1
+        self._stop_proc()
+        if self.backend is not None:
+            self.backend._stop_proc()
+            self.backend._start()
+        self._start()
+
+    def _stop_proc(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        pgid = proc.pid        # start_new_session=True: the group id is the child's PID
+        for sig, wait in ((signal.SIGTERM, self.adapter.stop_timeout), (signal.SIGKILL, 2.0)):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=wait)
+                # workers of a forking server may outlive the master briefly: sweep the group
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def stop(self) -> None:
+        self._stop_proc()
+        if self.backend is not None:
+            self.backend.stop()
+            self.backend = None
+        if self.rundir is not None and not self.keep_rundir:
+            shutil.rmtree(self.rundir, ignore_errors=True)
+            self.rundir = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])

@@ -1,0 +1,43 @@
+# mk/harness.mk: the differential driver (harness/) and the conformance reports (issue 4).
+#   make report              deps, build, every server x every case -> reports/ (5 outputs)
+#   make report-gate         the same, then fail only on MUST failures new against reports/baseline.json
+#   make report-one SERVER=nginx-426 [CASE=websocket/valid_handshake]
+#   make test-harness        pytest for harness/ (no network beyond loopback; part of `make test`)
+# libsyresp.so is built without sanitizers: it is loaded into /usr/bin/python3 by ctypes.
+RESP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -I$(LLHTTP_INC) -Iharness/respparse
+RESP_LLHTTP_OBJS := $(BUILD)/harness/llhttp/api.o $(BUILD)/harness/llhttp/http.o \
+	$(BUILD)/harness/llhttp/llhttp.o
+LIBSYRESP := $(BUILD)/libsyresp.so
+HARNESS_ENV := SY_BUILD=$(CURDIR)/$(BUILD)
+REPORT_ARGS ?=
+
+$(BUILD)/harness/llhttp/%.o: $(LLHTTP_SRC)/%.c | check-llhttp
+	@mkdir -p $(@D)
+	$(CC) -std=c99 -w $(CFLAGS) -fPIC -I$(LLHTTP_INC) -c $< -o $@
+
+$(BUILD)/harness/response.o: harness/respparse/response.c harness/respparse/response.h | check-llhttp
+	@mkdir -p $(@D)
+	$(CC) $(RESP_CFLAGS) -c $< -o $@
+
+$(LIBSYRESP): $(BUILD)/harness/response.o $(RESP_LLHTTP_OBJS)
+	$(CC) -shared -o $@ $^
+
+.PHONY: report report-gate report-one report-deps test-harness
+report-deps:
+	@bash scripts/deps.sh
+
+report: report-deps
+	$(MAKE) --no-print-directory all $(LIBSYRESP)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports $(REPORT_ARGS)
+
+report-gate: report-deps
+	$(MAKE) --no-print-directory all $(LIBSYRESP)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --baseline reports/baseline.json $(REPORT_ARGS)
+
+report-one: $(PROGRAMS) $(LIBSYRESP)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports/one --server $(SERVER) $(if $(CASE),--case $(CASE)) $(REPORT_ARGS)
+
+test-harness: $(LIBSYRESP)
+	$(HARNESS_ENV) $(PYTEST) harness/tests
+
+TESTS += test-harness
