@@ -41,10 +41,13 @@ LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llht
 LIBSY := $(BUILD)/libsy.a
 HDRS := $(wildcard reference_server/*.h)
 
-TESTS := test-unit test-py
+TESTS := test-unit test-py test-docs
+ifneq ($(SAN),1)
+TESTS += test-san
+endif
 PROGRAMS := $(BUILD)/refserver $(BUILD)/sy-decide
 
-.PHONY: all deps test clean bench test-unit test-py check-llhttp
+.PHONY: all deps test clean bench test-unit test-py test-san test-docs docs check-llhttp
 all: $(PROGRAMS)
 
 check-llhttp:
@@ -83,6 +86,16 @@ test-unit: $(UNIT_BINS)
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 test-py: $(PROGRAMS)
 	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) reference_server/test
+
+# The same unit tests and socket tests against an ASan+UBSan build (build/san).
+test-san:
+	$(MAKE) SAN=1 test-unit test-py
+
+# README's decision table and flag list are generated (scripts/docs.py); the test keeps them true.
+docs: $(PROGRAMS)
+	$(PYTHON) scripts/docs.py --build $(BUILD) --write
+test-docs: $(PROGRAMS)
+	$(PYTHON) scripts/docs.py --build $(BUILD) --check
 
 deps:
 	bash scripts/deps.sh
