@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from . import observe as o
 from .cases import Case
 from .normalise import Decision, decision, differing, tokens
+from .reasons import preferred_status
+from .response import request_fields
 
 PASS, WARN, FAIL, ERROR, SKIP = "pass", "warn", "fail", "error", "skip"
 RANK = {PASS: 0, SKIP: 0, WARN: 1, ERROR: 2, FAIL: 3}
@@ -36,9 +38,8 @@ class Verdict:
 
 
 def _requested_protocols(case: Case) -> tuple[str, ...]:
-    from .response import request_field   # llhttp, not a Python parser
-    v = request_field(case.raw, "Upgrade")
-    return tokens([v.decode("latin-1")]) if v is not None else ()
+    # llhttp (harness/respparse), not a Python parser; repeated field lines form one list
+    return tokens([v.decode("latin-1") for v in request_fields(case.raw, "Upgrade")])
 
 
 def check_answered(case: Case, obs: o.Observation) -> Finding | None:
@@ -61,9 +62,10 @@ def check_answered(case: Case, obs: o.Observation) -> Finding | None:
 def check_status(case: Case, obs: o.Observation) -> Finding | None:
     st = obs.status
     if st in case.expect:
-        if len(case.expect) > 1 and st != case.expect[0]:
+        preferred = preferred_status(case.reason, case.expect)
+        if st != preferred:
             return Finding("status", case.rfc, case.level, WARN,
-                           f"{st}: allowed, but {case.expect[0]} is the preferred answer")
+                           f"{st}: an allowed alternative to {preferred} ({case.reason})")
         return None
     exp = _fmt(case.expect)
     if st == 101 or 101 in case.expect:
@@ -173,3 +175,22 @@ def signature(case_id: str, by_server: dict[str, Decision], ref: str) -> tuple:
 
 def _fmt(expect: tuple[int, ...]) -> str:
     return " or ".join(str(x) for x in expect)
+
+
+def applicable(case: Case, supports: tuple[str, ...]) -> str | None:
+    """Why a case does not apply to a server (None when it does): a case that only a switch can
+    pass, for a protocol the server does not claim to implement."""
+    if case.expect != (101,):
+        return None
+    offered = _requested_protocols(case)
+    if not offered or any(p.split("/")[0] in supports for p in offered):
+        return None
+    return f"server does not claim {'/'.join(offered)}"
+
+
+def classify_for(case: Case, obs: o.Observation, supports: tuple[str, ...]) -> Verdict:
+    """classify(), with SKIP for a case the server does not claim to support (still observed)."""
+    why = applicable(case, supports)
+    if why is not None:
+        return Verdict(SKIP, "not-applicable", case.rfc, case.level, why)
+    return classify(case, obs)

@@ -92,7 +92,12 @@ def observe(case: Case, ex: Exchange, sent: bytes | None = None) -> Observation:
         return Observation(decision=decision, fate=fate, raw=raw, elapsed=ex.elapsed,
                            tail=None, notes=tuple(notes))
     eof_in_first = ex.eof and ex.eof_phase in ("send", "first")
-    resps, rest = response.parse_all(ex.first + (b"" if ex.tail_sent else ex.late), eof=eof_in_first)
+    resps, _ = response.parse_all(ex.first + (b"" if ex.tail_sent else ex.late), eof=eof_in_first,
+                                  no_body=sent.startswith(b"HEAD "))
+    interim = [x.status for x in resps if 100 <= x.status < 200 and x.status != 101 and x.complete]
+    if interim and len(resps) > len(interim):
+        notes.append(f"interim {','.join(map(str, interim))} first")
+        resps = resps[len(interim):]
     r = resps[0]
     if r.error and not r.head_complete:
         return Observation(decision=INVALID, fate=fate, raw=raw, parse_error=r.error,

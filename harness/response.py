@@ -63,7 +63,7 @@ def _load():
         lib.sy_resp_errno_name.argtypes = [ctypes.c_int]
         lib.sy_resp_errno_name.restype = ctypes.c_char_p
         lib.sy_resp_request_field.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                              ctypes.POINTER(_Span)]
+                                              ctypes.c_uint, ctypes.POINTER(_Span)]
         lib.sy_resp_request_field.restype = ctypes.c_int
         _lib = lib
     return _lib
@@ -124,15 +124,16 @@ def parse(raw: bytes, eof: bool = False, no_body: bool = False) -> Response:
     )
 
 
-def parse_all(raw: bytes, eof: bool = False, limit: int = 8) -> tuple[list[Response], bytes]:
+def parse_all(raw: bytes, eof: bool = False, limit: int = 8,
+              no_body: bool = False) -> tuple[list[Response], bytes]:
     """Every response in raw, in order (at most `limit`), and the bytes left over.
 
-    Parsing stops after a 101 (what follows is another protocol), on an llhttp error, or on an
+    `no_body` (a HEAD request) applies to the first final response. Parsing stops after a 101 (what follows is another protocol), on an llhttp error, or on an
     incomplete message (which is returned as the last element)."""
     out: list[Response] = []
     pos = 0
     while pos < len(raw) and len(out) < limit:
-        r = parse(raw[pos:], eof=eof)
+        r = parse(raw[pos:], eof=eof, no_body=no_body and not any(x.status >= 200 for x in out))
         out.append(r)
         if r.upgrade or r.error or not r.complete or r.consumed == 0:
             return out, (r.after if r.upgrade else b"")
@@ -148,9 +149,20 @@ def is_complete(raw: bytes, eof: bool = False) -> bool:
     return r.complete or r.error is not None
 
 
-def request_field(raw: bytes, name: str) -> bytes | None:
-    """The first value of field `name` in a request head, found by llhttp (None when absent/invalid)."""
+def request_field(raw: bytes, name: str, nth: int = 0) -> bytes | None:
+    """The nth value of field `name` in a request head, found by llhttp (None when absent/invalid)."""
     lib = _load()
     span = _Span()
-    rc = lib.sy_resp_request_field(raw, len(raw), name.encode(), ctypes.byref(span))
+    rc = lib.sy_resp_request_field(raw, len(raw), name.encode(), nth, ctypes.byref(span))
     return raw[span.off:span.off + span.len] if rc == 1 else None
+
+
+def request_fields(raw: bytes, name: str, limit: int = 16) -> list[bytes]:
+    """Every value of field `name` in a request head, in order (at most `limit`)."""
+    out = []
+    for i in range(limit):
+        v = request_field(raw, name, i)
+        if v is None:
+            break
+        out.append(v)
+    return out

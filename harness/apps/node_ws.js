@@ -12,11 +12,15 @@ wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 });
 
+// route on the path only (query strings and absolute-form targets reach the same resource)
+const pathOf = (req) => { try { return new URL(req.url, 'http://localhost').pathname; } catch (e) { return ''; } };
+
 const server = http.createServer((req, res) => {
-  if (req.url === '/') {
+  const path = pathOf(req);
+  if (path === '/') {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.end('ok\n');
-  } else if (req.url === '/live') {
+  } else if (path === '/live') {
     res.writeHead(426, { Upgrade: 'websocket', Connection: 'Upgrade' });
     res.end();
   } else {
@@ -26,11 +30,12 @@ const server = http.createServer((req, res) => {
 });
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
-  if (req.url === '/live') {
+  const path = pathOf(req);
+  if (path === '/live') {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   } else {
     // the upgrade offer is ignored: answer the plain resource (RFC 9110 §7.8 lets a server ignore it)
-    const ok = req.url === '/';
+    const ok = path === '/';
     socket.end(ok ? 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n'
                   : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   }

@@ -12,6 +12,7 @@ async def echo(ws, path=None):
 
 
 async def route(path, headers):
+    path = path.split("?", 1)[0]     # the query does not select another resource
     if path == "/":
         return http.HTTPStatus.OK, [("Content-Type", "text/plain")], b"ok\n"
     if path != "/live":

@@ -18,6 +18,7 @@ struct ctx {
   const char *want;
   int name_match;
   int found;
+  unsigned skip; /* matching field lines still to pass over before the wanted one */
   struct sy_resp_span cur_name;
 };
 
@@ -185,6 +186,12 @@ static int rq_on_header_value_complete(llhttp_t *p) {
   struct ctx *c = ctx_of(p);
   if (!c->found && c->cur_name.len == strlen(c->want) &&
       strncasecmp(c->base + c->cur_name.off, c->want, c->cur_name.len) == 0) {
+    if (c->skip > 0) {
+      c->skip--;
+      memset(&c->out->reason, 0, sizeof c->out->reason);
+      c->in_value = 1;
+      return 0;
+    }
     c->found = 1;
     return HPE_PAUSED;
   }
@@ -197,7 +204,8 @@ static int rq_on_headers_complete(llhttp_t *p) {
   return HPE_PAUSED; /* the field is not in the head: stop before any body */
 }
 
-int sy_resp_request_field(const char *buf, size_t len, const char *name, struct sy_resp_span *value) {
+int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigned nth,
+                          struct sy_resp_span *value) {
   llhttp_t parser;
   llhttp_settings_t settings;
   struct sy_resp scratch;
@@ -210,6 +218,7 @@ int sy_resp_request_field(const char *buf, size_t len, const char *name, struct 
   c.base = buf;
   c.out = &scratch;
   c.want = name;
+  c.skip = nth;
   c.in_value = 1;
   llhttp_settings_init(&settings);
   settings.on_header_field = rq_on_header_field;

@@ -43,9 +43,10 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
 /* The llhttp name of an errno value (for example "HPE_INVALID_CONSTANT"). */
 const char *sy_resp_errno_name(int err);
 
-/* Finds the first field line named `name` (case-insensitive) in the request head at buf, parsed
- * with llhttp as a request (lenient about nothing). Returns 1 and the value's span when found, 0
- * when absent, -1 when llhttp rejects the head before the field was seen. */
-int sy_resp_request_field(const char *buf, size_t len, const char *name, struct sy_resp_span *value);
+/* Finds the nth (0-based) field line named `name` (case-insensitive) in the request head at buf,
+ * parsed with llhttp as a request (lenient about nothing). Returns 1 and the value's span when
+ * found, 0 when absent, -1 when llhttp rejects the head before the field was seen. */
+int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigned nth,
+                          struct sy_resp_span *value);
 
 #endif

@@ -1,0 +1,120 @@
+"""Run cases against one running server: exchange, observe, judge; recover from crashes and hangs.
+
+One function per concern: `run_one` (one case in one mode, no recovery) and `run_server` (every
+case and mode, with crash/hang detection and restart). Process lifetimes stay with the caller.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from . import compare, observe, response, wire
+from .cases import Case, retarget
+from .compare import Verdict
+from .observe import Observation
+from .servers import Server, ServerError
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One server x case x mode: what was seen and the verdict."""
+    server: str
+    case: str
+    mode: str
+    obs: Observation
+    verdict: Verdict
+    sent: bytes
+    event: str = ""          # "crash" | "hang" | "" (what happened to the server on this cell)
+
+
+def path_map(server: Server) -> dict[str, str]:
+    paths = server.adapter.paths
+    m = {}
+    if paths.get("ws", "/live") != "/live":
+        m["/live"] = paths["ws"]
+    if paths.get("plain", "/") != "/":
+        m["/"] = paths["plain"]
+    return m
+
+
+def _tail_complete(raw: bytes, eof: bool) -> bool:
+    # an HTTP answer ends when llhttp says so; anything else (frames) ends at the first bytes
+    if raw.startswith(b"HTTP/"):
+        return response.is_complete(raw, eof)
+    return bool(raw)
+
+
+def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tuple[Observation, bytes]:
+    """Send one case in one mode and observe (no judgement, no recovery)."""
+    sent = retarget(case.raw, path_map(server))
+    no_body = sent.startswith(b"HEAD ")
+
+    def complete(raw: bytes, eof: bool) -> bool:
+        r = response.parse(raw, eof=eof, no_body=no_body)
+        # a 1xx other than 101 (100 Continue) is followed by the final response
+        if r.complete and 100 <= r.status < 200 and r.status != 101:
+            return response.is_complete(raw[r.consumed:], eof)
+        return r.complete or r.error is not None
+
+    ex = wire.exchange(server.host, server.port, sent, mode, complete=complete,
+                       tail=case.tail_bytes, tail_complete=_tail_complete, timeout=timeout)
+    return observe.observe(case, ex, sent), sent
+
+
+def _responsive(server: Server) -> bool:
+    ex = wire.exchange(server.host, server.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                       complete=response.is_complete, timeout=1.0, grace=0.0)
+    return bool(ex.first) or ex.eof
+
+
+def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | None = None,
+               timeout: float = 0.5, judge: Callable[[Case, Observation], Verdict] | None = None,
+               on_cell: Callable[[Cell], None] | None = None, max_restarts: int = 5) -> list[Cell]:
+    """Every case x mode against one server. A crash or a hang is an ERROR cell; the server is
+    restarted (at most max_restarts times) and the run goes on."""
+    judge = judge or (lambda c, o: compare.classify_for(c, o, server.adapter.supports))
+    cells: list[Cell] = []
+    broken = ""
+    for case in cases:
+        for mode in case.modes:
+            if modes and mode not in modes:
+                continue
+            if broken:
+                obs = Observation(decision=observe.NOCONNECT, notes=(broken,))
+                cells.append(Cell(server.adapter.name, case.id, mode, obs,
+                                  Verdict(compare.ERROR, "server-down", "-", "MUST", broken), case.raw))
+                continue
+            obs, sent = run_one(server, case, mode, timeout)
+            event = ""
+            if not server.alive():
+                event = "crash"
+            elif obs.decision == observe.TIMEOUT and not _responsive(server):
+                event = "hang"
+            if event:
+                code = server.proc.returncode if server.proc is not None else None
+                detail = (f"server {'exited' if event == 'crash' else 'stopped answering'}"
+                          f"{f' (exit status {code})' if code is not None else ''} on this case; "
+                          f"seen before: {obs.decision} {obs.status or ''}".strip())
+                verdict = Verdict(compare.ERROR, f"server-{event}", "-", "MUST", detail)
+                try:
+                    if server.restarts >= max_restarts:
+                        raise ServerError(f"gave up after {server.restarts} restarts")
+                    server.restart()
+                except ServerError as e:
+                    broken = f"server not restarted: {str(e).splitlines()[0]}"
+            else:
+                verdict = judge(case, obs)
+            cell = Cell(server.adapter.name, case.id, mode, obs, verdict, sent, event)
+            cells.append(cell)
+            if on_cell is not None:
+                on_cell(cell)
+    return cells
+
+
+def rate(cells: list[Cell], seconds: float) -> float:
+    return len(cells) / seconds if seconds > 0 else 0.0
+
+
+def now() -> float:
+    return time.monotonic()
