@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/* test_lists.c: the RFC 9110 §5.6.1 list parser (Connection, Upgrade, Sec-WebSocket-Version),
+ * one named row per case, each also checked for a format -> parse -> format round trip. */
+#include "testutil.h"
+
+#define T SY_LIST_TOKENS
+#define P SY_LIST_PROTOCOLS
+
+/* Parse rows: the value, the grammar, the return, the canonical format of what was kept. */
+static const struct list_row {
+  const char *name;
+  const char *value;
+  size_t len;
+  enum sy_list_flags flags;
+  int rc;
+  size_t n;
+  const char *formatted;
+} list_rows[] = {
+    {"one token", LIT("close"), T, 0, 1, "close"},
+    {"two tokens", LIT("keep-alive, Upgrade"), T, 0, 2, "keep-alive, Upgrade"},
+    {"no OWS", LIT("a,b"), T, 0, 2, "a, b"},
+    {"OWS around elements", LIT("  a  ,  b  "), T, 0, 2, "a, b"},
+    {"HTAB is OWS", LIT("\ta\t,\tb\t"), T, 0, 2, "a, b"},
+    {"leading comma", LIT(",a"), T, 0, 1, "a"},
+    {"trailing comma", LIT("a,"), T, 0, 1, "a"},
+    {"empty elements between", LIT("a,, ,\t,b"), T, 0, 2, "a, b"},
+    {"empty elements and OWS only", LIT(" , ,, "), T, 0, 0, ""},
+    {"empty value", LIT(""), T, 0, 0, ""},
+    {"case preserved", LIT("UpGrAdE"), T, 0, 1, "UpGrAdE"},
+    {"every tchar", LIT("!#$%&'*+-.^_`|~09azAZ"), T, 0, 1, "!#$%&'*+-.^_`|~09azAZ"},
+    {"digits are a token", LIT("13"), T, 0, 1, "13"},
+    {"version list", LIT("13, 8, 7"), T, 0, 3, "13, 8, 7"},
+    {"protocol without version", LIT("websocket"), P, 0, 1, "websocket"},
+    {"protocol/version", LIT("TLS/1.2"), P, 0, 1, "TLS/1.2"},
+    {"protocols mixed", LIT("h2c, websocket, TLS/1.0"), P, 0, 3, "h2c, websocket, TLS/1.0"},
+    {"protocol list with empties", LIT(",, h2c ,websocket/13,"), P, 0, 2, "h2c, websocket/13"},
+    {"slash is not a tchar", LIT("TLS/1.2"), T, SY_ESYNTAX, 0, ""},
+    {"version missing", LIT("h2c/"), P, SY_ESYNTAX, 0, ""},
+    {"name missing", LIT("/1"), P, SY_ESYNTAX, 0, ""},
+    {"two versions", LIT("a/b/c"), P, SY_ESYNTAX, 0, ""},
+    {"space before slash", LIT("a /1"), P, SY_ESYNTAX, 0, ""},
+    {"space after slash", LIT("a/ 1"), P, SY_ESYNTAX, 0, ""},
+    {"space inside a token", LIT("web socket"), P, SY_ESYNTAX, 0, ""},
+    {"semicolon", LIT("close;x"), T, SY_ESYNTAX, 0, ""},
+    {"parameters are not tokens", LIT("a; q=1"), T, SY_ESYNTAX, 0, ""},
+    {"quoted string", LIT("\"close\""), T, SY_ESYNTAX, 0, ""},
+    {"equals sign", LIT("a=b"), T, SY_ESYNTAX, 0, ""},
+    {"NUL", LIT("a\0b"), T, SY_ESYNTAX, 0, ""},
+    {"CTL", LIT("a\x01"), T, SY_ESYNTAX, 0, ""},
+    {"DEL", LIT("\x7f"), T, SY_ESYNTAX, 0, ""},
+    {"CR LF", LIT("a\r\nb"), T, SY_ESYNTAX, 0, ""},
+    {"non-ASCII", LIT("caf\xc3\xa9"), T, SY_ESYNTAX, 0, ""},
+    {"obs-text alone", LIT("\x80"), T, SY_ESYNTAX, 0, ""},
+    {"error keeps the elements before it", LIT("a, b, c d"), T, SY_ESYNTAX, 2, "a, b"},
+    {"error in the first element", LIT("@, a"), T, SY_ESYNTAX, 0, ""},
+    {"error after a protocol", LIT("h2c, websocket/"), P, SY_ESYNTAX, 1, "h2c"},
+};
+
+static void check_round_trip(const struct sy_list *l, const char *formatted)
+{
+  struct sy_list again;
+  char buf[512], buf2[512];
+  int n = sy_list_format(l, buf, sizeof buf);
+  CHECK_INT(n, strlen(formatted));
+  CHECK_STR(buf, formatted);
+  /* Parsing the canonical form gives the same elements, and formats to the same bytes. */
+  memset(&again, 0, sizeof again);
+  CHECK_INT(sy_list_parse(&again, buf, (size_t)n, SY_LIST_PROTOCOLS), 0);
+  CHECK_INT(again.n, l->n);
+  for (size_t i = 0; i < l->n; i++) {
+    CHECK(again.items[i].name.len == l->items[i].name.len);
+    CHECK(memcmp(again.items[i].name.ptr, l->items[i].name.ptr, l->items[i].name.len) == 0);
+    CHECK(again.items[i].version.len == l->items[i].version.len);
+    CHECK(again.items[i].version.len == 0 ||
+          memcmp(again.items[i].version.ptr, l->items[i].version.ptr, l->items[i].version.len) == 0);
+  }
+  CHECK_INT(sy_list_format(&again, buf2, sizeof buf2), n);
+  CHECK_STR(buf2, buf);
+}
+
+static void test_list_row(void **state)
+{
+  const struct list_row *row = *state;
+  struct sy_list l;
+  memset(&l, 0, sizeof l);
+  CHECK_INT(sy_list_parse(&l, row->value, row->len, row->flags), row->rc);
+  CHECK_INT(l.n, row->n);
+  CHECK_INT(l.dropped, 0);
+  /* Every kept span points into the caller's value (no copies). */
+  for (size_t i = 0; i < l.n; i++) {
+    CHECK(l.items[i].name.ptr >= row->value && l.items[i].name.len > 0);
+    CHECK(l.items[i].name.ptr + l.items[i].name.len <= row->value + row->len);
+    if (l.items[i].version.len)
+      CHECK(l.items[i].version.ptr + l.items[i].version.len <= row->value + row->len);
+  }
+  check_round_trip(&l, row->formatted);
+}
+
+/* sy_list_has rows: a case-insensitive match of a whole element name. */
+static const struct has_row {
+  const char *name;
+  const char *value;
+  enum sy_list_flags flags;
+  const char *token;
+  int has;
+} has_rows[] = {
+    {"has: exact", "upgrade", T, "upgrade", 1},
+    {"has: any case", "UpGrAdE", T, "upgrade", 1},
+    {"has: token any case", "upgrade", T, "UPGRADE", 1},
+    {"has: last of several", "keep-alive, te, Upgrade", T, "upgrade", 1},
+    {"has: first of several", "upgrade, close", T, "upgrade", 1},
+    {"has: notupgrade is not upgrade", "notupgrade", T, "upgrade", 0},
+    {"has: upgrades is not upgrade", "upgrades", T, "upgrade", 0},
+    {"has: prefix is not a match", "upgr", T, "upgrade", 0},
+    {"has: upgrade-x is not upgrade", "upgrade-x", T, "upgrade", 0},
+    {"has: empty list", "", T, "upgrade", 0},
+    {"has: name of a protocol/version", "websocket/13", P, "websocket", 1},
+    {"has: version is not a name", "h2c/websocket", P, "websocket", 0},
+    {"has: '@' is not '`'", "@", T, "`", 0},
+    {"has: '[' is not '{'", "[x", T, "{x", 0}, /* an ASCII-case fold must not fold punctuation */
+    {"has: 'Z' is 'z'", "Z", T, "z", 1},
+};
+
+static void test_has_row(void **state)
+{
+  const struct has_row *row = *state;
+  struct sy_list l;
+  memset(&l, 0, sizeof l);
+  /* "@" and "[x" are not tokens: match them as spans directly. */
+  if (sy_list_parse(&l, row->value, strlen(row->value), row->flags) < 0) {
+    struct sy_span s = {row->value, strlen(row->value)};
+    CHECK_INT(sy_span_ieq(s, row->token), row->has);
+    return;
+  }
+  CHECK_INT(sy_list_has(&l, row->token), row->has);
+}
+
+/* Repeated field lines append to one list (RFC 9110 §5.3). */
+static void test_repeated_fields_combine(void **state)
+{
+  struct sy_list l;
+  char buf[64];
+  (void)state;
+  memset(&l, 0, sizeof l);
+  CHECK_INT(sy_list_parse(&l, LIT("h2c"), SY_LIST_PROTOCOLS), 0);
+  CHECK_INT(sy_list_parse(&l, LIT(""), SY_LIST_PROTOCOLS), 0);
+  CHECK_INT(sy_list_parse(&l, LIT(" , websocket"), SY_LIST_PROTOCOLS), 0);
+  CHECK_INT(l.n, 2);
+  CHECK_INT(sy_list_format(&l, buf, sizeof buf), 14);
+  CHECK_STR(buf, "h2c, websocket");
+  CHECK_INT(sy_list_parse(&l, LIT("x y"), SY_LIST_PROTOCOLS), SY_ESYNTAX);
+  CHECK_INT(l.n, 2); /* what came before is kept */
+}
+
+/* Builds "t0, t1, ..., t{n-1}" (plus empty elements) into buf. */
+static size_t many_tokens(char *buf, size_t cap, size_t n, const char *sep)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++)
+    o += (size_t)snprintf(buf + o, cap - o, "%st%zu", i ? sep : "", i);
+  return o;
+}
+
+static void test_overflow_counted_in_dropped(void **state)
+{
+  char value[4096], buf[4096], exp[4096];
+  struct sy_list l;
+  size_t len;
+  (void)state;
+
+  /* Exactly SY_MAX_LIST_ITEMS: all kept. */
+  memset(&l, 0, sizeof l);
+  len = many_tokens(value, sizeof value, SY_MAX_LIST_ITEMS, ", ");
+  CHECK_INT(sy_list_parse(&l, value, len, SY_LIST_TOKENS), 0);
+  CHECK_INT(l.n, SY_MAX_LIST_ITEMS);
+  CHECK_INT(l.dropped, 0);
+
+  /* Forty, with empty elements between: 32 kept, the 8 valid ones beyond counted. */
+  memset(&l, 0, sizeof l);
+  len = many_tokens(value, sizeof value, 40, " ,, ");
+  CHECK_INT(sy_list_parse(&l, value, len, SY_LIST_TOKENS), 0);
+  CHECK_INT(l.n, SY_MAX_LIST_ITEMS);
+  CHECK_INT(l.dropped, 40 - SY_MAX_LIST_ITEMS);
+  CHECK(sy_span_ieq(l.items[SY_MAX_LIST_ITEMS - 1].name, "t31"));
+  CHECK(!sy_list_has(&l, "t32")); /* dropped, not stored */
+  many_tokens(exp, sizeof exp, SY_MAX_LIST_ITEMS, ", ");
+  CHECK_INT(sy_list_format(&l, buf, sizeof buf), strlen(exp));
+  CHECK_STR(buf, exp);
+
+  /* Overflow across two field lines; empty elements past the limit are not counted. */
+  memset(&l, 0, sizeof l);
+  len = many_tokens(value, sizeof value, 30, ",");
+  CHECK_INT(sy_list_parse(&l, value, len, SY_LIST_TOKENS), 0);
+  CHECK_INT(sy_list_parse(&l, LIT("a, b, , c,, d"), SY_LIST_TOKENS), 0);
+  CHECK_INT(l.n, SY_MAX_LIST_ITEMS);
+  CHECK_INT(l.dropped, 2);
+  CHECK_INT(sy_list_parse(&l, LIT(",,, ,"), SY_LIST_TOKENS), 0);
+  CHECK_INT(l.dropped, 2);
+
+  /* A syntax error past the limit is still an error. */
+  CHECK_INT(sy_list_parse(&l, LIT("e, f g"), SY_LIST_TOKENS), SY_ESYNTAX);
+  CHECK_INT(l.n, SY_MAX_LIST_ITEMS);
+}
+
+static void test_format_no_space(void **state)
+{
+  struct sy_list l;
+  char buf[32];
+  (void)state;
+  memset(&l, 0, sizeof l);
+  CHECK_INT(sy_list_parse(&l, LIT("a, TLS/1.2"), SY_LIST_PROTOCOLS), 0);
+  /* "a, TLS/1.2" is 10 bytes and a NUL: 11 is enough, anything less is SY_ENOSPC. */
+  for (size_t cap = 0; cap <= 10; cap++) {
+    memset(buf, 'Z', sizeof buf);
+    CHECK_INT(sy_list_format(&l, buf, cap), SY_ENOSPC);
+    for (size_t i = cap; i < sizeof buf; i++)
+      CHECK(buf[i] == 'Z'); /* nothing written past cap */
+  }
+  CHECK_INT(sy_list_format(&l, buf, 11), 10);
+  CHECK_STR(buf, "a, TLS/1.2");
+  memset(&l, 0, sizeof l);
+  CHECK_INT(sy_list_format(&l, buf, 1), 0);
+  CHECK_STR(buf, "");
+}
+
+static void test_misuse(void **state)
+{
+  struct sy_list l;
+  (void)state;
+  memset(&l, 0, sizeof l);
+  CHECK_INT(sy_list_parse(NULL, LIT("a"), SY_LIST_TOKENS), SY_EINVAL);
+  CHECK_INT(sy_list_parse(&l, NULL, 3, SY_LIST_TOKENS), SY_EINVAL);
+  CHECK_INT(sy_list_parse(&l, NULL, 0, SY_LIST_TOKENS), 0);
+  CHECK_INT(l.n, 0);
+}
+
+/* RFC 9110 §5.6.2 tchar, all 256 bytes, against the grammar written out here. */
+static void test_tchar_all_bytes(void **state)
+{
+  (void)state;
+  for (int c = 0; c < 256; c++) {
+    int exp = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c != 0 && memchr("!#$%&'*+-.^_`|~", c, 15) != NULL);
+    if (sy_is_tchar((unsigned char)c) != exp)
+      fail_msg("sy_is_tchar(0x%02x) = %d, expected %d", c, !exp, exp);
+  }
+}
+
+/* sy_span_ieq folds ASCII letters only, over all pairs of bytes. */
+static void test_span_ieq_all_pairs(void **state)
+{
+  (void)state;
+  for (int a = 0; a < 256; a++)
+    for (int b = 1; b < 256; b++) {
+      char s = (char)a, lit[2] = {(char)b, 0};
+      int la = (a >= 'A' && a <= 'Z') ? a + 32 : a, lb = (b >= 'A' && b <= 'Z') ? b + 32 : b;
+      struct sy_span sp = {&s, 1};
+      if (sy_span_ieq(sp, lit) != (la == lb))
+        fail_msg("sy_span_ieq(0x%02x, 0x%02x) = %d", a, b, la != lb);
+    }
+  CHECK(!sy_span_ieq((struct sy_span){"ab", 2}, "abc"));
+  CHECK(!sy_span_ieq((struct sy_span){"abc", 3}, "ab"));
+  CHECK(sy_span_ieq((struct sy_span){"", 0}, ""));
+}
+
+int main(void)
+{
+  struct tu_tests l = {0};
+  TU_ADD_ROWS(&l, list_rows, test_list_row);
+  TU_ADD_ROWS(&l, has_rows, test_has_row);
+  tu_add(&l, "repeated fields combine", test_repeated_fields_combine, NULL);
+  tu_add(&l, "overflow counted in dropped", test_overflow_counted_in_dropped, NULL);
+  tu_add(&l, "format: buffer too small", test_format_no_space, NULL);
+  tu_add(&l, "misuse", test_misuse, NULL);
+  tu_add(&l, "tchar: all bytes", test_tchar_all_bytes, NULL);
+  tu_add(&l, "span_ieq: all pairs", test_span_ieq_all_pairs, NULL);
+  return tu_run("lists", &l);
+}
