@@ -260,6 +260,30 @@ static int wellformed_other_version(const char *buf, size_t len)
          v[7] <= '9';
 }
 
+/* The request line has not ended and what follows its last SP could still become "HTTP/D.D"
+ * CRLF: llhttp refuses e.g. "HTTP/3.1" at the minor digit, before the CRLF that makes it a
+ * well-formed line of another version (wellformed_other_version). */
+static int other_version_prefix(const char *buf, size_t len)
+{
+  static const char shape[] = "HTTP/9.9\r"; /* '9' stands for any digit */
+  const char *sp;
+  size_t n;
+  if (memchr(buf, '\n', len))
+    return 0;
+  sp = memrchr(buf, ' ', len);
+  if (sp == NULL)
+    return 0;
+  n = len - (size_t)(sp + 1 - buf);
+  if (n > sizeof shape - 1)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = sp[1 + i];
+    if (shape[i] == '9' ? !(ch >= '0' && ch <= '9') : ch != shape[i])
+      return 0;
+  }
+  return 1;
+}
+
 static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char *buf, size_t pos,
                                      size_t len)
 {
@@ -283,6 +307,8 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
   case HPE_INVALID_VERSION:
     if (wellformed_other_version(buf, len))
       return SY_R_VERSION_UNSUPPORTED;
+    if (other_version_prefix(buf, len))
+      return SY_R_NONE; /* split invariance: wait for the end of the line */
     return b != SY_R_NONE ? b : SY_R_BAD_REQUEST_LINE;
   case HPE_PAUSED_H2_UPGRADE:
     return SY_R_VERSION_UNSUPPORTED; /* "PRI * HTTP/2.0": prior-knowledge HTTP/2 */
@@ -307,12 +333,15 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
       return b != SY_R_NONE ? b : SY_R_BAD_CHUNK;
     if (b != SY_R_NONE)
       return b;
-    if (!c->in_value && pos < len) {
-      size_t k = pos;
+    if (!c->in_value && pos <= len) {
+      size_t k = pos, name_end;
       while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
         k--; /* back to the end of the name */
+      name_end = k;
       while (k < len && (buf[k] == ' ' || buf[k] == '\t'))
         k++;
+      if (k == len && k > name_end)
+        return SY_R_NONE; /* "Name " so far: a colon may still follow (split invariance) */
       if (k < len && buf[k] == ':' && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
         return SY_R_SPACE_BEFORE_COLON; /* llhttp stops there for the names it knows */
     }
