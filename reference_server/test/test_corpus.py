@@ -1,0 +1,143 @@
+"""Every corpus case over a real socket, in three deliveries: whole, byte by byte, and split
+after the head.
+
+For each case the server must answer
+  * the manifest's status (corpus/<topic>/cases.toml `expect`), which is also the reference
+    decision's status (`sy-decide`), and on errors a body naming the reference reason;
+  * exactly the bytes `refserver --stdin` writes for the same input (the same state machine,
+    so every pipelined response in order, and the WebSocket frames after a 101), except for an
+    interim `100 Continue` that only a split delivery can cause (RFC 9110 §10.1.1);
+  * then the connection's fate: closed by the server after `Connection: close` or a WebSocket
+    Close; otherwise the manifest's tail probe (`http`: a second request answered 200, the
+    connection is still HTTP/1.1; `ws`: a masked frame echoed) and a clean close on our EOF.
+"""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from conftest import CASES, MODES, SLOW, Reader, parse_response, stdin_output
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+TAIL_HTTP = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
+_MASK = b"\x37\xfa\x21\x3d"
+TAIL_WS = bytes([0x81, 0x80 | 7]) + _MASK + bytes(c ^ _MASK[i % 4] for i, c in enumerate(b"sy-tail"))
+TAIL_WS_ECHO = b"\x81\x07sy-tail"
+BYTEWISE_PAUSED = 512      # bytes sent one by one with a pause after each (the rest: no pause)
+BYTEWISE_PAUSE = 0.0001
+
+
+def split_point(data: bytes) -> int:
+    """After the first head's blank line when bytes follow, else before the final CRLF."""
+    end = data.find(b"\r\n\r\n")
+    if end >= 0 and end + 4 < len(data):
+        return end + 4
+    return max(1, len(data) - 2)
+
+
+def send(sock: socket.socket, data: bytes, mode: str) -> None:
+    """Deliver data in a mode; stop quietly if the server already closed (it may reject early)."""
+    try:
+        if mode == "whole":
+            sock.sendall(data)
+        elif mode == "bytewise":
+            for i in range(len(data)):
+                sock.sendall(data[i:i + 1])
+                if i < BYTEWISE_PAUSED:
+                    time.sleep(BYTEWISE_PAUSE)
+        else:
+            cut = split_point(data)
+            sock.sendall(data[:cut])
+            time.sleep(0.01)
+            sock.sendall(data[cut:])
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def final_state(expected: bytes, first_is_head: bool) -> str:
+    """From the reference byte stream: 'close' if the server closes on its own after it,
+    'ws' if the connection is left in WebSocket, 'http' if it stays HTTP/1.1."""
+    buf, last, head = expected, None, first_is_head
+    for _ in range(64):
+        got = parse_response(buf, head) if buf.startswith(b"HTTP/1.1 ") else None
+        if got is None:
+            break
+        last, n = got
+        buf, head = buf[n:], False
+        if last.status == 101:
+            break
+    assert last is not None, f"the reference stream holds no response: {expected[:200]!r}"
+    if last.status == 101:
+        # server frames after the switch: a Close (opcode 8) means the server is closing
+        i = 0
+        for _ in range(64):
+            if i + 2 > len(buf):
+                break
+            if buf[i] & 0x0F == 0x8:
+                return "close"
+            i += 2 + (buf[i + 1] & 0x7F)
+        return "ws"
+    if "close" in last.header_tokens("Connection"):
+        return "close"
+    return "http"
+
+
+def drop_interim_continue(buf: bytes) -> bytes:
+    return buf.replace(CONTINUE, b"", 1) if buf.startswith(CONTINUE) else buf
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_corpus_case(server, decisions, case, mode):
+    ref = decisions[case.id]
+    assert ref["reason"] == case.reason, f"corpus manifest and sy-decide disagree on {case.id}"
+    assert ref["status"] in case.expect
+    expected = stdin_output(case.raw)
+    assert expected.startswith(ref["response"].encode()), "--stdin and sy-decide disagree"
+    is_head = case.raw.startswith(b"HEAD ")
+    state = final_state(expected, is_head)
+
+    with server.connect() as sock:
+        send(sock, case.raw, mode)
+        rd = Reader(sock)
+        rd.until(lambda b: len(drop_interim_continue(b)) >= len(expected), timeout=5.0)
+        got = rd.buf
+        if mode != "whole" and b"100-continue" in case.raw:
+            got = drop_interim_continue(got)
+
+        # the first response: the manifest's status and, on errors, the reason named in the body
+        first = parse_response(got, is_head)
+        assert first is not None, f"no complete response (eof={rd.eof}): {got[:300]!r}"
+        resp = first[0]
+        assert resp.status in case.expect, f"{resp.status} not in {case.expect}: {got[:300]!r}"
+        assert resp.status == ref["status"]
+        if resp.status >= 400:
+            assert f"reason: {case.reason}\n".encode() in resp.body, resp.body
+        # the whole stream: exactly the reference machine's output
+        assert got == expected
+
+        rd.buf = b""
+        if state == "close":
+            assert rd.closed(timeout=3.0), "the server should close after this exchange"
+            assert rd.buf == b"", f"bytes after the last response: {rd.buf[:200]!r}"
+            return
+        if case.tail == "http" and state == "http":
+            sock.sendall(TAIL_HTTP)
+            tail = rd.response()
+            assert tail.status == 200, "the connection must still speak HTTP/1.1"
+        elif case.tail == "ws" and state == "ws":
+            sock.sendall(TAIL_WS)
+            assert rd.exactly(len(TAIL_WS_ECHO)) == TAIL_WS_ECHO
+        elif case.tail:
+            pytest.fail(f"manifest tail {case.tail!r} but the connection ends in {state!r}")
+        # our EOF: the server closes too, with nothing more to say
+        sock.shutdown(socket.SHUT_WR)
+        assert rd.closed(timeout=3.0), "the server should close after the client's EOF"
+        assert rd.buf == b"", f"unexpected bytes: {rd.buf[:200]!r}"
+
+
+def test_corpus_is_not_empty():
+    assert len(CASES) >= 50, "the corpus went missing?"
+    assert all(SLOW > 0 for _ in CASES)
