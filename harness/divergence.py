@@ -20,8 +20,8 @@ TOML_KEYS = ("expect", "reason", "rfc", "level", "description", "modes")
 
 
 def _decisions(raw: bytes, case: Case, involved: list[Server], pool) -> dict:
-    probe = replace(case, raw=raw, tail=None)
-    obs = list(pool.map(lambda s: matrix.run_one(s, probe, "whole", timeout=0.3)[0], involved))
+    probe = replace(case, raw=raw)
+    obs = list(pool.map(lambda s: matrix.run_one(s, probe, "whole", timeout=0.2)[0], involved))
     return {s.adapter.name: decision(o) for s, o in zip(involved, obs)}
 
 
@@ -56,7 +56,8 @@ def minimise_all(doc: dict, cases: list[Case], running: dict[str, Server], out: 
     seen: set[bytes] = set()
     folders = [out / "minimised"] + ([Path(__file__).resolve().parent.parent / "corpus" / "minimised"]
                                     if promote else [])
-    groups = sorted(doc["divergences"], key=lambda g: (-len(g["servers"]), g["cases"][0]))
+    # one-server splits first: the likeliest to be one server's bug, and the cheapest to re-run
+    groups = sorted(doc["divergences"], key=lambda g: (len(g["servers"]), g["cases"][0]))
     done = 0
     for g in groups:
         left = deadline - time.monotonic()
@@ -73,7 +74,7 @@ def minimise_all(doc: dict, cases: list[Case], running: dict[str, Server], out: 
                     return False
                 sig = compare.signature(case.id, _decisions(raw, case, involved, pool), "reference")
                 return {tuple(s for s, _ in sig): [tuple(f) for _, f in sig]} == want
-            b = Budget(max_tests=200, seconds=min(left, budget / 3))
+            b = Budget(max_tests=150, seconds=min(left, budget / 4))
             small = minimise(case.raw, test, b)
         if small == case.raw or small in seen:
             g["minimised"] = None

@@ -87,9 +87,11 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
                 continue
             obs, sent = run_one(server, case, mode, timeout)
             event = ""
+            if obs.decision in (observe.CLOSE, observe.NOCONNECT, observe.TIMEOUT, observe.INVALID):
+                _settle(server)       # a crashing process closes its sockets before it is reaped
             if not server.alive():
                 event = "crash"
-            elif obs.decision == observe.TIMEOUT and not _responsive(server):
+            elif obs.decision in (observe.TIMEOUT, observe.NOCONNECT) and not _responsive(server):
                 event = "hang"
             if event:
                 code = server.proc.returncode if server.proc is not None else None
@@ -110,6 +112,12 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
             if on_cell is not None:
                 on_cell(cell)
     return cells
+
+
+def _settle(server: Server, seconds: float = 0.05) -> None:
+    deadline = time.monotonic() + seconds
+    while server.alive() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def rate(cells: list[Cell], seconds: float) -> float:

@@ -68,11 +68,48 @@ def lines(raw: bytes) -> list[bytes]:
 
 
 def minimise(raw: bytes, test: Callable[[bytes], bool], budget: Budget | None = None) -> bytes:
-    """Lines, then bytes, while test(candidate) holds. Returns raw unchanged if test(raw) fails."""
+    """Lines, then bytes, while test(candidate) holds. Returns raw unchanged if test(raw) fails.
+
+    The request line and the head's closing blank line are pinned (candidates without them only
+    measure how servers time out), so ddmin works on the field lines (and on whatever follows the
+    head, as one more unit), then on the bytes of the field lines that are left."""
     budget = budget or Budget()
+    budget.tests += 1
     if not test(raw):
         return raw
-    kept = ddmin(lines(raw), lambda ls: test(b"".join(ls)), budget)
-    small = b"".join(kept)
-    kept_bytes = ddmin([bytes([b]) for b in small], lambda bs: test(b"".join(bs)), budget)
-    return b"".join(kept_bytes)
+    ls = lines(raw)
+    try:
+        blank = next(i for i, line in enumerate(ls) if i > 0 and line in (b"\r\n", b"\n"))
+    except StopIteration:
+        blank = len(ls)
+    head, middle, tail = ls[:1], ls[1:blank], ls[blank:]
+    rest = [b"".join(tail[1:])] if len(tail) > 1 else []
+    tail = tail[:1]
+
+    def join(mid: list[bytes], after: list[bytes]) -> bytes:
+        return b"".join(head + mid + tail + after)
+
+    units = [("f", x) for x in middle] + [("r", x) for x in rest]
+    kept = ddmin(units, lambda us: test(join([x for k, x in us if k == "f"], [x for k, x in us if k == "r"])),
+                 budget)
+    mid = [x for k, x in kept if k == "f"]
+    after = [x for k, x in kept if k == "r"]
+    # bytes: each field line loses bytes of its content, never its terminator (a line emptied
+    # of content disappears), so the head keeps its shape
+    units2 = [(i, line[j:j + 1]) for i, line in enumerate(mid) for j in range(len(_body(line)))]
+
+    def rebuild(us: list) -> bytes:
+        out = []
+        for i, line in enumerate(mid):
+            content = b"".join(b for k, b in us if k == i)
+            if content:
+                out.append(content + line[len(_body(line)):])
+        return join(out, after)
+
+    kept_bytes = ddmin(units2, lambda us: test(rebuild(us)), budget)
+    return rebuild(kept_bytes)
+
+
+def _body(line: bytes) -> bytes:
+    """A line without its terminator (CRLF, LF, or a trailing CR)."""
+    return line.rstrip(b"\r\n")

@@ -1,0 +1,59 @@
+"""Fixtures own every process these tests start: started in the fixture, stopped in its finalizer."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))       # the repository root: `import harness`
+
+from harness import servers  # noqa: E402
+from harness.cases import Case  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server: starts real servers from harness/servers/")
+    config.addinivalue_line("markers", "browser: runs headless Chromium")
+
+
+def fake_adapter(mode: str = "ok", **kw) -> servers.Adapter:
+    """A runner adapter for tests/fake_server.py (data, like every adapter)."""
+    return servers.Adapter(name=f"fake-{mode}", argv=(servers.PYTHON, str(HERE / "fake_server.py"),
+                                                     "@HOST@", "@PORT@", mode),
+                           ready_timeout=kw.pop("ready_timeout", 3.0), stop_timeout=1.0, **kw)
+
+
+@pytest.fixture
+def fake_server():
+    started = []
+
+    def start(mode: str = "ok", **kw) -> servers.Server:
+        srv = servers.Server(fake_adapter(mode, **kw))
+        started.append(srv)
+        srv.start()
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+def case(raw: bytes, expect=(200,), reason="SERVED", level="MUST", tail=None, id="t/case",
+         rfc="RFC 9110 §7.8") -> Case:
+    return Case(id=id, raw=raw, expect=tuple(expect), reason=reason, rfc=rfc, level=level,
+                description="test case", tail=tail)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0): look at its state
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

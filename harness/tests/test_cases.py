@@ -1,0 +1,53 @@
+"""harness/cases.py: the corpus loads, and a file without a row (or a row without a file) fails."""
+import pytest
+
+from harness import cases
+
+
+def test_corpus_loads_with_ids_and_valid_fields():
+    cs = cases.load()
+    assert len(cs) >= 80
+    assert len({c.id for c in cs}) == len(cs)
+    for c in cs:
+        assert c.raw and c.level in cases.LEVELS and set(c.modes) <= set(cases.MODES)
+
+
+def write(tmp_path, files, toml):
+    d = tmp_path / "topic"
+    d.mkdir()
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    (d / "cases.toml").write_text(toml)
+    return tmp_path
+
+
+ROW = '[a]\nexpect = 200\nreason = "SERVED"\nrfc = "RFC 9110 §9.3.1"\nlevel = "MAY"\ndescription = "d"\n'
+
+
+def test_missing_row_and_orphan_row_are_errors(tmp_path):
+    with pytest.raises(cases.CorpusError, match="no manifest row for b"):
+        cases.load(write(tmp_path, {"a.http": b"x", "b.http": b"y"}, ROW))
+
+
+def test_orphan_row(tmp_path):
+    with pytest.raises(cases.CorpusError, match="without a .http file: a"):
+        cases.load(write(tmp_path, {}, ROW))
+
+
+def test_bad_level(tmp_path):
+    with pytest.raises(cases.CorpusError, match="level"):
+        cases.load(write(tmp_path, {"a.http": b"x"}, ROW.replace('"MAY"', '"OFTEN"')))
+
+
+def test_select_and_retarget():
+    cs = cases.load()
+    ws = cases.select(cs, ["websocket"])
+    assert ws and all(c.topic == "websocket" for c in ws)
+    with pytest.raises(cases.CorpusError):
+        cases.select(cs, ["no/such"])
+    raw = b"GET /live HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
+    assert cases.retarget(raw, {"/live": "/ws"}) == b"GET /ws HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
+
+
+def test_ws_tail_is_a_masked_text_frame():
+    assert cases.TAIL_WS[0] == 0x81 and cases.TAIL_WS[1] & 0x80

@@ -1,0 +1,103 @@
+"""harness/servers.py + matrix.py: start, stop, crash mid-run, hang, start failure; the adapters."""
+import time
+
+import pytest
+from conftest import case, fake_adapter, pid_alive
+
+from harness import compare, matrix, servers, wire
+
+OK = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
+def test_start_ready_and_stop_leaves_nothing(fake_server):
+    srv = fake_server("ok")
+    assert srv.alive() and wire.can_connect(srv.host, srv.port)
+    pid, rundir = srv.proc.pid, srv.rundir
+    srv.stop()
+    assert not pid_alive(pid) and not rundir.exists()
+
+
+def test_start_failure_raises_with_the_reason():
+    with pytest.raises(servers.ServerError, match="exited with 7"):
+        servers.Server(fake_adapter("die")).start()
+
+
+def test_never_ready_times_out_and_is_stopped():
+    srv = servers.Server(fake_adapter("never", ready_timeout=0.5))
+    t = time.monotonic()
+    with pytest.raises(servers.ServerError, match="not accepting"):
+        srv.start()
+    assert time.monotonic() - t < 5 and srv.proc is None
+
+
+def test_crash_mid_run_is_an_error_cell_then_restart(fake_server):
+    srv = fake_server("ok")
+    cs = [case(OK, id="t/a"), case(b"GET /CRASH HTTP/1.1\r\nHost: x\r\n\r\n", id="t/crash"),
+          case(OK, id="t/b")]
+    cells = matrix.run_server(srv, cs, modes=("whole",))
+    assert [c.verdict.verdict for c in cells] == [compare.PASS, compare.ERROR, compare.PASS]
+    assert cells[1].event == "crash" and "exit status 3" in cells[1].verdict.detail
+    assert srv.restarts == 1 and srv.alive()
+
+
+def test_hang_is_detected_and_restarted(fake_server):
+    srv = fake_server("ok")
+    cs = [case(b"GET /HANG HTTP/1.1\r\nHost: x\r\n\r\n", id="t/hang"), case(OK, id="t/b")]
+    t = time.monotonic()
+    cells = matrix.run_server(srv, cs, modes=("whole",), timeout=0.3)
+    assert [c.event for c in cells] == ["hang", ""]
+    assert cells[0].verdict.verdict == compare.ERROR and cells[1].verdict.verdict == compare.PASS
+    assert time.monotonic() - t < 8
+
+
+def test_delivery_modes_reach_the_server(fake_server):
+    srv = fake_server("ok")
+    for mode in wire.MODES:
+        obs, _ = matrix.run_one(srv, case(OK), mode)
+        assert obs.status == 200, mode
+    assert wire.split_point(b"GET / HTTP/1.1\r\n\r\nbody") == len(b"GET / HTTP/1.1\r\n\r\n")
+    assert wire.split_point(b"GET / HTTP/1.1\r\n\r\n") == len(b"GET / HTTP/1.1\r\n\r\n") - 2
+
+
+def test_every_adapter_is_valid_data():
+    ads = servers.load()
+    assert len([a for a in ads.values() if a.role not in ("reference", "backend")]) >= 14
+    for a in ads.values():
+        if a.config:
+            assert (servers.ADAPTERS / a.config).exists(), a.name
+        if a.backend:
+            assert a.backend in ads, a.name
+        assert a.argv and a.paths["ws"].startswith("/")
+
+
+def test_bring_your_own_adapters():
+    t = servers.from_target("127.0.0.1:8080", ws="/ws")
+    assert t.target == "127.0.0.1:8080" and t.paths["ws"] == "/ws"
+    with pytest.raises(ValueError):
+        servers.from_target("10.0.0.1:80")
+    with pytest.raises(ValueError):
+        servers.from_command("myserver --port 80")
+
+
+ADAPTERS = servers.load()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("name", sorted(n for n, a in ADAPTERS.items() if a.role != "backend"))
+def test_real_adapter_starts_answers_and_stops(name):
+    ad = ADAPTERS[name]
+    why = servers.unavailable(ad, ADAPTERS)
+    if why:
+        pytest.skip(why)
+    srv = servers.Server(ad, ADAPTERS)
+    try:
+        srv.start()
+        obs, _ = matrix.run_one(srv, case(OK), "whole")
+        assert obs.status is not None
+        pids = [srv.proc.pid] + ([srv.backend.proc.pid] if srv.backend else [])
+    finally:
+        srv.stop()
+    deadline = time.monotonic() + 3
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(pid_alive(p) for p in pids)
