@@ -119,6 +119,8 @@ static int load_policy(struct sy_policy *pol, const char *path)
   return 0;
 }
 
+/* Returns the listening fd, -2 for a malformed spec (a usage error: exit 2), or -1 when the
+ * socket cannot be set up (address in use, no permission: exit 1). */
 static int listen_on(const char *spec, char *shown, size_t shown_cap)
 {
   char host[256];
@@ -134,7 +136,13 @@ static int listen_on(const char *spec, char *shown, size_t shown_cap)
 
   if (colon == NULL || colon == spec || colon[1] == '\0') {
     fprintf(stderr, "refserver: --listen wants HOST:PORT, got '%s'\n", spec);
-    return -1;
+    return -2;
+  }
+  /* getaddrinfo takes "99999" and listens on 99999 & 0xffff: check the range ourselves. */
+  if (strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5 ||
+      atol(colon + 1) > 65535) {
+    fprintf(stderr, "refserver: --listen port must be a number 0..65535, got '%s'\n", colon + 1);
+    return -2;
   }
   hl = (size_t)(colon - spec);
   if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
@@ -143,7 +151,7 @@ static int listen_on(const char *spec, char *shown, size_t shown_cap)
   }
   if (hl >= sizeof host) {
     fprintf(stderr, "refserver: host too long in '%s'\n", spec);
-    return -1;
+    return -2;
   }
   memcpy(host, spec, hl);
   host[hl] = '\0';
@@ -154,7 +162,7 @@ static int listen_on(const char *spec, char *shown, size_t shown_cap)
   if (rc != 0) {
     fprintf(stderr, "refserver: bad --listen address '%s': %s (numeric host and port only)\n",
             spec, gai_strerror(rc));
-    return -1;
+    return -2;
   }
   fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
@@ -330,7 +338,7 @@ static int run_server(struct server *s, const char *listen_spec)
 
   s->lfd = listen_on(listen_spec, shown, sizeof shown);
   if (s->lfd < 0)
-    return 1;
+    return s->lfd == -2 ? 2 : 1;
   s->cap = s->max_conns + 64;
   s->clients = calloc((size_t)s->cap + 1024, sizeof *s->clients);
   s->cap += 1024;
