@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import SLOW, exchange, get, start_refserver
+from refserver_util import SLOW, exchange, get, start_refserver
 
 websockets = pytest.importorskip("websockets", reason="Debian python3-websockets is not installed")
 CURL = shutil.which("curl")

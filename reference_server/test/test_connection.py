@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import (WS_ACCEPT, WS_HANDSHAKE, Reader, exchange, get, parse_response, read_ws_frame,
+from refserver_util import (WS_ACCEPT, WS_HANDSHAKE, Reader, exchange, get, parse_response, read_ws_frame,
                       upgraded, ws_frame)
 
 

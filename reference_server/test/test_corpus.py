@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import CASES, MODES, SLOW, Reader, parse_response, stdin_output
+from refserver_util import CASES, MODES, SLOW, Reader, parse_response, stdin_output
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 TAIL_HTTP = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from conftest import CASES, WS_HANDSHAKE, Reader, exchange, get, stdin_output
+from refserver_util import CASES, WS_HANDSHAKE, Reader, exchange, get, stdin_output
 
 SEED = 0x5157  # fixed: a failure is reproducible; change it to explore
 ROUNDS = 250   # connections per kind

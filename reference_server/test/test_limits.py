@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import SLOW, Reader, exchange, get, read_ws_frame, start_refserver, upgraded
+from refserver_util import SLOW, Reader, exchange, get, read_ws_frame, start_refserver, upgraded
 
 HEADER_TIMEOUT = 0.6   # seconds, --header-timeout of the timeout instance
 IDLE_TIMEOUT = 1.2     # seconds, --idle-timeout of the timeout instance

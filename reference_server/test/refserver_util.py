@@ -1,0 +1,386 @@
+"""Helpers for the refserver integration tests (real sockets on loopback); the fixtures are in
+conftest.py. (A module of its own, not conftest: `from conftest import` is ambiguous when pytest
+collects several test folders in one run.)
+
+Every server is started by `start_refserver()`, which reads the `listening on HOST:PORT` line
+with a deadline and registers the process. After every test, each registered server must still
+be alive (the server must survive everything a test throws at it); at teardown each is stopped by
+its PID with SIGTERM and must exit 0 with no sanitizer report on stderr.
+
+Binaries come from $SY_BUILD (set by `make test-py`), else <repo>/build. Every loop here is bounded
+in count and in time.
+"""
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
+REFSERVER = BUILD / "refserver"
+SY_DECIDE = BUILD / "sy-decide"
+CORPUS = ROOT / "corpus"
+MODES = ("whole", "bytewise", "split_after_head")
+# Sanitizer builds are several times slower: every deadline scales with this.
+SLOW = 3.0 if "/san" in str(BUILD) else 1.0
+START_DEADLINE = 10.0 * SLOW
+SAN_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:")
+
+
+# ---------------------------------------------------------------------------------------------
+# the corpus (corpus/<topic>/cases.toml + <scenario>.http)
+
+@dataclass(frozen=True)
+class Case:
+    id: str                    # "topic/scenario"
+    path: Path
+    raw: bytes
+    expect: tuple[int, ...]
+    reason: str
+    tail: str | None = None
+
+
+def load_corpus() -> list[Case]:
+    cases: list[Case] = []
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []:
+        manifest = folder / "cases.toml"
+        if not manifest.exists():
+            continue
+        with manifest.open("rb") as f:
+            rows = tomllib.load(f)
+        for http in sorted(folder.glob("*.http")):
+            row = rows.get(http.stem)
+            if row is None:
+                raise ValueError(f"{folder.name}/cases.toml has no row for {http.name}")
+            expect = row["expect"]
+            expect = tuple(expect) if isinstance(expect, list) else (expect,)
+            cases.append(Case(id=f"{folder.name}/{http.stem}", path=http, raw=http.read_bytes(),
+                              expect=expect, reason=row["reason"], tail=row.get("tail")))
+    return cases
+
+
+CASES = load_corpus()
+
+
+_stdin_cache: dict[bytes, bytes] = {}
+
+
+def stdin_output(raw: bytes, *args: str) -> bytes:
+    """What `refserver --stdin` writes for these input bytes: the same state machine as the
+    socket server, so the whole byte stream a connection should receive (before any timeout)."""
+    key = b"\0".join([raw, *(a.encode() for a in args)])
+    if key not in _stdin_cache:
+        p = subprocess.run([str(REFSERVER), "--stdin", *args], input=raw, capture_output=True,
+                           timeout=10 * SLOW)
+        assert p.returncode == 0, p.stderr
+        _stdin_cache[key] = p.stdout
+    return _stdin_cache[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# servers
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    host: str
+    port: int
+    args: tuple[str, ...]
+    stderr_path: Path
+    family: int = socket.AF_INET
+    stopped: bool = False
+
+    @property
+    def addr(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    @property
+    def authority(self) -> str:
+        return f"[{self.host}]:{self.port}" if self.family == socket.AF_INET6 else \
+            f"{self.host}:{self.port}"
+
+    def stderr_text(self) -> str:
+        try:
+            return self.stderr_path.read_bytes()[-4000:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def connect(self, timeout: float = 2.0) -> socket.socket:
+        s = socket.socket(self.family, socket.SOCK_STREAM)
+        s.settimeout(timeout * SLOW)
+        s.connect(self.addr)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def stop(self) -> None:
+        """SIGTERM by PID; must exit 0 within the deadline (SIGKILL as a last resort)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        _running.discard(self)
+        was_alive = self.alive()
+        if was_alive:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5 * SLOW)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+                raise AssertionError(f"refserver {self.args} ignored SIGTERM")
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        err = self.stderr_path.read_bytes() if self.stderr_path.exists() else b""
+        assert was_alive, f"refserver {self.args} died (rc {self.proc.returncode}):\n{err[-4000:]!r}"
+        assert self.proc.returncode == 0, \
+            f"refserver {self.args} exited {self.proc.returncode} on SIGTERM:\n{err[-4000:]!r}"
+        for marker in SAN_MARKERS:
+            assert marker not in err, f"sanitizer report from refserver {self.args}:\n{err[-4000:]!r}"
+
+    __hash__ = object.__hash__
+
+
+_running: set[Server] = set()
+_tmp = tempfile.TemporaryDirectory(prefix="sy-pytest-")
+
+
+def start_refserver(*args: str, listen: str = "127.0.0.1:0") -> Server:
+    """Start refserver, read its first stdout line (`listening on HOST:PORT`) with a deadline."""
+    assert REFSERVER.exists(), f"{REFSERVER} is missing: run `make` first (or set SY_BUILD)"
+    fd, errpath = tempfile.mkstemp(prefix="refserver-", suffix=".stderr", dir=_tmp.name)
+    argv = [str(REFSERVER), "--listen", listen, *args]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=fd)
+    os.close(fd)
+    line = b""
+    deadline = time.monotonic() + START_DEADLINE
+    try:
+        while not line.endswith(b"\n") and len(line) < 512:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no 'listening on' line from {argv} within {START_DEADLINE}s")
+            r, _, _ = select.select([proc.stdout], [], [], left)
+            if not r:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 1)
+            if not chunk:
+                raise AssertionError(f"{argv} exited before listening: rc {proc.wait(5)}, "
+                                     f"stderr {Path(errpath).read_bytes()[-2000:]!r}")
+            line += chunk
+    except BaseException:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+        raise
+    m = re.fullmatch(rb"listening on (\[([0-9a-fA-F:.]+)\]|([0-9.]+)):([0-9]+)\n", line)
+    if not m:
+        proc.kill()
+        proc.wait(5)
+        raise AssertionError(f"first stdout line is not 'listening on HOST:PORT': {line!r}")
+    v6 = m.group(2) is not None
+    host = (m.group(2) or m.group(3)).decode()
+    srv = Server(proc=proc, host=host, port=int(m.group(4)), args=tuple(args),
+                 stderr_path=Path(errpath), family=socket.AF_INET6 if v6 else socket.AF_INET)
+    _running.add(srv)
+    return srv
+
+
+# ---------------------------------------------------------------------------------------------
+# reading responses
+
+@dataclass
+class Response:
+    status: int
+    phrase: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    raw: bytes = field(repr=False, default=b"")
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_tokens(self, name: str) -> list[str]:
+        return [t.strip().lower() for k, v in self.headers if k.lower() == name.lower()
+                for t in v.split(",") if t.strip()]
+
+
+def parse_response(buf: bytes, head: bool = False) -> tuple[Response, int] | None:
+    """One HTTP/1.1 response from the start of buf, and its length; None if not complete yet.
+    refserver always sends Content-Length except on 1xx and 204 (and HEAD has no body)."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = buf[:end].decode("latin-1").split("\r\n")
+    m = re.fullmatch(r"HTTP/1\.1 ([0-9]{3}) (.*)", lines[0])
+    assert m, f"not an HTTP/1.1 status line: {lines[0]!r} in {buf[:200]!r}"
+    status = int(m.group(1))
+    headers = []
+    for ln in lines[1:]:
+        k, sep, v = ln.partition(":")
+        assert sep and k == k.strip(), f"bad response field line {ln!r}"
+        headers.append((k, v.strip()))
+    resp = Response(status, m.group(2), headers, b"")
+    n = end + 4
+    if not head and status >= 200 and status != 204:
+        cl = resp.header("Content-Length")
+        assert cl is not None, f"no Content-Length in {buf[:n]!r}"
+        if len(buf) < n + int(cl):
+            return None
+        resp.body = buf[n:n + int(cl)]
+        n += int(cl)
+    resp.raw = buf[:n]
+    return resp, n
+
+
+class Reader:
+    """Buffered reads from a socket with deadlines. `eof` is set on FIN, `reset` on RST."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buf = b""
+        self.eof = False
+        self.reset = False
+
+    def fill(self, deadline: float) -> bool:
+        """One recv before the deadline; False on timeout, EOF or reset."""
+        if self.eof or self.reset:
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        r, _, _ = select.select([self.sock], [], [], left)
+        if not r:
+            return False
+        try:
+            chunk = self.sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            self.reset = True
+            return False
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def until(self, pred, timeout: float = 3.0) -> bool:
+        deadline = time.monotonic() + timeout * SLOW
+        while not pred(self.buf):
+            if not self.fill(deadline):
+                return pred(self.buf)
+        return True
+
+    def response(self, timeout: float = 3.0, head: bool = False) -> Response:
+        got = None
+
+        def done(b):
+            nonlocal got
+            got = parse_response(b, head)
+            return got is not None
+
+        assert self.until(done, timeout), \
+            f"no complete response (eof={self.eof} reset={self.reset}): {self.buf[:300]!r}"
+        resp, n = got
+        self.buf = self.buf[n:]
+        return resp
+
+    def exactly(self, n: int, timeout: float = 3.0) -> bytes:
+        assert self.until(lambda b: len(b) >= n, timeout), \
+            f"wanted {n} bytes, got {len(self.buf)} (eof={self.eof}): {self.buf[:300]!r}"
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def closed(self, timeout: float = 3.0) -> bool:
+        """Read until the peer closes; True if it did (FIN or RST) before the deadline."""
+        deadline = time.monotonic() + timeout * SLOW
+        for _ in range(100000):
+            if self.eof or self.reset:
+                return True
+            if not self.fill(deadline) and not (self.eof or self.reset):
+                return False
+        return False
+
+
+def exchange(srv: Server, data: bytes, timeout: float = 3.0) -> Response:
+    """One request on a new connection; the first response."""
+    with srv.connect() as s:
+        s.sendall(data)
+        return Reader(s).response(timeout, head=data.startswith(b"HEAD "))
+
+
+def get(path: str = "/", extra: str = "", version: str = "1.1") -> bytes:
+    return f"GET {path} HTTP/{version}\r\nHost: localhost\r\n{extra}\r\n".encode()
+
+
+WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+WS_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+WS_HANDSHAKE = get("/live", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                            f"Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n")
+
+
+def ws_frame(opcode: int, payload: bytes = b"", fin: bool = True, mask: bytes | None = b"\x11\x22\x33\x44") -> bytes:
+    """A client frame (masked unless mask is None)."""
+    b0 = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    m = 0x80 if mask is not None else 0
+    if n < 126:
+        head = bytes([b0, m | n])
+    elif n < 65536:
+        head = bytes([b0, m | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([b0, m | 127]) + n.to_bytes(8, "big")
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
+
+def read_ws_frame(rd: Reader, timeout: float = 3.0) -> tuple[int, bytes]:
+    """One server frame (unmasked, FIN expected): (opcode, payload)."""
+    def complete(b):
+        if len(b) < 2:
+            return False
+        n, hl = b[1] & 0x7F, 2
+        if n == 126:
+            if len(b) < 4:
+                return False
+            n, hl = int.from_bytes(b[2:4], "big"), 4
+        elif n == 127:
+            if len(b) < 10:
+                return False
+            n, hl = int.from_bytes(b[2:10], "big"), 10
+        return len(b) >= hl + n
+
+    assert rd.until(complete, timeout), f"no complete frame (eof={rd.eof}): {rd.buf[:100]!r}"
+    b = rd.buf
+    assert b[0] & 0x80, "server frames are unfragmented here"
+    assert not b[1] & 0x80, "server frames must not be masked (RFC 6455 §5.1)"
+    n, hl = b[1] & 0x7F, 2
+    if n == 126:
+        n, hl = int.from_bytes(b[2:4], "big"), 4
+    elif n == 127:
+        n, hl = int.from_bytes(b[2:10], "big"), 10
+    rd.buf = b[hl + n:]
+    return b[0] & 0x0F, b[hl:hl + n]
+
+
+def upgraded(srv: Server) -> tuple[socket.socket, Reader]:
+    """A connection that completed the WebSocket handshake on /live."""
+    s = srv.connect()
+    s.sendall(WS_HANDSHAKE)
+    rd = Reader(s)
+    r = rd.response()
+    assert r.status == 101, r
+    assert r.header("Sec-WebSocket-Accept") == WS_ACCEPT
+    return s, rd
