@@ -113,7 +113,7 @@ def test_corpus_case(server, decisions, case, mode):
         resp = first[0]
         assert resp.status in case.expect, f"{resp.status} not in {case.expect}: {got[:300]!r}"
         assert resp.status == ref["status"]
-        if resp.status >= 400:
+        if resp.status >= 400 and not is_head:  # a response to HEAD has no body to name it
             assert f"reason: {case.reason}\n".encode() in resp.body, resp.body
         # the whole stream: exactly the reference machine's output
         assert got == expected
