@@ -1,6 +1,7 @@
 # mk/harness.mk: the differential driver (harness/) and the conformance reports (issue 4).
 #   make report              deps, build, every server x every case -> reports/ (5 outputs)
-#   make report-gate         the same, then fail only on MUST failures new against reports/baseline.json
+#   make report-gate         the same, then fail only on MUST failures new against harness/baseline.json
+#   make report-baseline     run, and rewrite harness/baseline.json from this run's MUST failures
 #   make report-one SERVER=nginx-426 [CASE=websocket/valid_handshake]
 #   make test-harness        pytest for harness/ (no network beyond loopback; part of `make test`)
 # libsyresp.so is built without sanitizers: it is loaded into /usr/bin/python3 by ctypes.
@@ -10,6 +11,7 @@ RESP_LLHTTP_OBJS := $(BUILD)/harness/llhttp/api.o $(BUILD)/harness/llhttp/http.o
 LIBSYRESP := $(BUILD)/libsyresp.so
 HARNESS_ENV := SY_BUILD=$(CURDIR)/$(BUILD)
 REPORT_ARGS ?=
+BASELINE ?= harness/baseline.json
 
 $(BUILD)/harness/llhttp/%.o: $(LLHTTP_SRC)/%.c | check-llhttp
 	@mkdir -p $(@D)
@@ -22,7 +24,7 @@ $(BUILD)/harness/response.o: harness/respparse/response.c harness/respparse/resp
 $(LIBSYRESP): $(BUILD)/harness/response.o $(RESP_LLHTTP_OBJS)
 	$(CC) -shared -o $@ $^
 
-.PHONY: report report-gate report-one report-deps test-harness
+.PHONY: report report-gate report-baseline report-one report-deps test-harness
 report-deps:
 	@bash scripts/deps.sh
 
@@ -32,7 +34,11 @@ report: report-deps
 
 report-gate: report-deps
 	$(MAKE) --no-print-directory all $(LIBSYRESP)
-	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --baseline reports/baseline.json $(REPORT_ARGS)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --baseline $(BASELINE) $(REPORT_ARGS)
+
+report-baseline: report-deps
+	$(MAKE) --no-print-directory all $(LIBSYRESP)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --write-baseline $(BASELINE) $(REPORT_ARGS)
 
 report-one: $(PROGRAMS) $(LIBSYRESP)
 	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports/one --server $(SERVER) $(if $(CASE),--case $(CASE)) $(REPORT_ARGS)
