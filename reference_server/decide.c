@@ -161,7 +161,9 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   if (d->status == 426) {
     /* RFC 9110 §15.5.22: a 426 MUST send Upgrade; the option goes in Connection (§7.8). */
     add(d, "Upgrade", "websocket");
-    add(d, "Connection", keep_alive ? "Upgrade" : "Upgrade, close");
+    /* An HTTP/1.0 connection persists only if the response says keep-alive (RFC 9112 §9.3). */
+    add(d, "Connection",
+        !keep_alive ? "Upgrade, close" : req->version_minor == 0 ? "Upgrade, keep-alive" : "Upgrade");
     if (d->reason == SY_R_WS_VERSION_MISSING || d->reason == SY_R_WS_VERSION_UNSUPPORTED)
       add(d, "Sec-WebSocket-Version", "13"); /* RFC 6455 §4.4 */
   } else if (!keep_alive) {

@@ -284,6 +284,25 @@ static int other_version_prefix(const char *buf, size_t len)
   return 1;
 }
 
+/* buf[..pos) ends in a field line whose text so far is a token and optional whitespace: the
+ * error at pos is in or right after a field name (whatever the previous line was). */
+static int field_name_before(const char *buf, size_t pos)
+{
+  const char *nl = pos ? memrchr(buf, '\n', pos) : NULL;
+  size_t start, end = pos;
+  if (nl == NULL)
+    return 0; /* still on the request line */
+  start = (size_t)(nl + 1 - buf);
+  while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
+    end--;
+  if (end == start)
+    return 0;
+  for (size_t i = start; i < end; i++)
+    if (!sy_is_tchar((unsigned char)buf[i]))
+      return 0;
+  return 1;
+}
+
 static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char *buf, size_t pos,
                                      size_t len)
 {
@@ -295,14 +314,20 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return c->cb_reason;
   case HPE_INVALID_METHOD: {
     /* A token followed by SP is a method we do not know: 501 (RFC 9110 §9.1). */
-    size_t i = 0;
-    while (i < len && sy_is_tchar((unsigned char)buf[i]))
-      i++;
+    size_t s = 0, i;
+    while (s + 1 < len && buf[s] == '\r' && buf[s + 1] == '\n')
+      s += 2; /* empty lines before the request line are skipped (RFC 9112 §2.2) */
+    for (i = s; i < len && sy_is_tchar((unsigned char)buf[i]); i++)
+      ;
     if (i == len)
       return SY_R_NONE; /* still a token prefix: wait for more */
-    if (i > 0 && buf[i] == ' ')
+    if (i > s && buf[i] == ' ')
       return SY_R_METHOD_NOT_IMPLEMENTED;
-    return b != SY_R_NONE ? b : SY_R_BAD_REQUEST_LINE;
+    if (b == SY_R_BARE_LF || b == SY_R_BARE_CR)
+      return b;
+    if (i == s && buf[i] != ' ' && buf[i] != '\t')
+      return SY_R_BAD_SYNTAX; /* §2.2: octets that cannot start a request line (TLS, binary) */
+    return SY_R_BAD_REQUEST_LINE; /* a CTL here is in the request line, not in a field */
   }
   case HPE_INVALID_VERSION:
     if (wellformed_other_version(buf, len))
@@ -333,7 +358,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
       return b != SY_R_NONE ? b : SY_R_BAD_CHUNK;
     if (b != SY_R_NONE)
       return b;
-    if (!c->in_value && pos <= len) {
+    if (pos <= len && field_name_before(buf, pos)) {
       size_t k = pos, name_end;
       while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
         k--; /* back to the end of the name */
@@ -342,16 +367,18 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
         k++;
       if (k == len && k > name_end)
         return SY_R_NONE; /* "Name " so far: a colon may still follow (split invariance) */
-      if (k < len && buf[k] == ':' && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
-        return SY_R_SPACE_BEFORE_COLON; /* llhttp stops there for the names it knows */
+      if (k < len && buf[k] == ':' && k > name_end)
+        return SY_R_SPACE_BEFORE_COLON; /* llhttp stops there for the names it knows, and at
+                                           an HTAB for any name */
     }
     if (r->n_headers) {
       struct sy_span nm = r->headers[r->n_headers - 1].name;
       if (nm.len && (nm.ptr[nm.len - 1] == ' ' || nm.ptr[nm.len - 1] == '\t'))
         return SY_R_SPACE_BEFORE_COLON; /* llhttp may stop on the value of such a field */
     }
-    if (!c->method_done || !c->url_done)
-      return SY_R_BAD_REQUEST_LINE;
+    if (!c->method_done || !c->url_done ||
+        memchr(r->method.ptr, '\n', (size_t)(buf + pos - r->method.ptr)) == NULL)
+      return SY_R_BAD_REQUEST_LINE; /* the error is on the request line ("HTTX/1.1", "/a b") */
     return SY_R_BAD_FIELD;
   }
 }
@@ -388,6 +415,8 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
   }
   for (size_t i = 0; i < r->n_headers; i++) {
     struct sy_header *f = &r->headers[i];
+    if (f->name.len == 0)
+      return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
     if (f->name.len && (f->name.ptr[f->name.len - 1] == ' ' || f->name.ptr[f->name.len - 1] == '\t'))
       return SY_R_SPACE_BEFORE_COLON;
     for (size_t k = 0; k < f->value.len; k++)
