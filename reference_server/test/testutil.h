@@ -186,7 +186,7 @@ struct tu_corpus_file {
   char name[160];  /* "websocket/valid_handshake" */
   char topic[64];  /* "websocket" */
   char stem[96];   /* "valid_handshake" */
-  char path[512];  /* absolute */
+  char path[1024]; /* absolute */
   char *data;      /* the bytes (tu_corpus_load) */
   size_t len;
 };
