@@ -6,10 +6,10 @@ case and mode, with crash/hang detection and restart). Process lifetimes stay wi
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
-from . import compare, observe, response, wire
+from . import compare, normalise, observe, response, wire
 from .cases import Case, retarget
 from .compare import Verdict
 from .observe import Observation
@@ -70,9 +70,11 @@ def _responsive(server: Server) -> bool:
 
 def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | None = None,
                timeout: float = 0.5, judge: Callable[[Case, Observation], Verdict] | None = None,
-               on_cell: Callable[[Cell], None] | None = None, max_restarts: int = 5) -> list[Cell]:
+               on_cell: Callable[[Cell], None] | None = None, max_restarts: int = 5,
+               confirm: bool = False) -> list[Cell]:
     """Every case x mode against one server. A crash or a hang is an ERROR cell; the server is
-    restarted (at most max_restarts times) and the run goes on."""
+    restarted (at most max_restarts times) and the run goes on. With `confirm`, a failing cell is
+    run once more (see _confirm) so that two runs give the same verdicts."""
     judge = judge or (lambda c, o: compare.classify_for(c, o, server.adapter.supports))
     cells: list[Cell] = []
     broken = ""
@@ -107,11 +109,31 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
                     broken = f"server not restarted: {str(e).splitlines()[0]}"
             else:
                 verdict = judge(case, obs)
+                if confirm and verdict.verdict == compare.FAIL:
+                    obs, sent, verdict = _confirm(server, case, mode, timeout, judge, obs, sent, verdict)
             cell = Cell(server.adapter.name, case.id, mode, obs, verdict, sent, event)
             cells.append(cell)
             if on_cell is not None:
                 on_cell(cell)
     return cells
+
+
+def _confirm(server: Server, case: Case, mode: str, timeout: float, judge, obs, sent, verdict):
+    """Re-run a failing cell once. Some servers' answers depend on how the kernel happened to
+    segment a bytewise or split delivery; when the two attempts decide differently the better
+    verdict is kept and the cell is noted as flaky (with both decisions), which makes repeated
+    runs agree while still showing the intermittent behaviour."""
+    obs2, sent2 = run_one(server, case, mode, timeout)
+    if not server.alive():
+        return obs, sent, verdict
+    first, second = normalise.decision(obs), normalise.decision(obs2)
+    if first == second:
+        return obs, sent, verdict
+    v2 = judge(case, obs2)
+    note = f"flaky: attempts decided {first.decision} {first.status} / {second.decision} {second.status}"
+    if compare.RANK[v2.verdict] < compare.RANK[verdict.verdict]:
+        obs, sent, verdict = obs2, sent2, v2
+    return replace(obs, notes=obs.notes + (note,)), sent, replace(verdict, detail=f"{verdict.detail} ({note})")
 
 
 def _settle(server: Server, seconds: float = 0.05) -> None:

@@ -47,6 +47,8 @@ def parse_args(argv=None):
                    help="also write minimised divergences into corpus/minimised/")
     p.add_argument("--baseline", help="CI gate: fail only on MUST failures not in this baseline file")
     p.add_argument("--write-baseline", help="write the MUST failures of this run as a baseline file")
+    p.add_argument("--confirm", action="store_true",
+                   help="re-run each failing cell once; keep the better verdict and note flaky cells")
     p.add_argument("--keep-rundir", action="store_true", help="keep the servers' run directories")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
@@ -125,7 +127,8 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: SKIPPED ({row['skip_reason']})")
             return
         t = time.monotonic()
-        cells = matrix.run_server(srv, cases, modes=modes, timeout=args.timeout, on_cell=progress.cell)
+        cells = matrix.run_server(srv, cases, modes=modes, timeout=args.timeout, on_cell=progress.cell,
+                                  confirm=args.confirm)
         dt = time.monotonic() - t
         cells_by[ad.name] = cells
         row.update(cells=len(cells), seconds=round(dt, 2),

@@ -34,11 +34,11 @@ report: report-deps
 
 report-gate: report-deps
 	$(MAKE) --no-print-directory all $(LIBSYRESP)
-	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --baseline $(BASELINE) $(REPORT_ARGS)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --confirm --baseline $(BASELINE) $(REPORT_ARGS)
 
 report-baseline: report-deps
 	$(MAKE) --no-print-directory all $(LIBSYRESP)
-	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --write-baseline $(BASELINE) $(REPORT_ARGS)
+	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports --confirm --write-baseline $(BASELINE) $(REPORT_ARGS)
 
 report-one: $(PROGRAMS) $(LIBSYRESP)
 	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports/one --server $(SERVER) $(if $(CASE),--case $(CASE)) $(REPORT_ARGS)
