@@ -90,9 +90,11 @@ class _Conn:
             if until is not None and buf and until(bytes(buf), False):
                 return True
             left = deadline - time.monotonic()
-            if left <= 0 or self.ex.eof or self.dead:
+            if self.ex.eof or self.dead:
                 return until is not None and until(bytes(buf), True) if self.ex.eof else False
-            if not self.sel.select(left):
+            if not self.sel.select(max(left, 0)):
+                if left <= 0:
+                    return False
                 continue
             try:
                 chunk = self.sock.recv(65536)
@@ -107,7 +109,8 @@ class _Conn:
                 return until is not None and until(bytes(buf), True)
             if len(buf) + len(chunk) > MAX_READ:
                 self.ex.truncated = True
-                chunk = chunk[:MAX_READ - len(buf)]
+                buf += chunk[:MAX_READ - len(buf)]
+                return until is not None and until(bytes(buf), False)
             buf += chunk
 
 
@@ -137,6 +140,12 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
         elif mode == "bytewise":
             for i in range(len(data)):
                 if not conn.send(data[i:i + 1], "send"):
+                    break
+                # collect an early answer while still sending: a server that answers and closes
+                # mid-request would otherwise have its answer discarded by the RST our next
+                # byte provokes (and the cell would depend on timing)
+                conn.read(first, None, 0, "first")
+                if ex.eof or ex.reset:
                     break
         else:
             cut = split_point(data)
