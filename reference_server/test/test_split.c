@@ -94,8 +94,10 @@ static void out_take(struct sy_conn *c, struct outbuf *o, uint64_t now)
     o->p = realloc(o->p, o->cap);
     CHECK(o->p != NULL);
   }
-  memcpy(o->p + o->len, p, n);
-  o->len += n;
+  if (n) {
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+  }
   sy_conn_sent(c, n, now);
 }
 
