@@ -157,8 +157,11 @@ static int ws_step(struct sy_conn *c)
   total = f.header_len + (size_t)f.payload_len;
   if (c->in_len < total)
     return 0;
-  /* Room for the largest reply this frame can cause (echo, pong or close). */
-  if (out_room(c) < 14 + (f.fin ? c->ws_msg_len + (size_t)f.payload_len : SY_WS_MAX_CONTROL))
+  /* Room for the largest reply this frame can cause: the echo of the message it completes, or
+   * a pong or close. A control frame inside a fragmented message answers only for itself (asking
+   * for the message too could exceed SY_CONN_OUT_CAP and stall the connection for good). */
+  if (out_room(c) < 14 + (f.fin && f.opcode < SY_WS_CLOSE ? c->ws_msg_len + (size_t)f.payload_len
+                                                          : SY_WS_MAX_CONTROL))
     return 0;
   payload = c->in + f.header_len;
   for (size_t i = 0; i < f.payload_len; i++)
