@@ -290,6 +290,32 @@ static void test_ws_fragments_over_the_limit(void **state)
   tc_close(&t);
 }
 
+/* A ping inside a fragmented message near the size limit is answered at once, and the message
+ * still completes (RFC 6455 §5.4: control frames may be injected between fragments). */
+static void test_ws_ping_inside_a_large_message(void **state)
+{
+  static uint8_t payload[SY_WS_MAX_MESSAGE], frame[SY_WS_MAX_MESSAGE + 16],
+      want[SY_WS_MAX_MESSAGE + 256];
+  size_t first = SY_WS_MAX_MESSAGE - 10, n, wn;
+  struct tconn t;
+  (void)state;
+  memset(payload, 'm', sizeof payload);
+  tc_open(&t, NULL);
+  TC_FEED(&t, HANDSHAKE);
+  t.out_len = 0;
+  n = client_frame(frame, SY_WS_BINARY, payload, first, 1);
+  tc_feed(&t, frame, n, n);
+  n = client_frame(frame, FIN | SY_WS_PING, payload, SY_WS_MAX_CONTROL, 1);
+  tc_feed(&t, frame, n, n);
+  wn = server_frame(want, SY_WS_PONG, payload, SY_WS_MAX_CONTROL);
+  CHECK_BYTES(t.out, t.out_len, want, wn);
+  n = client_frame(frame, FIN | SY_WS_CONT, payload, 10, 1);
+  tc_feed(&t, frame, n, n);
+  wn += server_frame(want + wn, SY_WS_BINARY, payload, SY_WS_MAX_MESSAGE);
+  CHECK_BYTES(t.out, t.out_len, want, wn);
+  tc_close(&t);
+}
+
 /* Echoes pile up while the peer does not read: output stays bounded, nothing is lost. */
 static void test_ws_backpressure(void **state)
 {
@@ -548,6 +574,25 @@ static void test_header_timer_restarts_per_request(void **state)
   tc_close(&t);
 }
 
+/* README/--help: "a request must complete within MS of its first byte": the body too. */
+static void test_request_timer_covers_the_body(void **state)
+{
+  static const struct sy_conn_opts o = {1000, 60000};
+  static const struct resp want[] = {{408, 0}};
+  struct tconn t;
+  (void)state;
+  tc_open(&t, &o);
+  TC_FEED(&t, "POST / HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nab");
+  CHECK_INT(t.out_len, 0);
+  t.now = 999;
+  TC_FEED(&t, "c");
+  sy_conn_tick(t.c, 1000);
+  tc_drain(&t);
+  check_responses(&t, want, 1);
+  CHECK(sy_conn_should_close(t.c));
+  tc_close(&t);
+}
+
 static void test_idle_timeout(void **state)
 {
   static const struct sy_conn_opts o = {1000, 5000};
@@ -641,6 +686,28 @@ static void test_eof_with_output_queued(void **state)
   tc_close(&t);
 }
 
+/* Chunk framing that fills the input buffer before the message ends: 413 and close, though
+ * the content itself would be under SY_MAX_BODY_BYTES. */
+static void test_chunk_framing_larger_than_the_buffer(void **state)
+{
+  static char in[SY_CONN_IN_CAP + 4096];
+  static const struct resp want[] = {{413, 0}};
+  struct tconn t;
+  size_t len = (size_t)snprintf(in, sizeof in, "POST / HTTP/1.1\r\n" H
+                                "Transfer-Encoding: chunked\r\n\r\n");
+  (void)state;
+  while (len + 6 <= sizeof in) {
+    memcpy(in + len, "1\r\nx\r\n", 6);
+    len += 6;
+  }
+  tc_open(&t, NULL);
+  tc_feed(&t, in, len, 4096);
+  check_responses(&t, want, 1);
+  CHECK(memmem(t.out, t.out_len, "BODY_TOO_LARGE", 14) != NULL);
+  CHECK(sy_conn_should_close(t.c));
+  tc_close(&t);
+}
+
 /* ---- backpressure: the peer does not read ---- */
 
 static void test_http_backpressure(void **state)
@@ -712,16 +779,21 @@ int main(void)
   tu_add(&l, "time: header timeout -> 408 and close", test_header_timeout, NULL);
   tu_add(&l, "time: header timer restarts per request", test_header_timer_restarts_per_request,
          NULL);
+  tu_add(&l, "time: the request timer covers the body", test_request_timer_covers_the_body, NULL);
   tu_add(&l, "time: idle timeout", test_idle_timeout, NULL);
   tu_add(&l, "time: idle timeout in WebSocket -> close 1001", test_idle_timeout_websocket, NULL);
   tu_add(&l, "time: no timeouts", test_no_timeouts, NULL);
   tu_add(&l, "time: default options", test_default_opts, NULL);
   tu_add(&l, "eof: mid-request", test_eof_mid_request, NULL);
   tu_add(&l, "eof: output still queued", test_eof_with_output_queued, NULL);
+  tu_add(&l, "http: chunk framing larger than the buffer -> 413",
+         test_chunk_framing_larger_than_the_buffer, NULL);
   tu_add(&l, "backpressure: HTTP", test_http_backpressure, NULL);
   TU_ADD_ROWS(&l, ws_rows, test_ws_row);
   tu_add(&l, "ws: message at the limit", test_ws_message_at_the_limit, NULL);
   tu_add(&l, "ws: fragments over the limit -> 1009", test_ws_fragments_over_the_limit, NULL);
+  tu_add(&l, "ws: ping inside a message near the limit", test_ws_ping_inside_a_large_message,
+         NULL);
   tu_add(&l, "backpressure: WebSocket", test_ws_backpressure, NULL);
   return tu_run("conn", &l);
 }
