@@ -194,12 +194,15 @@ static struct sy_span path_of(struct sy_span t)
     const char *sep = memmem(t.ptr, t.len, "://", 3);
     if (sep == NULL)
       return (struct sy_span){t.ptr, 0}; /* authority-form */
-    const char *auth = sep + 3;
-    const char *slash = memchr(auth, '/', (size_t)(t.ptr + t.len - auth));
-    if (slash == NULL)
+    const char *auth = sep + 3, *end = t.ptr + t.len, *slash = auth;
+    /* RFC 3986 §3.2: the authority ends at the first "/", "?" or "#" ("http://h?x/live" has
+     * the path "/", not "/live": fuzz_decide found it routed to /live and switched). */
+    while (slash < end && *slash != '/' && *slash != '?' && *slash != '#')
+      slash++;
+    if (slash == end || *slash != '/')
       return (struct sy_span){"/", 1}; /* RFC 9112 §3.2.2 "http://h" means "/" */
     p.ptr = slash;
-    p.len = (size_t)(t.ptr + t.len - slash);
+    p.len = (size_t)(end - slash);
   }
   for (size_t i = 0; i < p.len; i++)
     if (p.ptr[i] == '?' || p.ptr[i] == '#') {
@@ -246,15 +249,27 @@ const struct sy_header *sy_request_field(const struct sy_request *req, const cha
   return first;
 }
 
+/* The number of SP in buf[0..n): a request line has exactly two, one after the method and one
+ * after the target (RFC 9112 §3), so the version is what follows the second. */
+static size_t count_sp(const char *buf, size_t n)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += buf[i] == ' ';
+  return k;
+}
+
 /* HTTP-version = "HTTP/" DIGIT "." DIGIT: 1 if the request line carries a well-formed version
- * that llhttp refused (HTTP/1.2, HTTP/3.0): a version we do not support, not a syntax error. */
+ * that llhttp refused (HTTP/1.2, HTTP/3.0): a version we do not support, not a syntax error.
+ * The version is the token after the second SP, not whatever ends the line ("GET /a HTTP/1a
+ * HTTP/1.1" is malformed; fuzz_stream found it answered 505 or 400 depending on the reads). */
 static int wellformed_other_version(const char *buf, size_t len)
 {
   const char *eol = memchr(buf, '\r', len);
   if (eol == NULL || (size_t)(eol - buf) + 1 >= len || eol[1] != '\n')
     return 0;
   const char *v = eol - 8;
-  if (v <= buf || v[-1] != ' ')
+  if (v <= buf || v[-1] != ' ' || count_sp(buf, (size_t)(eol - buf)) != 2)
     return 0;
   return memcmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' && v[7] >= '0' &&
          v[7] <= '9';
@@ -271,8 +286,8 @@ static int other_version_prefix(const char *buf, size_t len)
   if (memchr(buf, '\n', len))
     return 0;
   sp = memrchr(buf, ' ', len);
-  if (sp == NULL)
-    return 0;
+  if (sp == NULL || count_sp(buf, len) != 2)
+    return 0; /* not the version's SP: see wellformed_other_version */
   n = len - (size_t)(sp + 1 - buf);
   if (n > sizeof shape - 1)
     return 0;
