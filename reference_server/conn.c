@@ -95,9 +95,9 @@ static int http_step(struct sy_conn *c)
     return 0; /* the peer is not reading: stop until output drains */
   rc = sy_handle(c->pol, (const char *)c->in, c->in_len, &req, &d);
   if (rc == SY_INCOMPLETE) {
-    if (req.head_len && req.expect_continue && !c->continue_sent) {
+    if (req.head_len && req.expect_continue && req.version_minor >= 1 && !c->continue_sent) {
       /* RFC 9110 §10.1.1: answer 100-continue before reading the content; §7.8 also needs it
-       * before a 101. */
+       * before a 101. Not to HTTP/1.0: its 100-continue is ignored and it gets no 1xx (§15.2). */
       memcpy(c->out + c->out_len, continue_100, sizeof continue_100 - 1);
       c->out_len += sizeof continue_100 - 1;
       c->continue_sent = 1;
