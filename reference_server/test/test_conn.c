@@ -505,6 +505,20 @@ static void test_continue_per_request(void **state)
   tc_close(&t);
 }
 
+/* RFC 9110 §15.2: no 1xx to an HTTP/1.0 client; §10.1.1: ignore its 100-continue. */
+static void test_no_continue_for_http10(void **state)
+{
+  static const struct resp want[] = {{405, 0}};
+  struct tconn t;
+  (void)state;
+  tc_open(&t, NULL);
+  TC_FEED(&t, "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  CHECK_INT(t.out_len, 0);
+  TC_FEED(&t, "ab");
+  check_responses(&t, want, 1);
+  tc_close(&t);
+}
+
 static void test_switch_with_frames_in_the_same_read(void **state)
 {
   struct tconn t;
@@ -774,6 +788,7 @@ int main(void)
   tu_add(&l, "http: no 100 Continue when the body came along",
          test_no_continue_when_the_body_came_along, NULL);
   tu_add(&l, "http: 100 Continue per request", test_continue_per_request, NULL);
+  tu_add(&l, "http: no 100 Continue to HTTP/1.0", test_no_continue_for_http10, NULL);
   tu_add(&l, "http: switch with frames in the same read", test_switch_with_frames_in_the_same_read,
          NULL);
   tu_add(&l, "time: header timeout -> 408 and close", test_header_timeout, NULL);
