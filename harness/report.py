@@ -81,6 +81,7 @@ def markdown(doc: dict) -> str:
                 f"{'PASSED' if g['passed'] else 'FAILED'}: {len(g['new_must_failures'])} new MUST "
                 f"failure(s) against `{g['baseline']}`, {len(g['fixed'])} fixed."]
         out += [f"- NEW `{a}` `{b}` [{c}]" for a, b, c in g["new_must_failures"]]
+        out += [f"- did not reproduce (not counted): `{a}` `{b}` [{c}]" for a, b, c in g.get("flaky", [])]
     out += ["", "## Failures (MUST, whole delivery)", "",
             "| server | case | rule | RFC | detail |", "|---|---|---|---|---|"]
     for r in doc["results"]:

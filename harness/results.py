@@ -136,14 +136,20 @@ def must_failures(doc: dict) -> set[tuple[str, str, str]]:
             if r["verdict"] == compare.FAIL and r["level"] == "MUST"}
 
 
-def gate(doc: dict, baseline: dict) -> dict:
-    """CI gate: only MUST-level failures that the baseline did not have count."""
+def new_must_failures(doc: dict, baseline: dict) -> set[tuple[str, str, str]]:
+    return must_failures(doc) - {tuple(x) for x in baseline.get("must_failures", [])}
+
+
+def gate(doc: dict, baseline: dict, flaky: set | frozenset = frozenset()) -> dict:
+    """CI gate: only MUST-level failures that the baseline did not have count, and only those
+    that reproduce (`flaky` lists the ones that did not on a re-run; they are reported, not
+    counted)."""
     base = {tuple(x) for x in baseline.get("must_failures", [])}
     now = must_failures(doc)
-    new = sorted(now - base)
+    new = sorted(new_must_failures(doc, baseline) - set(flaky))
     fixed = sorted(base - now)
     return {"new_must_failures": [list(x) for x in new], "fixed": [list(x) for x in fixed],
-            "passed": not new}
+            "flaky": [list(x) for x in sorted(flaky)], "passed": not new}
 
 
 def baseline_of(doc: dict) -> dict:

@@ -154,6 +154,26 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
     return cells, [rows[ad.name] for ad in chosen]
 
 
+def reproduce(candidates, cases, running, attempts: int = 2, limit: int = 200) -> set:
+    """Re-run each candidate (server, case, mode) `attempts` times; those that do not fail every
+    time are flaky (reported by the gate, not counted), as CIFuzz counts only reproducible crashes."""
+    by_id = {c.id: c for c in cases}
+    flaky = set()
+    if len(candidates) > limit:          # no usable baseline: every failure is new, no re-runs
+        return flaky
+    for server, case_id, mode in sorted(candidates):
+        srv = running.get(server)
+        if srv is None or not srv.alive():
+            continue
+        case = by_id[case_id]
+        for _ in range(attempts):
+            obs, _ = matrix.run_one(srv, case, mode)
+            if compare.classify_for(case, obs, srv.adapter.supports).verdict != compare.FAIL:
+                flaky.add((server, case_id, mode))
+                break
+    return flaky
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     t0 = time.monotonic()
@@ -178,6 +198,11 @@ def main(argv=None) -> int:
                 "matrix_seconds": round(matrix_seconds, 2),
                 "timeout_seconds": args.timeout}
         doc = results.document(cells, cases, rows, REFERENCE, meta)
+        base = None
+        flaky: set = set()
+        if args.baseline:
+            base = json.loads(Path(args.baseline).read_text()) if os.path.exists(args.baseline) else {}
+            flaky = reproduce(results.new_must_failures(doc, base), cases, running)
         if args.minimise_budget > 0 and REFERENCE in running:
             minimise_all(doc, cases, running, Path(args.out), budget=args.minimise_budget,
                          promote=args.promote, say=progress.say)
@@ -191,9 +216,8 @@ def main(argv=None) -> int:
             srv.stop()
         signal.signal(signal.SIGTERM, old)
     doc["wall_seconds"] = round(time.monotonic() - t0, 2)
-    if args.baseline:
-        base = json.loads(Path(args.baseline).read_text()) if os.path.exists(args.baseline) else {}
-        doc["gate"] = results.gate(doc, base) | {"baseline": args.baseline}
+    if base is not None:
+        doc["gate"] = results.gate(doc, base, flaky) | {"baseline": args.baseline}
     out = Path(args.out)
     report.write_all(doc, out)
     if args.write_baseline:
@@ -204,7 +228,8 @@ def main(argv=None) -> int:
     gate = doc.get("gate")
     if gate is not None:
         new = gate["new_must_failures"]
-        print(f"gate: {len(new)} new MUST failure(s) against {args.baseline}; {len(gate['fixed'])} fixed")
+        print(f"gate: {len(new)} new MUST failure(s) against {args.baseline}; {len(gate['fixed'])} fixed; "
+              f"{len(gate['flaky'])} did not reproduce (not counted)")
         for s, c, m in new[:50]:
             print(f"  NEW {s} {c} [{m}]")
         return 1 if new else 0

@@ -51,6 +51,10 @@ def test_gate_fails_only_on_new_must_failures():
     assert not doc({})["gate"]["passed"]
     base = results.baseline_of(doc())
     assert doc(base)["gate"]["passed"]
+    d = doc({})
+    flaky = results.new_must_failures(d, {})
+    g = results.gate(d, {}, flaky)
+    assert g["passed"] and g["flaky"] == [list(x) for x in sorted(flaky)]
 
 
 def test_all_five_outputs(tmp_path):
