@@ -418,6 +418,8 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
     return SY_R_VERSION_UNSUPPORTED;
   if (!request_line_strict(r))
     return SY_R_BAD_REQUEST_LINE;
+  if (memchr(r->target.ptr, '#', r->target.len))
+    return SY_R_BAD_TARGET; /* RFC 9112 §3.2: no request-target form has a fragment */
   /* obs-fold: a field line that starts with SP/HTAB (llhttp joins it into the value). */
   for (size_t i = 1; i + 1 < r->head_len; i++)
     if (buf[i] == '\n' && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))

@@ -87,7 +87,6 @@ enum sy_method {
   SY_M_DELETE,
   SY_M_OPTIONS,
   SY_M_CONNECT,
-  SY_M_UNKNOWN, /* a syntactically valid token no one knows */
 };
 struct sy_header {
   struct sy_span name;  /* exactly as sent */
@@ -224,7 +223,8 @@ enum sy_conn_state {
   SY_CONN_CLOSED,
 };
 struct sy_conn_opts {
-  uint32_t header_timeout_ms; /* a started head must complete within this (slowloris) */
+  uint32_t header_timeout_ms; /* a started request (head and content) must complete within this
+                               * (slowloris); then 408 and close */
   uint32_t idle_timeout_ms;   /* no input for this long closes the connection */
 };
 /* Called for every HTTP decision (tests and fuzzers observe the machine through this). */
