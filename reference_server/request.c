@@ -220,7 +220,9 @@ static enum sy_reason classify_bytes(const char *buf, size_t pos, size_t len)
     unsigned char ch = (unsigned char)buf[i];
     if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
       return SY_R_BARE_LF;
-    if (ch == '\r' && i + 1 < len && buf[i + 1] != '\n')
+    /* Only a CR before the error byte: whether a CR at pos is bare depends on a byte that may
+     * not have arrived, and the reason must not depend on the reads (found by fuzz_stream). */
+    if (ch == '\r' && i < pos && i + 1 < len && buf[i + 1] != '\n')
       return SY_R_BARE_CR;
     if (is_ctl(ch) && ch != '\r' && ch != '\n')
       return SY_R_CTL_IN_FIELD;
