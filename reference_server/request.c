@@ -438,6 +438,9 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
       return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
     if (f->name.len && (f->name.ptr[f->name.len - 1] == ' ' || f->name.ptr[f->name.len - 1] == '\t'))
       return SY_R_SPACE_BEFORE_COLON;
+    for (size_t k = 0; k < f->name.len; k++)
+      if (!sy_is_tchar((unsigned char)f->name.ptr[k]))
+        return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" (found by fuzz_render) */
     for (size_t k = 0; k < f->value.len; k++)
       if (is_ctl((unsigned char)f->value.ptr[k]))
         return SY_R_CTL_IN_FIELD;
