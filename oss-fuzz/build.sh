@@ -4,10 +4,11 @@
 #
 # Input, all from the builder image's environment: $CC $CXX $CFLAGS $CXXFLAGS $LIB_FUZZING_ENGINE
 # $SRC $WORK $OUT $SANITIZER $FUZZING_ENGINE. Nothing here hard-codes /src, /work or /out.
-# Output in $OUT, for every fuzzers/fuzz_<name>.c:
-#   fuzz_<name>                    the target, linked with $CXX (the engine may be a C++ archive)
-#   fuzz_<name>_seed_corpus.zip    flat zip of the seeds from corpus/
-#   fuzz_<name>.dict / .options    copied from fuzzers/ when present
+# It drives the Makefile (`make fuzzers`, mk/fuzz.mk), which puts into $OUT, for every target:
+#   fuzz_<name>                    linked with $CXX $CXXFLAGS ... $LIB_FUZZING_ENGINE
+#   fuzz_<name>_seed_corpus.zip    flat zip of the seeds fuzzers/seeds.py derives from corpus/
+#   fuzz_<name>.dict / .options    from fuzzers/
+# This script only chooses llhttp and libcrypto for the builder image.
 #
 # Sources: the repository at $SRC/switchyard (SY_DIR overrides), llhttp from a release checkout at
 # $SRC/llhttp (src/*.c, include/llhttp.h; LLHTTP_DIR overrides; without one, Debian's node-llhttp
@@ -26,7 +27,7 @@ cd "$SY_DIR"
 JOBS="${JOBS:-$(nproc)}"
 B="$WORK/switchyard-$FUZZING_ENGINE-$SANITIZER"
 rm -rf "$B"
-mkdir -p "$B/core" "$B/llhttp" "$B/fuzz" "$B/seeds" "$OUT"
+mkdir -p "$B" "$OUT"
 
 # ---- llhttp ----
 if [ -z "${LLHTTP_DIR:-}" ] && [ -f "$SRC/llhttp/include/llhttp.h" ]; then
@@ -65,6 +66,7 @@ if [ "$SANITIZER" = memory ]; then
   else
     echo "build.sh: no OpenSSL tree at $OPENSSL_SRC: MSan build uses oss-fuzz/msan/crypto_shim.c" >&2
     $CC $CFLAGS -std=c11 -c oss-fuzz/msan/crypto_shim.c -o "$B/crypto_shim.o"
+    # (mk/fuzz.mk's --wrap=SHA1/EVP_EncodeBlock wrappers then wrap the shim's functions.)
     CRYPTO_LINK=("$B/crypto_shim.o")
   fi
 else
@@ -76,62 +78,23 @@ else
   CRYPTO_LINK=("$LIBCRYPTO_A" -ldl -pthread)
 fi
 
-# ---- compile: llhttp, the core, the shared fuzz support, the targets ($CC $CFLAGS throughout) ----
-CORE="lists reasons request policy decide render wsaccept wsframe conn"
-INC=(-Ireference_server -Ifuzzers -I"$LLHTTP_INC" ${CRYPTO_INC[@]+"${CRYPTO_INC[@]}"})
-TARGETS=()
-for f in fuzzers/fuzz_*.c; do
-  t="$(basename "$f" .c)"
-  # SY_FUZZ_TARGETS (space-separated) narrows the build, for quick local checks only.
-  if [ -n "${SY_FUZZ_TARGETS:-}" ] && [[ " $SY_FUZZ_TARGETS " != *" $t "* ]]; then
-    continue
-  fi
-  TARGETS+=("$t")
-done
-[ ${#TARGETS[@]} -gt 0 ]
-# Support files linked into every target: the other fuzzers/*.c, except drivers with their own
-# main() (replay) and the msan_* wrappers (this build gives MSan an instrumented libcrypto or the
-# shim above instead of wrapping the uninstrumented one).
-SUPPORT=()
-for f in fuzzers/*.c; do
-  case "$(basename "$f")" in fuzz_* | msan_*) continue ;; esac
-  grep -Eq '^(int|static int)[[:space:]]+main[[:space:]]*\(' "$f" && continue
-  SUPPORT+=("$(basename "$f" .c)")
-done
-
-{
-  for f in api http llhttp; do
-    printf '%s\0' "$CC $CFLAGS -std=c99 -w -I$LLHTTP_INC -c $LLHTTP_SRC/$f.c -o $B/llhttp/$f.o"
-  done
-  for f in $CORE; do
-    printf '%s\0' "$CC $CFLAGS -std=c11 -D_GNU_SOURCE ${INC[*]} -c reference_server/$f.c -o $B/core/$f.o"
-  done
-  for f in ${SUPPORT[@]+"${SUPPORT[@]}"} "${TARGETS[@]}"; do
-    printf '%s\0' "$CC $CFLAGS -std=c11 -D_GNU_SOURCE ${INC[*]} -c fuzzers/$f.c -o $B/fuzz/$f.o"
-  done
-} | xargs -0 -P "$JOBS" -I{} sh -c '{}'
-
-LIB_OBJS=("$B"/core/*.o "$B"/llhttp/*.o)
-for s in ${SUPPORT[@]+"${SUPPORT[@]}"}; do
-  LIB_OBJS+=("$B/fuzz/$s.o")
-done
-
-# ---- link and package ----
-for t in "${TARGETS[@]}"; do
-  case "$t" in *[!A-Za-z0-9_-]*) echo "build.sh: bad target name $t" >&2; exit 1 ;; esac
-  $CXX $CXXFLAGS "$B/fuzz/$t.o" "${LIB_OBJS[@]}" "${CRYPTO_LINK[@]}" $LIB_FUZZING_ENGINE -o "$OUT/$t"
-  for ext in dict options; do
-    if [ -f "fuzzers/$t.$ext" ]; then
-      cp "fuzzers/$t.$ext" "$OUT/$t.$ext"
-    fi
-  done
-  # Seeds: every corpus/<topic>/<case>.http, renamed <topic>_<case>.http so the zip stays flat.
-  rm -rf "$B/seeds/$t"
-  mkdir -p "$B/seeds/$t"
-  for f in corpus/*/*.http; do
-    topic="$(basename "$(dirname "$f")")"
-    cp "$f" "$B/seeds/$t/${topic}_$(basename "$f")"
-  done
-  rm -f "$OUT/${t}_seed_corpus.zip"
-  (cd "$B/seeds/$t" && zip -q -X -j "$OUT/${t}_seed_corpus.zip" ./*)
-done
+# ---- the fuzz build itself: the Makefile's `fuzzers` target (mk/fuzz.mk) ----
+# It compiles the core, llhttp and fuzzers/ with $CC $CFLAGS, links each target with
+# $CXX $CXXFLAGS ... $LIB_FUZZING_ENGINE, and puts it with its .dict, .options and
+# <target>_seed_corpus.zip (seeds derived from corpus/ by fuzzers/seeds.py) into $OUT.
+# Overrides: WARN keeps the project's warnings but not -Werror (a new warning in OSS-Fuzz's newer
+# clang must not stop the fuzzing); LDLIBS_CRYPTO is the static or instrumented libcrypto above;
+# build products stay under $WORK. SY_FUZZ_TARGETS narrows the target list (local checks only).
+MAKE_ARGS=(
+  -j"$JOBS"
+  CC="$CC" CXX="$CXX" CFLAGS="$CFLAGS ${CRYPTO_INC[*]+${CRYPTO_INC[*]}}" CXXFLAGS="$CXXFLAGS"
+  LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" OUT="$OUT"
+  LLHTTP_SRC="$LLHTTP_SRC" LLHTTP_INC="$LLHTTP_INC"
+  LDLIBS_CRYPTO="${CRYPTO_LINK[*]}"
+  WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
+  FUZZ_ROOT="$B" FUZZ_OSS_DIR="$B/fuzz-oss"
+)
+if [ -n "${SY_FUZZ_TARGETS:-}" ]; then
+  MAKE_ARGS+=(FUZZ_TARGETS="$SY_FUZZ_TARGETS")
+fi
+make -C "$SY_DIR" "${MAKE_ARGS[@]}" fuzzers

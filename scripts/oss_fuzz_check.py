@@ -101,7 +101,9 @@ SABOTAGES = {
     "nocov": ("libfuzzer-address", "objects compiled without -fsanitize=fuzzer-no-link",
               r"no interesting inputs|partial coverage instrumentation|without coverage"),
     "nosan-ubsan": ("libfuzzer-undefined", "objects compiled without the UBSan flags",
-                    r"does not seem to be compiled with UBSan"),
+                    # bad_build_check's own count does not see this one here: the UBSan runtime
+                    # and libFuzzer alone bring 173 ubsan calls (> 168); the per-library check does.
+                    r"does not seem to be compiled with UBSan|without UBSan checks"),
     "nosan-asan": ("libfuzzer-address", "objects compiled without -fsanitize=address",
                    r"without ASan checks"),
     "afl-plain-cc": ("afl-address", "CC=clang instead of afl-clang-fast",
@@ -153,22 +155,32 @@ def llhttp_paths():
     return "/usr/share/llhttp", "/usr/share/include/llhttp"
 
 
-def make_src(src, build_script):
-    """$SRC as the builder image has it: switchyard/, llhttp/ (release layout), build.sh."""
-    if os.path.exists(src):
-        shutil.rmtree(src)
-    repo = os.path.join(src, "switchyard")
+def make_tree(tree):
+    """One snapshot of the work tree (tracked + untracked-but-not-ignored files, as a fresh clone
+    plus local edits would have) and a release-shaped llhttp, shared by every configuration."""
+    if os.path.exists(tree):
+        shutil.rmtree(tree)
+    repo = os.path.join(tree, "switchyard")
     for f in tracked_files():
         dst = os.path.join(repo, f)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, f), dst)
     lsrc, linc = llhttp_paths()
-    os.makedirs(os.path.join(src, "llhttp", "src"))
-    os.makedirs(os.path.join(src, "llhttp", "include"))
+    os.makedirs(os.path.join(tree, "llhttp", "src"))
+    os.makedirs(os.path.join(tree, "llhttp", "include"))
     for f in ("api.c", "http.c", "llhttp.c"):
-        shutil.copy2(os.path.join(lsrc, f), os.path.join(src, "llhttp", "src", f))
-    shutil.copy2(os.path.join(linc, "llhttp.h"), os.path.join(src, "llhttp", "include"))
-    shutil.copy2(os.path.join(ROOT, build_script), os.path.join(src, "build.sh"))
+        shutil.copy2(os.path.join(lsrc, f), os.path.join(tree, "llhttp", "src", f))
+    shutil.copy2(os.path.join(linc, "llhttp.h"), os.path.join(tree, "llhttp", "include"))
+
+
+def make_src(tree, src, build_script):
+    """$SRC as the builder image has it: switchyard/, llhttp/, and build.sh copied beside them
+    (oss-fuzz/Dockerfile: COPY build.sh $SRC/; .clusterfuzzlite/Dockerfile: the same from
+    .clusterfuzzlite/)."""
+    if os.path.exists(src):
+        shutil.rmtree(src)
+    shutil.copytree(tree, src, symlinks=True)
+    shutil.copy2(os.path.join(src, "switchyard", build_script), os.path.join(src, "build.sh"))
 
 
 def afl_driver():
@@ -295,8 +307,8 @@ def is_target(path):
 
 # ---- per-target checks ----
 class Target:
-    def __init__(self, config, out, name, scratch, fuzz_seconds):
-        self.config, self.out, self.name = config, out, name
+    def __init__(self, config, out, name, scratch, fuzz_seconds, repo):
+        self.config, self.out, self.name, self.repo = config, out, name, repo
         self.engine, self.sanitizer = config.split("-")
         self.path = os.path.join(out, name)
         self.scratch = os.path.join(scratch, name)
@@ -349,7 +361,7 @@ class Target:
                     self.bad("seed corpus zip is not flat (use zip -j)")
                 z.extractall(self.seeds)
             self.notes.append("%d seeds" % len(names))
-        src = os.path.join(ROOT, "fuzzers")
+        src = os.path.join(self.repo, "fuzzers")  # the tree build.sh saw, not the live one
         for ext in ("dict", "options"):
             if (os.path.exists(os.path.join(src, "%s.%s" % (self.name, ext)))
                     and not os.path.exists(os.path.join(self.out, "%s.%s" % (self.name, ext)))):
@@ -408,8 +420,8 @@ class Target:
             if cov < 0.8 * len(funcs):
                 self.bad("%s code built without coverage instrumentation (%d of %d functions)"
                          % (g, cov, len(funcs)))
-            need = 1 if g == "target" else 10
-            if san < need:
+            # The harness function may hold nothing a sanitizer checks; the libraries must.
+            if g != "target" and san < 10:
                 self.bad("%s code built without %s checks (%d sanitizer references in %d "
                          "functions)" % (g, san_name, san, len(funcs)))
 
@@ -512,8 +524,11 @@ def check_config(config, args, sabotage=None):
     base = os.path.join(args.build_dir, config + ("-" + sabotage if sabotage else ""))
     if os.path.exists(base):
         shutil.rmtree(base)
-    src = os.path.join(args.build_dir, "src")
-    work, out = os.path.join(base, "work"), os.path.join(base, "out")
+    src, work, out = (os.path.join(base, d) for d in ("src", "work", "out"))
+    # ClusterFuzzLite runs libFuzzer only: its build.sh (a delegate) builds libfuzzer-address.
+    script = args.build_script or (".clusterfuzzlite/build.sh" if config == "libfuzzer-address"
+                                   else "oss-fuzz/build.sh")
+    make_src(os.path.join(args.build_dir, "tree"), src, script)
     os.makedirs(work)
     os.makedirs(out)
     env = build_env(config, src, work, out, sabotage, args.openssl_src)
@@ -523,7 +538,7 @@ def check_config(config, args, sabotage=None):
     rc, blog = run(["bash", "-eux", os.path.join(src, "build.sh")], env=env,
                    cwd=os.path.join(src, "switchyard"), timeout=args.build_timeout,
                    out_path=os.path.join(base, "build.log"))
-    log("[%s] build.sh: rc %s in %.0fs (log: %s)" % (config, rc, time.time() - t0,
+    log("[%s] %s: rc %s in %.0fs (log: %s)" % (config, script, rc, time.time() - t0,
                                                       os.path.relpath(os.path.join(base, "build.log"), ROOT)))
     if rc != 0:
         return [], ["BAD BUILD: [%s] build.sh failed (rc %s):%s" % (config, rc, tail(blog, 25))]
@@ -535,7 +550,7 @@ def check_config(config, args, sabotage=None):
     moved = os.path.join(base, "out-" + secrets.token_hex(6))
     os.rename(out, moved)
     names = sorted(f for f in os.listdir(moved) if is_target(os.path.join(moved, f)))
-    expected = sorted(os.path.basename(f)[:-2] for f in os.listdir(os.path.join(ROOT, "fuzzers"))
+    expected = sorted(f[:-2] for f in os.listdir(os.path.join(src, "switchyard", "fuzzers"))
                       if re.match(r"fuzz_.*\.c$", f))
     if args.targets:
         expected = [t for t in expected if t in args.targets]
@@ -550,7 +565,8 @@ def check_config(config, args, sabotage=None):
     scratch = os.path.join(base, "run")
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futs = [pool.submit(Target(config, moved, n, scratch, args.fuzz_seconds).check)
+        futs = [pool.submit(Target(config, moved, n, scratch, args.fuzz_seconds,
+                                   os.path.join(src, "switchyard")).check)
                 for n in names]
         for fu in futs:
             t = fu.result()
@@ -577,13 +593,103 @@ def check_shim(args):
     return [] if rc == 0 else ["crypto shim differs from libcrypto:" + tail(out)]
 
 
+def check_packaging():
+    """The files OSS-Fuzz and ClusterFuzzLite read, checked for what the local run cannot see:
+    project.yaml fields, the Dockerfiles' layout and pins, the example workflows."""
+    import yaml  # python3-yaml (deps/ossfuzz.txt)
+
+    fails, warns = [], []
+
+    def rd(p):
+        with open(os.path.join(ROOT, p)) as f:
+            return f.read()
+
+    proj = yaml.safe_load(rd("oss-fuzz/project.yaml"))
+    if proj.get("language") != "c":
+        fails.append("oss-fuzz/project.yaml: language must be c")
+    for key in ("homepage", "primary_contact", "main_repo"):
+        if not proj.get(key):
+            fails.append("oss-fuzz/project.yaml: %s missing" % key)
+    sans = set(proj.get("sanitizers") or ["address", "undefined"])
+    engines = set(proj.get("fuzzing_engines") or ["libfuzzer", "afl", "honggfuzz", "centipede"])
+    checked_sans = {c.split("-")[1] for c in CONFIGS}
+    checked_engines = {c.split("-")[0] for c in CONFIGS}
+    if sans - checked_sans:
+        fails.append("oss-fuzz/project.yaml: sanitizers %s are not checked locally"
+                     % sorted(sans - checked_sans))
+    if "libfuzzer" not in engines:
+        fails.append("oss-fuzz/project.yaml: OSS-Fuzz requires the libfuzzer engine")
+    if engines - checked_engines:
+        fails.append("oss-fuzz/project.yaml: engines %s are not checked locally"
+                     % sorted(engines - checked_engines))
+    # llhttp: the pinned release must be the version this machine builds against.
+    lsrc, linc = llhttp_paths()
+    hdr = open(os.path.join(linc, "llhttp.h")).read()
+    ver = ".".join(re.search(r"#define LLHTTP_VERSION_%s (\d+)" % k, hdr).group(1)
+                   for k in ("MAJOR", "MINOR", "PATCH"))
+    pins = {}
+    for df in ("oss-fuzz/Dockerfile", ".clusterfuzzlite/Dockerfile"):
+        text = rd(df)
+        if not re.search(r"^FROM gcr\.io/oss-fuzz-base/base-builder(:v1)?\s*$", text, re.M):
+            fails.append("%s: not FROM gcr.io/oss-fuzz-base/base-builder" % df)
+        for pkg in ("libssl-dev", "zip", "python3", "make"):
+            if not re.search(r"apt-get install[^\n]*\b%s\b" % re.escape(pkg), text):
+                fails.append("%s: does not install %s" % (df, pkg))
+        m = re.search(r"--branch (release/v[\d.]+) https://github\.com/nodejs/llhttp\b", text)
+        if not m:
+            fails.append("%s: llhttp is not cloned at a pinned release tag" % df)
+        elif m.group(1) != "release/v" + ver:
+            fails.append("%s: pins llhttp %s but the local check builds %s"
+                         % (df, m.group(1), ver))
+        m2 = re.search(r"--branch (openssl-3\.[\d.]+) https://github\.com/openssl/openssl\b", text)
+        if not m2:
+            fails.append("%s: OpenSSL (for the MSan build) is not cloned at a pinned tag" % df)
+        pins[df] = (m and m.group(1), m2 and m2.group(1))
+    if len(set(pins.values())) != 1:
+        fails.append("oss-fuzz/Dockerfile and .clusterfuzzlite/Dockerfile pin different versions: %s"
+                     % pins)
+    ofd = rd("oss-fuzz/Dockerfile")
+    if not re.search(r"^COPY build\.sh \$SRC/\s*$", ofd, re.M):
+        fails.append("oss-fuzz/Dockerfile: no 'COPY build.sh $SRC/'")
+    if not re.search(r"git clone [^\n]*%s(\.git)? switchyard\s*$" % re.escape(proj.get("main_repo", "")),
+                     ofd, re.M):
+        fails.append("oss-fuzz/Dockerfile: does not clone main_repo into $SRC/switchyard")
+    cfd = rd(".clusterfuzzlite/Dockerfile")
+    for line in (r"COPY \. \$SRC/switchyard", r"COPY \.clusterfuzzlite/build\.sh \$SRC/"):
+        if not re.search("^" + line + r"\s*$", cfd, re.M):
+            fails.append(".clusterfuzzlite/Dockerfile: no '%s'" % line.replace("\\", ""))
+    if yaml.safe_load(rd(".clusterfuzzlite/project.yaml")).get("language") != "c":
+        fails.append(".clusterfuzzlite/project.yaml: language must be c")
+    for wf in ("cflite_pr.yml", "cflite_batch.yml"):
+        doc = yaml.safe_load(rd(".github/workflows/" + wf))
+        steps = [st for job in doc["jobs"].values() for st in job["steps"]]
+        uses = [st.get("uses", "") for st in steps]
+        if not any("clusterfuzzlite/actions/build_fuzzers" in u for u in uses) or \
+                not any("clusterfuzzlite/actions/run_fuzzers" in u for u in uses):
+            fails.append("%s: needs build_fuzzers and run_fuzzers steps" % wf)
+        for st in steps:
+            w = st.get("with") or {}
+            if "build_fuzzers" in st.get("uses", "") and w.get("language") != "c":
+                fails.append("%s: build_fuzzers language must be c" % wf)
+        for job in doc["jobs"].values():
+            ms = set(job.get("strategy", {}).get("matrix", {}).get("sanitizer", []))
+            if ms - checked_sans:
+                fails.append("%s: sanitizers %s are not checked locally" % (wf, sorted(ms - checked_sans)))
+    for p in ("oss-fuzz/project.yaml", "oss-fuzz/Dockerfile"):
+        if "OWNER" in rd(p):
+            warns.append("%s still says OWNER: set the real repository before submitting" % p)
+    return fails, warns
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--configs", default=",".join(CONFIGS),
                     help="comma-separated subset of " + ",".join(CONFIGS))
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "oss-fuzz"))
-    ap.add_argument("--build-script", default="oss-fuzz/build.sh",
-                    help="copied to $SRC/build.sh (e.g. .clusterfuzzlite/build.sh)")
+    ap.add_argument("--build-script",
+                    help="copied to $SRC/build.sh for every configuration (default: "
+                         ".clusterfuzzlite/build.sh for libfuzzer-address, oss-fuzz/build.sh "
+                         "for the others)")
     ap.add_argument("--fuzz-seconds", type=int, default=4)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--build-timeout", type=int, default=900)
@@ -597,9 +703,12 @@ def main():
     args.build_dir = os.path.abspath(args.build_dir)
     os.makedirs(args.build_dir, exist_ok=True)
     t0 = time.time()
-    make_src(os.path.join(args.build_dir, "src"), args.build_script)
+    make_tree(os.path.join(args.build_dir, "tree"))
 
     if args.selftest:
+        if not args.targets:  # one target is enough to show a broken build is caught
+            args.targets = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "fuzzers"))
+                                  if re.match(r"fuzz_.*\.c$", f))[:1]
         passed = failed = 0
         for name, (config, what, expect) in SABOTAGES.items():
             log("== selftest %s: %s (%s)" % (name, what, config))
@@ -616,7 +725,10 @@ def main():
                                                                         time.time() - t0))
         return 1 if failed else 0
 
-    fails = []
+    fails, warns = check_packaging()
+    log("packaging (project.yaml, Dockerfiles, workflows): %s" % ("ok" if not fails else "FAILED"))
+    for w in warns:
+        log("note: " + w)
     configs = [c for c in args.configs.split(",") if c]
     for c in configs:
         if c not in CONFIGS:
@@ -633,7 +745,7 @@ def main():
             failed += 1
         fails += cfails
     if fails and not failed:
-        failed = 1  # the crypto shim
+        failed = 1  # packaging or the crypto shim
     for f in fails:
         log(f)
     log("oss-fuzz-check: %d passed, %d failed (%.0fs)" % (passed, failed, time.time() - t0))
