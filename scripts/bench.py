@@ -35,7 +35,7 @@ or more CPUs the server runs pinned to one CPU and the load generator to another
 every scenario on both servers, the order alternating between rounds; the table shows the median
 and every round. Every process is started here and stopped by its PID; every wait is bounded.
 
-usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--all] [--json FILE]
+usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--all] [--json FILE] [--no-pin]
 """
 from __future__ import annotations
 
@@ -294,6 +294,8 @@ def main() -> int:
     ap.add_argument("--conc", type=int, default=50, help="concurrent connections (default 50)")
     ap.add_argument("--all", action="store_true", help="also 426 with a fresh connection each")
     ap.add_argument("--json", metavar="FILE", help="write every measurement as JSON")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin the server and the load generator to separate CPUs")
     args = ap.parse_args()
     if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000):
         ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000")
@@ -303,7 +305,8 @@ def main() -> int:
         log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
             "competes with the servers and the load generator, figures will be noisy")
     cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 else (None, None)
+    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
+        else (None, None)
     scenarios = ["426", "101"] + (["426-fresh"] if args.all else [])
     results: dict[str, dict[str, list[dict]]] = {s: {"refserver": [], "nginx": []} for s in scenarios}
 
