@@ -319,6 +319,10 @@ class Target:
     def bad(self, msg):
         self.fail.append("BAD BUILD: %s [%s]: %s" % (self.name, self.config, msg))
 
+    def found(self, msg):
+        """A finding of the short fuzzing run: the build is fine, the code (or an oracle) is not."""
+        self.fail.append("FINDING: %s [%s]: %s" % (self.name, self.config, msg))
+
     def runner_env(self, extra):
         env = {k: v for k, v in os.environ.items()
                if not k.endswith("_OPTIONS") and not k.startswith("AFL_")}
@@ -446,27 +450,27 @@ class Target:
                          % (edges, MIN_EDGES))
         rc, out = self.lf(["-seed=1337", "-runs=4"] + art + self.lf_flags, 120, "startup")
         if rc != 0 or "Done 4 runs" not in out:
-            self.bad("startup crash or exit (rc %s): %s" % (rc, tail(out)))
+            self.bad("startup crash or exit (rc %s): %s" % (rc, finding(out)))
             return
         # The seed corpus must not crash (-runs=0 executes every seed once).
         rc, out = self.lf(["-runs=0"] + FUZZER_ARGS + self.lf_flags
                           + ["-artifact_prefix=%s/seedrun-" % self.scratch, self.seeds],
                           300, "seeds")
         if rc != 0:
-            self.bad("crashes on its seed corpus (rc %s): %s" % (rc, tail(out)))
+            self.bad("crashes on its seed corpus (rc %s): %s" % (rc, finding(out)))
             return
         # A few seconds of fuzzing from the seeds, dictionary and options applied.
         corpus = os.path.join(self.scratch, "corpus")
         shutil.copytree(self.seeds, corpus)
         art = os.path.join(self.scratch, "artifacts")
         os.makedirs(art)
-        rc, out = self.lf(["-max_total_time=%d" % self.fuzz_seconds, "-print_final_stats=1",
+        rc, out = self.lf(["-seed=1", "-max_total_time=%d" % self.fuzz_seconds, "-print_final_stats=1",
                            "-artifact_prefix=%s/" % art] + FUZZER_ARGS + self.lf_flags + [corpus],
                           self.fuzz_seconds + 120, "fuzz")
         found = os.listdir(art)
         if rc != 0 or found:
-            self.bad("fuzzing for %ds found something (rc %s, %s): %s"
-                     % (self.fuzz_seconds, rc, found, tail(out)))
+            self.found("fuzzing for %ds found something (rc %s, %s): %s"
+                     % (self.fuzz_seconds, rc, found, finding(out)))
         m = re.search(r"stat::average_exec_per_sec:\s+(\d+)", out)
         if m:
             self.notes.append("%s exec/s" % m.group(1))
@@ -483,7 +487,7 @@ class Target:
             return
         env = self.runner_env(self.san_extra)
         fout = os.path.join(self.scratch, "afl-out")
-        cmd = ["afl-fuzz", "-m", "none", "-t", "5000+", "-i", self.seeds, "-o", fout,
+        cmd = ["afl-fuzz", "-m", "none", "-t", "5000+", "-s", "1", "-i", self.seeds, "-o", fout,
                "-V", str(self.fuzz_seconds)]
         if self.dict:
             cmd += ["-x", self.dict]
@@ -500,9 +504,14 @@ class Target:
         for d in ("crashes", "hangs"):
             p = os.path.join(fout, "default", d)
             if os.path.isdir(p):
-                crashes += [f for f in os.listdir(p) if f.startswith("id:")]
+                crashes += sorted(os.path.join(p, f) for f in os.listdir(p) if f.startswith("id:"))
         if crashes:
-            self.bad("afl-fuzz found %s in %ds" % (crashes, self.fuzz_seconds))
+            # Replay the first one through the target (the driver takes a file) to say what it is.
+            _, rout = run([self.path, crashes[0]], env=self.runner_env(self.san_extra),
+                          cwd=self.scratch, timeout=60)
+            self.found("afl-fuzz found %d crash(es)/hang(s) in %ds, first %s: %s"
+                     % (len(crashes), self.fuzz_seconds, os.path.relpath(crashes[0], ROOT),
+                        finding(rout)))
         stats = os.path.join(fout, "default", "fuzzer_stats")
         if os.path.exists(stats):
             m = re.search(r"execs_per_sec\s*:\s*([\d.]+)", open(stats).read())
@@ -511,6 +520,16 @@ class Target:
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]")
+
+
+FINDING = re.compile(r"SY-ORACLE|SUMMARY:|runtime error|ERROR: |==ERROR|Test unit written|"
+                     r"PROGRAM ABORT|BAD BUILD")
+
+
+def finding(out, n=8):
+    """The lines that say what was found (oracle rule, sanitizer summary, artifact), else the tail."""
+    lines = [l.strip() for l in ANSI.sub("", out).splitlines() if FINDING.search(l)]
+    return ("\n    " + "\n    ".join(lines[:n])) if lines else tail(out)
 
 
 def tail(out, n=12):
