@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz_stream.c: the input is what a client sends on one connection, driven through the
+ * server's own connection machine (conn.c: sy_conn_feed/_output/_sent/_tick/_eof).
+ * Metamorphic oracles: delivering the same bytes in one read, in random pieces (the cut points
+ * come from a hash of the input, so seed files stay plain HTTP) or one byte at a time gives the
+ * same decisions and the same response bytes, 100 Continue aside (RFC 9110 §10.1.1 lets a server
+ * skip it once the content is there); the input sent twice back to back is answered twice.
+ * Every decision also goes through the decision oracles, nothing after a 101 is parsed as
+ * HTTP, the bytes after a 101 are valid server frames, and the timeouts answer 408 / close 1001. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracles.h"
+
+const int sy_fuzz_request_shaped = 1; /* mutator.c: mutate as HTTP requests */
+
+#define MAX_DEC 256
+
+struct dec {
+  int status, head_only, http10, expect_continue;
+  enum sy_reason reason;
+  enum sy_fate fate;
+  size_t consumed, switch_offset, n_fields;
+};
+
+struct trace {
+  struct dec dec[MAX_DEC];
+  size_t n_dec;
+  int switched, after_switch;
+  uint8_t *out;
+  size_t out_len, out_cap;
+  enum sy_conn_state state;
+  size_t in_len;
+  const struct sy_conn *conn;
+};
+
+static struct sy_conn conn; /* ~200 KB: static, re-initialised for every delivery */
+
+static void append(struct trace *t, const uint8_t *p, size_t n)
+{
+  if (t->out_len + n > t->out_cap) {
+    t->out_cap = (t->out_len + n) * 2;
+    t->out = realloc(t->out, t->out_cap);
+  }
+  memcpy(t->out + t->out_len, p, n);
+  t->out_len += n;
+}
+
+static void on_decision(void *arg, const struct sy_request *req, const struct sy_decision *d)
+{
+  static uint8_t resp[SY_MAX_RESPONSE_BYTES];
+  struct trace *t = arg;
+  /* RFC 9110 §7.8: after the 101 the connection speaks the new protocol: no byte after the
+   * switching request may be read as HTTP. */
+  OC_CHECK(!t->switched, "no-http-after-switch", "RFC 9110 §7.8",
+           "decision %d %s made after a 101 on the same connection", d->status,
+           sy_reason_name(d->reason));
+  oc_check_decision(conn.pol, req, d, conn.in, conn.in_len);
+  (void)oc_render_checked(d, resp);
+  if (t->n_dec < MAX_DEC)
+    t->dec[t->n_dec] = (struct dec){d->status,        d->head_only, req->head_len && req->version_minor == 0,
+                                    req->expect_continue, d->reason, d->fate,
+                                    d->consumed,      d->switch_offset, d->n_fields};
+  t->n_dec++;
+  if (d->fate == SY_FATE_SWITCH)
+    t->switched = 1;
+}
+
+static int drain(struct trace *t, uint64_t now)
+{
+  int any = 0;
+  for (int guard = 0; guard < 1000; guard++) {
+    size_t n;
+    const uint8_t *p = sy_conn_output(&conn, &n);
+    if (n == 0)
+      return any;
+    append(t, p, n);
+    sy_conn_sent(&conn, n, now); /* may process buffered input and produce more */
+    any = 1;
+  }
+  oc_fail("output-drains", "switchyard.h sy_conn_sent", "output never drains");
+}
+
+/* Feeds data[0..len) cut at cuts[0..ncuts) (increasing), draining after every read. */
+static void deliver(struct trace *t, const uint8_t *data, size_t len, const size_t *cuts,
+                    size_t ncuts)
+{
+  static struct sy_conn_opts opts;
+  size_t start = 0;
+  memset(t, 0, sizeof *t);
+  sy_conn_opts_default(&opts);
+  sy_conn_init(&conn, oc_policy(), &opts, 0);
+  conn.on_decision = on_decision;
+  conn.cb_arg = t;
+  for (size_t k = 0; k <= ncuts; k++) {
+    size_t end = k < ncuts ? cuts[k] : len;
+    while (start < end) {
+      size_t took = sy_conn_feed(&conn, data + start, end - start, 0);
+      start += took;
+      if (!drain(t, 0) && took == 0)
+        oc_fail("feed-progress", "switchyard.h sy_conn_feed",
+                "no byte taken and no output at offset %zu", start);
+    }
+  }
+  t->state = conn.state;
+  t->in_len = conn.in_len;
+}
+
+/* Response bytes without interim 100 responses; returns where the frames after a 101 start
+ * (or the length). Checks that every 100 goes to an HTTP/1.1 request that asked for it. */
+static size_t normalise(const struct trace *t, uint8_t *out, size_t *out_len)
+{
+  size_t i = 0, k = 0, o = 0;
+  while (i < t->out_len) {
+    struct oc_resp r;
+    const char *why;
+    int head = k < t->n_dec && k < MAX_DEC ? t->dec[k].head_only : 0;
+    int rc = oc_parse_response(&r, t->out + i, t->out_len - i, head, &why);
+    OC_CHECK(rc == 1, "response-wellformed", "RFC 9112 §4",
+             "response %zu on the connection does not parse (%s)", k, why);
+    if (r.status == 100) {
+      if (k < t->n_dec && k < MAX_DEC) {
+        OC_CHECK(!t->dec[k].http10, "no-1xx-to-http10", "RFC 9110 §15.2",
+                 "100 Continue sent to an HTTP/1.0 request");
+        OC_CHECK(t->dec[k].expect_continue, "continue-only-when-expected", "RFC 9110 §10.1.1",
+                 "100 Continue before the response to a request without Expect: 100-continue");
+      }
+      i += r.len;
+      continue;
+    }
+    memcpy(out + o, t->out + i, r.len);
+    o += r.len;
+    i += r.len;
+    k++;
+    if (r.status == 101) {
+      size_t frames = o;
+      (void)oc_check_server_frames(t->out + i, t->out_len - i);
+      memcpy(out + o, t->out + i, t->out_len - i);
+      o += t->out_len - i;
+      *out_len = o;
+      return frames;
+    }
+  }
+  OC_CHECK(k == (t->n_dec < MAX_DEC ? t->n_dec : k), "one-response-per-decision", "RFC 9112 §9.3",
+           "%zu final responses for %zu decisions", k, t->n_dec);
+  *out_len = o;
+  return o;
+}
+
+static int dec_eq(const struct dec *x, const struct dec *y)
+{
+  /* `consumed` of a closing decision is "everything buffered" (switchyard.h), which depends on
+   * how the bytes arrived; the connection ends there, so it is not compared. */
+  return x->status == y->status && x->head_only == y->head_only && x->http10 == y->http10 &&
+         x->expect_continue == y->expect_continue && x->reason == y->reason &&
+         x->fate == y->fate && (x->fate == SY_FATE_CLOSE || x->consumed == y->consumed) &&
+         x->switch_offset == y->switch_offset && x->n_fields == y->n_fields;
+}
+
+static void same(const struct trace *a, const struct trace *b, const char *rule, const char *rfc,
+                 const char *how)
+{
+  size_t na, nb;
+  uint8_t *oa = malloc(a->out_len + 1), *ob = malloc(b->out_len + 1);
+  OC_CHECK(a->n_dec == b->n_dec, rule, rfc, "%s: %zu decisions vs %zu", how, a->n_dec, b->n_dec);
+  for (size_t i = 0; i < a->n_dec && i < MAX_DEC; i++)
+    OC_CHECK(dec_eq(&a->dec[i], &b->dec[i]), rule, rfc,
+             "%s: decision %zu is %d %s vs %d %s", how, i, a->dec[i].status,
+             sy_reason_name(a->dec[i].reason), b->dec[i].status, sy_reason_name(b->dec[i].reason));
+  normalise(a, oa, &na);
+  normalise(b, ob, &nb);
+  OC_CHECK(na == nb && memcmp(oa, ob, na) == 0, rule, rfc, "%s: %zu vs %zu response bytes differ",
+           how, na, nb);
+  OC_CHECK(a->state == b->state && a->in_len == b->in_len, rule, rfc,
+           "%s: end state %d/%zu buffered vs %d/%zu", how, (int)a->state, a->in_len, (int)b->state,
+           b->in_len);
+  free(oa);
+  free(ob);
+}
+
+static void check_timeouts(const struct trace *a)
+{
+  struct trace t;
+  uint64_t deadline;
+  size_t before;
+  memset(&t, 0, sizeof t);
+  conn.cb_arg = &t;
+  deadline = sy_conn_deadline(&conn);
+  if (a->state == SY_CONN_HTTP && a->in_len > 0) {
+    /* A request that never completes: 408 at the header timeout (RFC 9110 §15.5.9), not before. */
+    OC_CHECK(deadline == conn.opts.header_timeout_ms, "request-timeout", "RFC 9110 §15.5.9",
+             "deadline %llu with a partial request", (unsigned long long)deadline);
+    sy_conn_tick(&conn, deadline - 1);
+    before = t.out_len;
+    drain(&t, deadline - 1);
+    OC_CHECK(t.n_dec == 0 && t.out_len == before, "request-timeout", "RFC 9110 §15.5.9",
+             "something happened before the deadline");
+    sy_conn_tick(&conn, deadline);
+    drain(&t, deadline);
+    OC_CHECK(t.n_dec == 1 && t.dec[0].status == 408 && sy_conn_should_close(&conn),
+             "request-timeout", "RFC 9110 §15.5.9",
+             "header timeout gave %zu decisions (first %d), should_close %d", t.n_dec,
+             t.n_dec ? t.dec[0].status : 0, sy_conn_should_close(&conn));
+  } else if (a->state == SY_CONN_WEBSOCKET && !conn.close_sent) {
+    /* An idle WebSocket gets a Close 1001 "going away" (RFC 6455 §7.4.1). */
+    OC_CHECK(deadline == conn.opts.idle_timeout_ms, "idle-timeout", "RFC 6455 §7.4.1",
+             "deadline %llu on an idle WebSocket", (unsigned long long)deadline);
+    sy_conn_tick(&conn, deadline);
+    drain(&t, deadline);
+    OC_CHECK(t.n_dec == 0 && t.out_len == 4 && memcmp(t.out, "\x88\x02\x03\xe9", 4) == 0,
+             "idle-timeout", "RFC 6455 §7.4.1", "idle WebSocket got %zu bytes, not Close 1001",
+             t.out_len);
+  }
+  sy_conn_eof(&conn, deadline);
+  drain(&t, deadline);
+  OC_CHECK(t.n_dec <= 1 && sy_conn_should_close(&conn), "eof-closes", "RFC 9112 §9.6",
+           "after EOF the connection does not close");
+  free(t.out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  static struct trace a, b, c;
+  size_t cuts[64], ncuts = 0;
+  uint64_t seed = oc_hash(data, size);
+  uint8_t *twice;
+
+  if (size > 65536)
+    return 0;
+  /* B: random pieces */
+  for (size_t pos = 0; ncuts < 64;) {
+    uint64_t r = oc_rand(&seed);
+    pos += 1 + (r % 8 == 0 ? (r >> 8) % 512 : (r >> 8) % 24);
+    if (pos >= size)
+      break;
+    cuts[ncuts++] = pos;
+  }
+  deliver(&b, data, size, cuts, ncuts);
+  /* C: byte by byte (bounded: every read re-parses the buffered head) */
+  if (size <= 512) {
+    size_t *all = malloc(size * sizeof *all + 1);
+    for (size_t i = 1; i < size; i++)
+      all[i - 1] = i;
+    deliver(&c, data, size, all, size ? size - 1 : 0);
+    free(all);
+  }
+  /* A: one read */
+  deliver(&a, data, size, NULL, 0);
+  same(&a, &b, "split-invariance", "RFC 9112 §2.2", "random pieces");
+  if (size <= 512)
+    same(&a, &c, "split-invariance", "RFC 9112 §2.2", "byte by byte");
+  free(b.out);
+  free(c.out);
+  b.out = c.out = NULL;
+
+  check_timeouts(&a);
+
+  /* D: the input twice on one connection, when it ended between messages. */
+  if (a.n_dec > 0 && a.in_len == 0 && a.n_dec < MAX_DEC / 2 &&
+      (a.state == SY_CONN_HTTP || a.state == SY_CONN_CLOSING)) {
+    struct trace once = a;
+    twice = malloc(2 * size);
+    memcpy(twice, data, size);
+    memcpy(twice + size, data, size);
+    once.out = malloc(2 * a.out_len + 1);
+    memcpy(once.out, a.out, a.out_len);
+    if (a.state == SY_CONN_HTTP) {
+      /* keep-alive: the same answers again, in order (RFC 9112 §9.3.2) */
+      memcpy(once.dec + a.n_dec, a.dec, a.n_dec * sizeof a.dec[0]);
+      once.n_dec = 2 * a.n_dec;
+      memcpy(once.out + a.out_len, a.out, a.out_len);
+      once.out_len = 2 * a.out_len;
+    } /* else closing: the second copy is never read */
+    deliver(&b, twice, 2 * size, NULL, 0);
+    same(&once, &b, "pipeline-invariance", "RFC 9112 §9.3.2", "input sent twice");
+    free(once.out);
+    free(b.out);
+    b.out = NULL;
+    free(twice);
+  }
+  free(a.out);
+  a.out = NULL;
+  return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* replay_main.c: an engine-less main() for any fuzz target: runs LLVMFuzzerTestOneInput once per
+ * file named on the command line, walking directories in sorted order. Used by `make test`, by
+ * campaign.py to reproduce and minimise findings, and wherever LIB_FUZZING_ENGINE is unset.
+ * Arguments that start with '-' are ignored, so a libFuzzer command line also works.
+ * SY_REPLAY_VERBOSE=1 prints every file name before running it. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oracles.h"
+
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
+__attribute__((weak)) void __sanitizer_set_death_callback(void (*cb)(void));
+
+static char current[4096];
+static unsigned long n_run;
+static int verbose;
+
+static void say_current(void)
+{
+  static const char pre[] = "replay: failing input: ";
+  if (current[0] == '\0')
+    return;
+  (void)!write(2, pre, sizeof pre - 1);
+  (void)!write(2, current, strlen(current));
+  (void)!write(2, "\n", 1);
+}
+
+static void on_abort(int sig)
+{
+  say_current(); /* an oracle's abort(): name the file, then die as before */
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static int run_file(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  uint8_t *buf = NULL;
+  size_t len = 0, cap = 0;
+  if (f == NULL) {
+    fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  for (;;) {
+    if (len == cap) {
+      cap = cap ? cap * 2 : 65536;
+      buf = realloc(buf, cap);
+      if (buf == NULL) {
+        fclose(f);
+        return -1;
+      }
+    }
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (n == 0)
+      break;
+  }
+  fclose(f);
+  snprintf(current, sizeof current, "%s", path);
+  if (verbose)
+    fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
+  /* An exact-size copy, so a read past the end is an ASan report here as under libFuzzer. */
+  {
+    uint8_t *exact = malloc(len ? len : 1);
+    memcpy(exact, buf, len);
+    free(buf);
+    LLVMFuzzerTestOneInput(exact, len);
+    free(exact);
+  }
+  current[0] = '\0';
+  n_run++;
+  return 0;
+}
+
+static int skip_in_walk(const char *name)
+{
+  size_t n = strlen(name);
+  if (name[0] == '.')
+    return 1;
+  /* manifests and notes that live beside corpus files */
+  return (n > 5 && strcmp(name + n - 5, ".toml") == 0) || (n > 3 && strcmp(name + n - 3, ".md") == 0);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int run_path(const char *path, int top)
+{
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    if (top)
+      fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+    return top ? -1 : 0;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    if (d == NULL)
+      return -1;
+    while ((e = readdir(d)) != NULL) {
+      if (skip_in_walk(e->d_name))
+        continue;
+      if (n == cap) {
+        cap = cap ? cap * 2 : 64;
+        names = realloc(names, cap * sizeof *names);
+      }
+      names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n; i++) {
+      char sub[4096];
+      snprintf(sub, sizeof sub, "%s/%s", path, names[i]);
+      if (run_path(sub, 0) < 0)
+        rc = -1;
+      free(names[i]);
+    }
+    free(names);
+    return rc;
+  }
+  if (!S_ISREG(st.st_mode))
+    return 0;
+  return run_file(path);
+}
+
+int main(int argc, char **argv)
+{
+  int rc = 0, given = 0;
+  const char *v = getenv("SY_REPLAY_VERBOSE");
+  verbose = v && *v && strcmp(v, "0") != 0;
+  signal(SIGABRT, on_abort);
+  if (__sanitizer_set_death_callback)
+    __sanitizer_set_death_callback(say_current);
+  if (LLVMFuzzerInitialize)
+    LLVMFuzzerInitialize(&argc, &argv);
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-')
+      continue;
+    given++;
+    if (run_path(argv[i], 1) < 0)
+      rc = 1;
+  }
+  if (given == 0) {
+    fprintf(stderr, "usage: %s FILE|DIR...  (runs LLVMFuzzerTestOneInput on each file)\n",
+            argv[0]);
+    return 2;
+  }
+  fprintf(stderr, "replay: %s: %lu inputs, no finding\n", argv[0], n_run);
+  return rc;
+}

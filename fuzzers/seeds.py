@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""seeds: corpus/<topic>/<scenario>.http + cases.toml -> build/fuzz-seeds/<target>/ for every target.
+
+Nothing here is hand-written input: each seed is derived from a corpus file (its bytes, one of its
+field values, the bytes after its head) or made by a documented rule from corpus data (WebSocket
+frames carrying a scenario's description, pipelined pairs of scenarios, policies naming the
+targets the corpus uses). Seed names say where they came from: <topic>__<scenario>[__<how>].
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import struct
+import sys
+import tomllib
+from pathlib import Path
+
+REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render", "fuzz_llhttp")
+LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-encoding",
+               b"sec-websocket-protocol", b"sec-websocket-extensions")
+
+
+def load(corpus: Path):
+    """[(topic, scenario, bytes, manifest-row)] in sorted order; complains about orphans."""
+    cases = []
+    for topic_dir in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        manifest_path = topic_dir / "cases.toml"
+        manifest = tomllib.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        for f in sorted(topic_dir.glob("*.http")):
+            row = manifest.get(f.stem)
+            if row is None:
+                print(f"seeds: {f} has no entry in {manifest_path}", file=sys.stderr)
+                row = {}
+            cases.append((topic_dir.name, f.stem, f.read_bytes(), row))
+    return cases
+
+
+def split_head(data: bytes):
+    """(head lines, bytes after the head) for CRLF heads; (None, b"") when there is none."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None, b""
+    return data[:end].split(b"\r\n"), data[end + 4:]
+
+
+def fields(lines):
+    out = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            out.append((name.strip().lower(), value.strip(b" \t")))
+    return out
+
+
+def frame(opcode: int, payload: bytes, key: bytes, fin: bool = True) -> bytes:
+    """A masked client frame (RFC 6455 §5.2) with the minimal length encoding."""
+    b0 = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", b0, 0x80 | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, 0x80 | 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, 0x80 | 127, n)
+    masked = bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+    return head + key + masked
+
+
+def frames_from(topic, name, row):
+    """WebSocket conversations made from one scenario's manifest row."""
+    text = (row.get("description") or name).encode()
+    key = hashlib.sha1(f"{topic}/{name}".encode()).digest()[:4]
+    code = struct.pack("!H", 1000)
+    half = len(text) // 2
+    return {
+        "text": frame(1, text, key),
+        "ping_text_close": frame(9, name.encode()[:125], key) + frame(1, text, key)
+        + frame(8, code + name.encode()[:100], key),
+        "fragmented": frame(1, text[:half], key, fin=False) + frame(9, b"", key)
+        + frame(0, text[half:], key),
+        "binary16": frame(2, text * (200 // max(1, len(text)) + 1), key),
+        "close_reason": frame(8, code + (row.get("rfc") or "").encode()[:100], key),
+        "unmasked": bytes([0x81, len(text[:125])]) + text[:125],
+    }
+
+
+def write(out: Path, target: str, name: str, data: bytes, seen: dict):
+    digest = hashlib.sha1(data).hexdigest()
+    if digest in seen.setdefault(target, set()):
+        return
+    seen[target].add(digest)
+    d = out / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=Path("corpus"))
+    ap.add_argument("--out", type=Path, default=Path("build/fuzz-seeds"))
+    args = ap.parse_args()
+    cases = load(args.corpus)
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    seen: dict = {}
+    paths = set()
+    plain = next((c[2] for c in cases if c[1] == "plain_get"), None)
+    for topic, name, data, row in cases:
+        stem = f"{topic}__{name}"
+        for t in REQUEST_TARGETS:
+            write(args.out, t, stem, data, seen)
+        if plain is not None and plain != data:
+            # pipelined behind a keep-alive request, for the connection machine
+            write(args.out, "fuzz_stream", f"{stem}__after_plain_get", plain + data, seen)
+        lines, tail = split_head(data)
+        if lines is None:
+            continue
+        parts = lines[0].split(b" ")
+        if len(parts) == 3 and parts[1].startswith(b"/"):
+            paths.add(parts[1].split(b"?")[0])
+        by_name: dict = {}
+        for fname, value in fields(lines):
+            by_name.setdefault(fname, []).append(value)
+        for fname in LIST_FIELDS:
+            if fname in by_name:  # one field line per input line (the target's format)
+                write(args.out, "fuzz_lists", f"{stem}__{fname.decode()}",
+                      b"\n".join(by_name[fname]), seen)
+        for key in by_name.get(b"sec-websocket-key", []):
+            write(args.out, "fuzz_ws_key", f"{stem}__key", key, seen)
+        if row.get("expect") == 101 and row.get("tail") == "ws" and tail:
+            write(args.out, "fuzz_ws_frames", f"{stem}__tail", tail, seen)
+        if row.get("expect") == 101:
+            for how, conv in frames_from(topic, name, row).items():
+                write(args.out, "fuzz_ws_frames", f"{stem}__{how}", conv, seen)
+    # policies: the paths the corpus requests, as WebSocket and as plain routes
+    ordered = sorted(paths)
+    for i, p in enumerate(ordered):
+        text = b"# from corpus request targets\nroute %s websocket\nroute / plain\n" % p
+        write(args.out, "fuzz_policy", f"route_{i:02d}", text, seen)
+    write(args.out, "fuzz_policy", "all_routes",
+          b"clear-routes\nws-method-status 400\n"
+          + b"".join(b"route %s %s\n" % (p, b"websocket" if i % 2 else b"plain")
+                     for i, p in enumerate(ordered)), seen)
+    total = sum(len(v) for v in seen.values())
+    print(f"seeds: {total} seeds for {len(seen)} targets from {len(cases)} corpus files "
+          f"-> {args.out}")
+    for t in sorted(seen):
+        print(f"  {t}: {len(seen[t])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+# mk/fuzz.mk: fuzz targets (fuzzers/), their builds, the replay and short runs of `make test`,
+# campaigns and benchmarks (issue 3). How to use them: fuzzers/README.md.
+#
+#   make fuzz               libFuzzer + ASan + UBSan          -> build/fuzz-libfuzzer/<target>
+#   make fuzz-msan          libFuzzer + MSan                  -> build/fuzz-msan/<target>
+#   make fuzz-nosan         libFuzzer, no sanitizer (bench)   -> build/fuzz-nosan/<target>
+#   make fuzz-afl           AFL++ persistent + ASan/UBSan, CMPLOG twins, refserver for --stdin,
+#                           the mutator as an AFL++ library  -> build/fuzz-afl/, build/fuzz-afl-cmplog/
+#   make fuzz-replay        engine-less main, any $(CC)       -> build/fuzz-replay/<target>
+#   make fuzz-cov           clang source coverage + replay    -> build/fuzz-cov/<target>
+#   make fuzz-seeds         corpus/ + manifests -> build/fuzz-seeds/<target>/
+#   make fuzzers [OUT=dir]  OSS-Fuzz entry: $(CC) $(CFLAGS), linked by $(CXX) $(CXXFLAGS)
+#                           $(LIB_FUZZING_ENGINE) (replay main when unset) -> build/fuzz-oss/, $(OUT)
+#   make test-fuzz          (part of `make test`) replay + a short libFuzzer run of every target
+#   make fuzz-campaign TARGET=fuzz_decide ENGINE=libfuzzer|afl DURATION=300 [WORKERS=n]
+#   make fuzz-coverage [TARGET=...]   llvm-cov HTML of the core over seeds + kept corpora
+#   make bench-fuzz         exec/s against the bare llhttp target, and the coverage table
+#   make fuzz-mutator-compare   custom mutator vs plain libFuzzer mutation (same seeds/budget)
+
+FUZZ_ROOT ?= build
+FUZZ_CLANG ?= clang-14
+FUZZ_CLANGXX ?= clang++-14
+FUZZ_REPLAY_CC ?= $(CC)
+AFL_CC ?= afl-clang-fast
+AFL_CXX ?= afl-clang-fast++
+FUZZ_OPT ?= -O1 -g -fno-omit-frame-pointer
+FUZZ_SANS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CORPUS_DIR ?= $(FUZZ_ROOT)/fuzz-corpus
+FUZZ_SEEDS := $(FUZZ_ROOT)/fuzz-seeds
+FUZZ_TEST_SECONDS ?= 4
+
+# The conformance targets; fuzz_llhttp is only the benchmark floor.
+FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_ws_frames fuzz_policy
+FUZZ_MUTATED := fuzz_decide fuzz_stream fuzz_render
+FUZZ_BASELINE := fuzz_llhttp
+FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
+	-Ifuzzers -I$(LLHTTP_INC)
+FUZZ_HDRS := $(HDRS) fuzzers/oracles.h
+FUZZ_MSAN_WRAP := -Wl,--wrap=SHA1 -Wl,--wrap=EVP_EncodeBlock
+# Engine feedback where it helps: the mutator runs outside the target (no coverage at all); the
+# oracles keep edge counters (a gradient towards inputs they judge) but no comparison tracing,
+# which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
+# $(1): object stem, $(2): the flavour's CFLAGS.
+fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter mutator,$(1)),\
+	-fno-sanitize=fuzzer-no-link,$(if $(filter oracles,$(1)),-fno-sanitize-coverage=trace-cmp)))
+
+# ---- flavours: directory, compiler, flags, linker, engine ----
+fz_libfuzzer_DIR := $(FUZZ_ROOT)/fuzz-libfuzzer
+fz_libfuzzer_CC = $(FUZZ_CLANG)
+fz_libfuzzer_CFLAGS = $(FUZZ_OPT) $(FUZZ_SANS) -fsanitize=fuzzer-no-link
+fz_libfuzzer_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) $(FUZZ_SANS)
+fz_libfuzzer_ENGINE = -fsanitize=fuzzer
+fz_libfuzzer_ENGINE_OBJS :=
+fz_libfuzzer_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
+
+fz_nosan_DIR := $(FUZZ_ROOT)/fuzz-nosan
+fz_nosan_CC = $(FUZZ_CLANG)
+fz_nosan_CFLAGS = $(FUZZ_OPT) -fsanitize=fuzzer-no-link
+fz_nosan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT)
+fz_nosan_ENGINE = -fsanitize=fuzzer
+fz_nosan_ENGINE_OBJS :=
+fz_nosan_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
+
+fz_msan_DIR := $(FUZZ_ROOT)/fuzz-msan
+fz_msan_CC = $(FUZZ_CLANG)
+fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link
+fz_msan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) -fsanitize=memory $(FUZZ_MSAN_WRAP)
+fz_msan_ENGINE = -fsanitize=fuzzer
+fz_msan_ENGINE_OBJS := $(fz_msan_DIR)/fuzzers/msan_openssl.o
+fz_msan_TARGETS := $(FUZZ_TARGETS)
+
+fz_replay_DIR := $(FUZZ_ROOT)/fuzz-replay
+fz_replay_CC = $(FUZZ_REPLAY_CC)
+fz_replay_CFLAGS = $(FUZZ_OPT) $(FUZZ_SANS)
+fz_replay_LD = $(FUZZ_REPLAY_CC) $(FUZZ_OPT) $(FUZZ_SANS)
+fz_replay_ENGINE =
+fz_replay_ENGINE_OBJS := $(fz_replay_DIR)/fuzzers/replay_main.o
+fz_replay_TARGETS := $(FUZZ_TARGETS)
+
+fz_cov_DIR := $(FUZZ_ROOT)/fuzz-cov
+fz_cov_CC = $(FUZZ_CLANG)
+fz_cov_CFLAGS = -O1 -g -fprofile-instr-generate -fcoverage-mapping
+fz_cov_LD = $(FUZZ_CLANG) -fprofile-instr-generate -fcoverage-mapping
+fz_cov_ENGINE =
+fz_cov_ENGINE_OBJS := $(fz_cov_DIR)/fuzzers/replay_main.o
+fz_cov_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE)
+
+# AFL++ 4.04c needs clang-14 (fuzzing-toolchain notes §4); -fsanitize=fuzzer links its driver
+# (persistent mode, shared-memory input).
+fz_afl_DIR := $(FUZZ_ROOT)/fuzz-afl
+fz_afl_CC = AFL_QUIET=1 $(AFL_CC)
+fz_afl_CFLAGS = -O2 -g $(FUZZ_SANS)
+fz_afl_LD = AFL_QUIET=1 $(AFL_CXX) -O2 -g $(FUZZ_SANS)
+fz_afl_ENGINE = -fsanitize=fuzzer
+fz_afl_ENGINE_OBJS :=
+fz_afl_TARGETS := $(FUZZ_TARGETS)
+
+fz_aflcmplog_DIR := $(FUZZ_ROOT)/fuzz-afl-cmplog
+fz_aflcmplog_CC = AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CC)
+fz_aflcmplog_CFLAGS = -O2 -g
+fz_aflcmplog_LD = AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CXX) -O2 -g
+fz_aflcmplog_ENGINE = -fsanitize=fuzzer
+fz_aflcmplog_ENGINE_OBJS :=
+fz_aflcmplog_TARGETS := $(FUZZ_TARGETS)
+
+# OSS-Fuzz: everything from the environment (CC CFLAGS CXX CXXFLAGS LIB_FUZZING_ENGINE OUT).
+FUZZ_OSS_DIR ?= $(FUZZ_ROOT)/fuzz-oss
+fz_oss_DIR := $(FUZZ_OSS_DIR)
+fz_oss_CC = $(CC)
+fz_oss_CFLAGS = $(CFLAGS)
+fz_oss_MSAN = $(if $(findstring sanitize=memory,$(CFLAGS)),$(FUZZ_MSAN_WRAP))
+fz_oss_LD = $(CXX) $(CXXFLAGS) $(fz_oss_MSAN)
+fz_oss_ENGINE = $(LIB_FUZZING_ENGINE)
+fz_oss_ENGINE_OBJS := $(if $(LIB_FUZZING_ENGINE),,$(fz_oss_DIR)/fuzzers/replay_main.o) \
+	$(if $(findstring sanitize=memory,$(CFLAGS)),$(fz_oss_DIR)/fuzzers/msan_openssl.o)
+fz_oss_TARGETS := $(FUZZ_TARGETS)
+
+FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
+
+# $(1): flavour. Objects of the core, llhttp and fuzzers/ are compiled with the flavour's flags;
+# -Werror applies to ours (WARN), llhttp gets -w.
+define FUZZ_FLAVOUR
+$$(fz_$(1)_DIR)/core/%.o: reference_server/%.c $$(HDRS) | check-llhttp
+	@mkdir -p $$(@D)
+	$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) -c $$< -o $$@
+$$(fz_$(1)_DIR)/llhttp/%.o: $$(LLHTTP_SRC)/%.c | check-llhttp
+	@mkdir -p $$(@D)
+	$$(fz_$(1)_CC) -std=c99 -w $$(fz_$(1)_CFLAGS) -I$$(LLHTTP_INC) -c $$< -o $$@
+$$(fz_$(1)_DIR)/fuzzers/%.o: fuzzers/%.c $$(FUZZ_HDRS) | check-llhttp
+	@mkdir -p $$(@D)
+	$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+$$(fz_$(1)_DIR)/libsy-fuzz.a: $$(CORE_SRCS:reference_server/%.c=$$(fz_$(1)_DIR)/core/%.o) \
+		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o)
+	@rm -f $$@
+	ar rcs $$@ $$^
+fuzz-build-$(1): $$(addprefix $$(fz_$(1)_DIR)/,$$(fz_$(1)_TARGETS))
+.PHONY: fuzz-build-$(1)
+endef
+
+# $(1): flavour, $(2): binary name, $(3): its objects (without the directory)
+define FUZZ_LINK
+$$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR)/libsy-fuzz.a \
+		$$(fz_$(1)_ENGINE_OBJS)
+	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(LDLIBS_CRYPTO) -o $$@
+endef
+
+# Every target links mutator.o, as oss-fuzz/build.sh does (it stands aside where the input is
+# not a request); fuzz_llhttp (fuzzers/bench/) links nothing of ours.
+fuzz_objs = $(if $(filter $(1),$(FUZZ_BASELINE)),bench/$(1).o,$(1).o oracles.o mutator.o)
+
+$(foreach f,$(FUZZ_FLAVOURS),$(eval $(call FUZZ_FLAVOUR,$(f))))
+$(foreach f,$(FUZZ_FLAVOURS),$(foreach t,$(filter-out %_plain,$(fz_$(f)_TARGETS)),\
+	$(eval $(call FUZZ_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
+$(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_MUTATED),\
+	$(eval $(call FUZZ_LINK,$(f),$(t)_plain,$(t).o oracles.o))))
+
+# AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
+$(fz_afl_DIR)/refserver: $(fz_afl_DIR)/core/server.o $(fz_afl_DIR)/libsy-fuzz.a
+	$(fz_afl_LD) $^ $(LDLIBS_CRYPTO) -o $@
+$(fz_afl_DIR)/sy_mutator.so: fuzzers/mutator.c $(FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $< -o $@
+
+# ---- seeds, built from corpus/ and its manifests ----
+FUZZ_CORPUS_FILES := $(wildcard corpus/*/*.http corpus/*/cases.toml)
+$(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(FUZZ_CORPUS_FILES)
+	$(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
+	@touch $@
+
+.PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz \
+	fuzz-campaign fuzz-coverage bench-fuzz fuzz-mutator-compare fuzz-clean
+fuzz-seeds: $(FUZZ_SEEDS)/.stamp
+fuzz: fuzz-build-libfuzzer fuzz-seeds
+fuzz-msan: fuzz-build-msan fuzz-seeds
+fuzz-nosan: fuzz-build-nosan fuzz-seeds
+fuzz-replay: fuzz-build-replay fuzz-seeds
+fuzz-cov: fuzz-build-cov fuzz-seeds
+fuzz-afl: fuzz-build-afl fuzz-build-aflcmplog $(fz_afl_DIR)/refserver $(fz_afl_DIR)/sy_mutator.so \
+	fuzz-seeds
+
+# OSS-Fuzz's build.sh: `make fuzzers OUT=$OUT` with its CC/CFLAGS/CXX/CXXFLAGS/LIB_FUZZING_ENGINE.
+# Puts each target with its .dict, .options and <target>_seed_corpus.zip into $(OUT).
+fuzzers: fuzz-build-oss fuzz-seeds
+	@if [ -n "$(OUT)" ]; then \
+	  set -e; mkdir -p "$(OUT)"; \
+	  for t in $(FUZZ_TARGETS); do \
+	    cp $(fz_oss_DIR)/$$t fuzzers/$$t.dict fuzzers/$$t.options "$(OUT)/"; \
+	    rm -f "$(OUT)/$${t}_seed_corpus.zip"; \
+	    (cd $(FUZZ_SEEDS)/$$t && zip -qj "$(abspath $(OUT))/$${t}_seed_corpus.zip" *); \
+	  done; echo "fuzzers: $(FUZZ_TARGETS) -> $(OUT)"; \
+	fi
+
+# ---- make test: replay everything through every target, then a short run of each ----
+test-fuzz: fuzz-build-replay fuzz-build-libfuzzer fuzz-seeds
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  regs=""; [ -d fuzzers/regressions/$$t ] && regs=fuzzers/regressions/$$t; \
+	  $(fz_replay_DIR)/$$t corpus $(FUZZ_SEEDS)/$$t $$regs; \
+	done
+	$(PYTHON) fuzzers/campaign.py smoke --seconds $(FUZZ_TEST_SECONDS) --build $(fz_libfuzzer_DIR) \
+	  --seeds $(FUZZ_SEEDS) --work $(FUZZ_ROOT)/fuzz-smoke $(FUZZ_TARGETS)
+
+TESTS += test-fuzz
+
+# ---- campaigns, coverage, benchmarks ----
+TARGET ?= fuzz_decide
+ENGINE ?= libfuzzer
+DURATION ?= 300
+WORKERS ?=
+CAMPAIGN_ARGS ?=
+fuzz-campaign: $(if $(filter afl,$(ENGINE)),fuzz-afl,fuzz) fuzz-replay fuzz-cov
+	$(PYTHON) fuzzers/campaign.py run --target $(TARGET) --engine $(ENGINE) --duration $(DURATION) \
+	  $(if $(WORKERS),--workers $(WORKERS)) --root $(FUZZ_ROOT) --corpus-dir $(FUZZ_CORPUS_DIR) \
+	  $(CAMPAIGN_ARGS)
+
+fuzz-coverage: fuzz-cov
+	$(PYTHON) fuzzers/campaign.py coverage --root $(FUZZ_ROOT) --corpus-dir $(FUZZ_CORPUS_DIR) \
+	  $(if $(filter command line,$(origin TARGET)),--target $(TARGET))
+
+BENCH_SECONDS ?= 10
+BENCH_RUNS ?= 3
+bench-fuzz: fuzz-build-libfuzzer fuzz-build-nosan fuzz-cov fuzz-seeds
+	$(PYTHON) fuzzers/bench.py exec --seconds $(BENCH_SECONDS) --runs $(BENCH_RUNS) --root $(FUZZ_ROOT)
+	$(PYTHON) fuzzers/campaign.py coverage --root $(FUZZ_ROOT) --corpus-dir $(FUZZ_CORPUS_DIR)
+
+COMPARE_SECONDS ?= 60
+COMPARE_RUNS ?= 3
+fuzz-mutator-compare: fuzz-build-libfuzzer fuzz-cov fuzz-seeds
+	$(PYTHON) fuzzers/bench.py mutators --seconds $(COMPARE_SECONDS) --runs $(COMPARE_RUNS) \
+	  --root $(FUZZ_ROOT) $(if $(filter command line,$(origin TARGET)),--target $(TARGET))
+
+fuzz-clean:
+	rm -rf $(addprefix $(FUZZ_ROOT)/,fuzz-libfuzzer fuzz-nosan fuzz-msan fuzz-replay fuzz-cov \
+	  fuzz-afl fuzz-afl-cmplog fuzz-oss fuzz-seeds fuzz-smoke)
