@@ -78,6 +78,34 @@ else
   CRYPTO_LINK=("$LIBCRYPTO_A" -ldl -pthread)
 fi
 
+# ---- Python for fuzzers/seeds.py: it needs tomllib (3.11+). Ubuntu 24.04's /usr/bin/python3 has
+# it (OSS-Fuzz, base_os_version ubuntu-24-04). ----
+PY=""
+for p in ${PYTHON:-} /usr/bin/python3 python3 python3.13 python3.12 python3.11; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import tomllib' 2>/dev/null; then
+    PY="$(command -v "$p")"
+    break
+  fi
+done
+if [ -z "$PY" ]; then
+  # ClusterFuzzLite's base-builder:v1 is Ubuntu 20.04 (Python 3.8): tomli, the library tomllib
+  # was taken from, stands in for it (.clusterfuzzlite/Dockerfile pip-installs it).
+  for p in ${PYTHON:-} python3 /usr/bin/python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import tomli' 2>/dev/null; then
+      mkdir -p "$WORK/pyshim"
+      printf 'from tomli import *  # noqa: F401,F403\nfrom tomli import TOMLDecodeError, load, loads  # noqa: F401\n' \
+        >"$WORK/pyshim/tomllib.py"
+      export PYTHONPATH="$WORK/pyshim${PYTHONPATH:+:$PYTHONPATH}"
+      PY="$(command -v "$p")"
+      break
+    fi
+  done
+fi
+if [ -z "$PY" ]; then
+  echo "build.sh: fuzzers/seeds.py needs Python >= 3.11 (tomllib) or tomli; none found" >&2
+  exit 1
+fi
+
 # ---- the fuzz build itself: the Makefile's `fuzzers` target (mk/fuzz.mk) ----
 # It compiles the core, llhttp and fuzzers/ with $CC $CFLAGS, links each target with
 # $CXX $CXXFLAGS ... $LIB_FUZZING_ENGINE, and puts it with its .dict, .options and
@@ -90,7 +118,7 @@ MAKE_ARGS=(
   CC="$CC" CXX="$CXX" CFLAGS="$CFLAGS ${CRYPTO_INC[*]+${CRYPTO_INC[*]}}" CXXFLAGS="$CXXFLAGS"
   LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" OUT="$OUT"
   LLHTTP_SRC="$LLHTTP_SRC" LLHTTP_INC="$LLHTTP_INC"
-  LDLIBS_CRYPTO="${CRYPTO_LINK[*]}"
+  LDLIBS_CRYPTO="${CRYPTO_LINK[*]}" PYTHON="$PY"
   WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
   FUZZ_ROOT="$B" FUZZ_OSS_DIR="$B/fuzz-oss"
 )

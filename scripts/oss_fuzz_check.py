@@ -624,6 +624,9 @@ def check_packaging():
             return f.read()
 
     proj = yaml.safe_load(rd("oss-fuzz/project.yaml"))
+    if proj.get("base_os_version") != "ubuntu-24-04":
+        fails.append("oss-fuzz/project.yaml: base_os_version must be ubuntu-24-04 (python3 >= 3.11 "
+                     "for fuzzers/seeds.py, OpenSSL 3.0)")
     if proj.get("language") != "c":
         fails.append("oss-fuzz/project.yaml: language must be c")
     for key in ("homepage", "primary_contact", "main_repo"):
@@ -649,8 +652,12 @@ def check_packaging():
     pins = {}
     for df in ("oss-fuzz/Dockerfile", ".clusterfuzzlite/Dockerfile"):
         text = rd(df)
-        if not re.search(r"^FROM gcr\.io/oss-fuzz-base/base-builder(:v1)?\s*$", text, re.M):
-            fails.append("%s: not FROM gcr.io/oss-fuzz-base/base-builder" % df)
+        # OSS-Fuzz: the image tag goes with base_os_version. ClusterFuzzLite: v1 (Ubuntu 20.04),
+        # because its runner image is 20.04 too.
+        want = (":ubuntu-24-04" if df.startswith("oss-fuzz") else ":v1")
+        if not re.search(r"^FROM gcr\.io/oss-fuzz-base/base-builder%s\s*$" % re.escape(want),
+                         text, re.M):
+            fails.append("%s: not FROM gcr.io/oss-fuzz-base/base-builder%s" % (df, want))
         for pkg in ("libssl-dev", "zip", "python3", "make"):
             if not re.search(r"apt-get install[^\n]*\b%s\b" % re.escape(pkg), text):
                 fails.append("%s: does not install %s" % (df, pkg))
