@@ -529,7 +529,8 @@ def run_afl(a, root, out, corpus, seeds, workers, progress):
                    AFL_IGNORE_UNKNOWN_ENVS="1", AFL_FAST_CAL="1", AFL_CMPLOG_ONLY_NEW="1",
                    AFL_NO_AFFINITY="1" if workers > os.cpu_count() else "",
                    ASAN_OPTIONS="abort_on_error=1:symbolize=0:detect_leaks=0:"
-                                "allocator_may_return_null=1")
+                                "allocator_may_return_null=1",
+                   MSAN_OPTIONS="exit_code=86:symbolize=0")  # afl-fuzz insists on 86
     request_shaped = dict_target in ("fuzz_decide", "fuzz_stream", "fuzz_render")
     mut = root / "fuzz-afl" / "sy_mutator.so"
     if request_shaped and mut.exists() and not a.no_custom_mutator:
@@ -553,14 +554,16 @@ def run_afl(a, root, out, corpus, seeds, workers, progress):
     try:
         while any(p.poll() is None for p in procs):
             time.sleep(1)
-            execs = eps = edges = crashes = queue = 0
+            execs = edges = crashes = queue = 0
             for inst in afl_out.glob("*"):
                 st = afl_stats(inst)
                 execs += int(st.get("execs_done", 0))
-                eps += float(st.get("execs_per_sec", 0))
                 edges = max(edges, int(st.get("edges_found", 0)))
                 crashes += int(st.get("saved_crashes", st.get("unique_crashes", 0)))
                 queue = max(queue, int(st.get("corpus_count", 0)))
+            # fuzzer_stats is rewritten about once a minute (and execs_per_sec is wild during
+            # calibration): the rate shown is executions so far over elapsed time.
+            eps = execs / max(1.0, time.time() - start)
             progress.show(f"[{fmt_time(time.time() - start)}/{fmt_time(a.duration)}] {a.target} "
                           f"afl++ x{workers}: {execs:,} execs, {eps:,.0f} exec/s, edges {edges}, "
                           f"queue {queue}, findings {crashes} (raw)")
@@ -576,10 +579,9 @@ def run_afl(a, root, out, corpus, seeds, workers, progress):
         execs += int(st.get("execs_done", 0))
         edges = max(edges, int(st.get("edges_found", 0)))
     # keep what AFL++ found for the next campaign, whichever engine it uses
-    if not refserver:
-        for q in afl_out.glob("*/queue/id:*"):
-            data = q.read_bytes()
-            (corpus / hashlib.sha1(data).hexdigest()).write_bytes(data)
+    for q in afl_out.glob("*/queue/id:*"):
+        data = q.read_bytes()
+        (corpus / hashlib.sha1(data).hexdigest()).write_bytes(data)
     files = sorted(list(afl_out.glob("*/crashes/id:*")) + list(afl_out.glob("*/hangs/id:*")))
     if not any(p.poll() == 0 for p in procs):
         print(f"campaign: afl-fuzz did not exit cleanly; see {logs}", file=sys.stderr)

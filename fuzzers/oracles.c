@@ -11,17 +11,6 @@
 #include "llhttp.h"
 #include "oracles.h"
 
-#if defined(__has_feature)
-#if __has_feature(memory_sanitizer)
-#include <sanitizer/msan_interface.h>
-/* OpenSSL is not built with MSan: its writes are invisible to the shadow memory. */
-#define OC_UNPOISON(p, n) __msan_unpoison((p), (n))
-#endif
-#endif
-#ifndef OC_UNPOISON
-#define OC_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
 void oc_fail(const char *rule, const char *rfc, const char *fmt, ...)
 {
   va_list ap;
@@ -322,14 +311,11 @@ int oc_ws_key_valid(const uint8_t *key, size_t len)
   if (len != SY_WS_KEY_LEN)
     return 0; /* the canonical base64 of 16 bytes is 24 characters (RFC 4648 §4) */
   n = EVP_DecodeBlock(raw, key, (int)len);
-  OC_UNPOISON(&n, sizeof n);
   if (n != 18)
     return 0;
-  OC_UNPOISON(raw, sizeof raw);
   /* Decoding is lenient (whitespace, non-zero pad bits, data after "=" ...): a key is valid iff
    * the 16 decoded bytes encode back to exactly the same 24 characters. */
   n = EVP_EncodeBlock(again, raw, 16);
-  OC_UNPOISON(again, sizeof again);
   return n == 24 && memcmp(again, key, 24) == 0;
 }
 
@@ -344,10 +330,7 @@ void oc_ws_accept(const uint8_t *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]
       !EVP_DigestFinal_ex(ctx, md, &mdlen))
     oc_fail("oracle-setup", "RFC 6455 §4.2.2", "OpenSSL SHA-1 failed");
   EVP_MD_CTX_free(ctx);
-  OC_UNPOISON(md, sizeof md);
-  OC_UNPOISON(&mdlen, sizeof mdlen);
   EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
-  OC_UNPOISON(out, SY_WS_ACCEPT_LEN + 1);
   out[SY_WS_ACCEPT_LEN] = '\0';
 }
 

@@ -2,7 +2,7 @@
 # campaigns and benchmarks (issue 3). How to use them: fuzzers/README.md.
 #
 #   make fuzz               libFuzzer + ASan + UBSan          -> build/fuzz-libfuzzer/<target>
-#   make fuzz-msan          libFuzzer + MSan                  -> build/fuzz-msan/<target>
+#   make fuzz-msan          libFuzzer + MSan (crypto shim)    -> build/fuzz-msan/<target>
 #   make fuzz-nosan         libFuzzer, no sanitizer (bench)   -> build/fuzz-nosan/<target>
 #   make fuzz-afl           AFL++ persistent + ASan/UBSan, CMPLOG twins, refserver for --stdin,
 #                           the mutator as an AFL++ library  -> build/fuzz-afl/, build/fuzz-afl-cmplog/
@@ -36,7 +36,10 @@ FUZZ_BASELINE := fuzz_llhttp
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
 	-Ifuzzers -I$(LLHTTP_INC)
 FUZZ_HDRS := $(HDRS) fuzzers/oracles.h
-FUZZ_MSAN_WRAP := -Wl,--wrap=SHA1 -Wl,--wrap=EVP_EncodeBlock
+# MSan must see every write: Debian's libcrypto is not instrumented (false reports inside its
+# config loading), so MSan builds link oss-fuzz/msan/crypto_shim.c (SHA-1 and base64 with
+# OpenSSL's names, tested against libcrypto by its owner) compiled with the flavour's flags.
+FUZZ_CRYPTO_SHIM := oss-fuzz/msan/crypto_shim.c
 # Engine feedback where it helps: the mutator runs outside the target (no coverage at all); the
 # oracles keep edge counters (a gradient towards inputs they judge) but no comparison tracing,
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
@@ -64,9 +67,10 @@ fz_nosan_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
 fz_msan_DIR := $(FUZZ_ROOT)/fuzz-msan
 fz_msan_CC = $(FUZZ_CLANG)
 fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link
-fz_msan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) -fsanitize=memory $(FUZZ_MSAN_WRAP)
+fz_msan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) -fsanitize=memory
 fz_msan_ENGINE = -fsanitize=fuzzer
-fz_msan_ENGINE_OBJS := $(fz_msan_DIR)/fuzzers/msan_openssl.o
+fz_msan_ENGINE_OBJS := $(fz_msan_DIR)/crypto_shim.o
+fz_msan_CRYPTO :=
 fz_msan_TARGETS := $(FUZZ_TARGETS)
 
 fz_replay_DIR := $(FUZZ_ROOT)/fuzz-replay
@@ -108,14 +112,16 @@ FUZZ_OSS_DIR ?= $(FUZZ_ROOT)/fuzz-oss
 fz_oss_DIR := $(FUZZ_OSS_DIR)
 fz_oss_CC = $(CC)
 fz_oss_CFLAGS = $(CFLAGS)
-fz_oss_MSAN = $(if $(findstring sanitize=memory,$(CFLAGS)),$(FUZZ_MSAN_WRAP))
-fz_oss_LD = $(CXX) $(CXXFLAGS) $(fz_oss_MSAN)
+fz_oss_MSAN := $(findstring sanitize=memory,$(CFLAGS))
+fz_oss_LD = $(CXX) $(CXXFLAGS)
 fz_oss_ENGINE = $(LIB_FUZZING_ENGINE)
 fz_oss_ENGINE_OBJS := $(if $(LIB_FUZZING_ENGINE),,$(fz_oss_DIR)/fuzzers/replay_main.o) \
-	$(if $(findstring sanitize=memory,$(CFLAGS)),$(fz_oss_DIR)/fuzzers/msan_openssl.o)
+	$(if $(fz_oss_MSAN),$(fz_oss_DIR)/crypto_shim.o)
+fz_oss_CRYPTO := $(if $(fz_oss_MSAN),,$(LDLIBS_CRYPTO))
 fz_oss_TARGETS := $(FUZZ_TARGETS)
 
 FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
+$(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_CRYPTO := $$(LDLIBS_CRYPTO)))
 
 # $(1): flavour. Objects of the core, llhttp and fuzzers/ are compiled with the flavour's flags;
 # -Werror applies to ours (WARN), llhttp gets -w.
@@ -129,6 +135,9 @@ $$(fz_$(1)_DIR)/llhttp/%.o: $$(LLHTTP_SRC)/%.c | check-llhttp
 $$(fz_$(1)_DIR)/fuzzers/%.o: fuzzers/%.c $$(FUZZ_HDRS) | check-llhttp
 	@mkdir -p $$(@D)
 	$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+$$(fz_$(1)_DIR)/crypto_shim.o: $$(FUZZ_CRYPTO_SHIM)
+	@mkdir -p $$(@D)
+	$$(fz_$(1)_CC) -std=c11 -w $$(fz_$(1)_CFLAGS) -c $$< -o $$@
 $$(fz_$(1)_DIR)/libsy-fuzz.a: $$(CORE_SRCS:reference_server/%.c=$$(fz_$(1)_DIR)/core/%.o) \
 		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o)
 	@rm -f $$@
@@ -141,7 +150,7 @@ endef
 define FUZZ_LINK
 $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR)/libsy-fuzz.a \
 		$$(fz_$(1)_ENGINE_OBJS)
-	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(LDLIBS_CRYPTO) -o $$@
+	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 
 # Every target links mutator.o, as oss-fuzz/build.sh does (it stands aside where the input is
