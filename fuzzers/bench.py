@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""bench: throughput of the fuzz targets, and the custom mutator against plain mutation.
+
+  bench.py exec     [--seconds 10] [--runs 3] [--targets ...]     (make bench-fuzz)
+  bench.py mutators [--seconds 60] [--runs 3] [--target T ...]    (make fuzz-mutator-compare)
+
+exec: every target and the bare llhttp parse target (bench/fuzz_llhttp.c), built the same way,
+run one after another under libFuzzer with the same flags for the same time, with and without
+ASan+UBSan; the request targets and fuzz_llhttp get the same seeds (fuzz_decide's), dictionary and
+max_len. Reports stat::average_exec_per_sec (median of the runs) and the ratio to fuzz_llhttp.
+
+mutators: <T> (custom mutator) against <T>_plain (the same objects without mutator.o), both from
+a fresh copy of T's seeds, same seed number per run, one process each, same time; then the core
+coverage (llvm-cov lines and branches of reference_server/*.c) of seeds + what each run kept.
+Results go to build/fuzz-bench/*.md and *.json.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import campaign  # noqa: E402  (shared helpers: options, coverage, env)
+
+ROOT = campaign.ROOT
+REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render")
+
+
+def run_libfuzzer(binary: Path, seconds: int, work: Path, seeds: Path, flags, seed=1, env=None):
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cmd = [str(binary), f"-max_total_time={seconds}", "-print_final_stats=1", f"-seed={seed}",
+           "-timeout=10", f"-artifact_prefix={work}/"] + flags + [str(work), str(seeds)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=env or campaign.env_with(), timeout=seconds * 4 + 60)
+    out = p.stdout.decode(errors="replace")
+    stats = {k: int(v) for k, v in re.findall(r"stat::(\w+):\s*(\d+)", out)}
+    m = None
+    for m in campaign.STATUS_RE.finditer(out):
+        pass
+    if m:
+        stats["cov"] = int(m.group(3))
+        stats["ft"] = int(m.group(4))
+    stats["exit"] = p.returncode
+    if p.returncode != 0:
+        for line in out.splitlines():
+            if "SY-ORACLE" in line or "ERROR" in line:
+                stats["finding"] = line.strip()[:200]
+                break
+    return stats
+
+
+def load_avg():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def cmd_exec(a):
+    root = Path(a.root).resolve()
+    out = root / "fuzz-bench"
+    out.mkdir(parents=True, exist_ok=True)
+    targets = a.targets or campaign.all_targets()
+    names = ["fuzz_llhttp"] + [t for t in targets if t != "fuzz_llhttp"]
+    results = {}
+    req_flags = [f"-max_len={campaign.options('fuzz_decide').get('max_len', 16384)}",
+                 f"-dict={campaign.FUZZERS / 'fuzz_decide.dict'}"]
+    for flavour, label in (("fuzz-nosan", "no sanitizer"), ("fuzz-libfuzzer", "ASan+UBSan")):
+        for t in names:
+            same = t == "fuzz_llhttp" or t in REQUEST_TARGETS
+            seeds = root / "fuzz-seeds" / ("fuzz_decide" if same else t)
+            flags = req_flags if same else campaign.libfuzzer_flags(t)
+            runs = []
+            for r in range(a.runs):
+                st = run_libfuzzer(root / flavour / t, a.seconds, out / "work" / t, seeds, flags,
+                                   seed=r + 1)
+                runs.append(st.get("average_exec_per_sec", 0))
+                print(f"bench: {label:13} {t:15} run {r + 1}: {runs[-1]:>9,} exec/s"
+                      + (f"  (stopped: {st['finding']})" if "finding" in st else ""), flush=True)
+            results.setdefault(label, {})[t] = {"runs": runs, "median": statistics.median(runs),
+                                                "same_inputs_as_llhttp": same}
+    shutil.rmtree(out / "work", ignore_errors=True)
+    lines = [f"# exec/s of the fuzz targets against the bare llhttp parse\n",
+             f"libFuzzer `stat::average_exec_per_sec`, median of {a.runs} run(s) of {a.seconds} s, "
+             f"one process at a time, clang-14 `-O1 -g`; load average at the end "
+             f"{load_avg():.2f}. `same` = fuzz_decide's seeds, dictionary and max_len, like "
+             "fuzz_llhttp.\n",
+             "| target | inputs | no sanitizer | ratio | ASan+UBSan | ratio |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    base = {lab: results[lab]["fuzz_llhttp"]["median"] for lab in results}
+    for t in names:
+        row = [t, "same" if results["no sanitizer"][t]["same_inputs_as_llhttp"] else "own seeds"]
+        for lab in ("no sanitizer", "ASan+UBSan"):
+            med = results[lab][t]["median"]
+            row += [f"{med:,.0f}", f"{med / base[lab]:.3f}" if base[lab] else "-"]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("\nRuns: " + "; ".join(f"{lab} {t} {results[lab][t]['runs']}"
+                                        for lab in results for t in names))
+    md = "\n".join(lines) + "\n"
+    (out / "exec.md").write_text(md)
+    (out / "exec.json").write_text(json.dumps(results, indent=1))
+    print(md)
+    return 0
+
+
+def cmd_mutators(a):
+    root = Path(a.root).resolve()
+    out = root / "fuzz-bench" / "mutators"
+    out.mkdir(parents=True, exist_ok=True)
+    targets = a.target or ["fuzz_decide", "fuzz_stream"]
+    table = {}
+    for t in targets:
+        seeds = root / "fuzz-seeds" / t
+        flags = campaign.libfuzzer_flags(t)
+        for variant, binary in (("custom", t), ("plain", f"{t}_plain")):
+            for r in range(a.runs):
+                work = out / "work" / f"{t}-{variant}-{r + 1}"
+                st = run_libfuzzer(root / "fuzz-libfuzzer" / binary, a.seconds, work, seeds, flags,
+                                   seed=r + 1)
+                cov = campaign.coverage(root, [t], lambda _t, w=work: [seeds, w],
+                                        out / "cov" / f"{t}-{variant}-{r + 1}")
+                row = {"cov": st.get("cov"), "ft": st.get("ft"),
+                       "execs": st.get("number_of_executed_units"),
+                       "corpus": campaign.count_files(work),
+                       "lines": cov["total"]["lines"], "branches": cov["total"]["branches"],
+                       "finding": st.get("finding")}
+                table.setdefault(t, {}).setdefault(variant, []).append(row)
+                print(f"mutators: {t} {variant:6} run {r + 1}: edges {row['cov']}, ft {row['ft']}, "
+                      f"core lines {row['lines'][0]}/{row['lines'][1]}, branches "
+                      f"{row['branches'][0]}/{row['branches'][1]}, {row['execs']:,} execs"
+                      + (f", stopped by {row['finding']}" if row["finding"] else ""), flush=True)
+    shutil.rmtree(out / "work", ignore_errors=True)
+    shutil.rmtree(out / "cov", ignore_errors=True)
+    lines = ["# Custom mutator against plain libFuzzer mutation\n",
+             f"{a.runs} run(s) of {a.seconds} s per variant, one process, fresh seeds each run "
+             f"(`-seed=1..{a.runs}`), ASan+UBSan build; core coverage = llvm-cov over seeds + the "
+             f"run's corpus; load average at the end {load_avg():.2f}.\n",
+             "| target | mutator | core lines (median) | core branches (median) | edges (median) "
+             "| ft (median) | execs (median) | per run: lines / branches |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for t, vs in table.items():
+        for v, rows in vs.items():
+            med = lambda k: statistics.median(r[k] or 0 for r in rows)  # noqa: E731
+            ml = statistics.median(r["lines"][0] for r in rows)
+            mb = statistics.median(r["branches"][0] for r in rows)
+            lines.append(f"| {t} | {v} | {ml:.0f}/{rows[0]['lines'][1]} | "
+                         f"{mb:.0f}/{rows[0]['branches'][1]} | {med('cov'):.0f} | {med('ft'):.0f} | "
+                         f"{med('execs'):,.0f} | "
+                         + ", ".join(f"{r['lines'][0]}/{r['branches'][0]}" for r in rows) + " |")
+    md = "\n".join(lines) + "\n"
+    (root / "fuzz-bench" / "mutators.md").write_text(md)
+    (root / "fuzz-bench" / "mutators.json").write_text(json.dumps(table, indent=1))
+    print(md)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("exec")
+    e.add_argument("--seconds", type=int, default=10)
+    e.add_argument("--runs", type=int, default=3)
+    e.add_argument("--root", default="build")
+    e.add_argument("--targets", nargs="*")
+    m = sub.add_parser("mutators")
+    m.add_argument("--seconds", type=int, default=60)
+    m.add_argument("--runs", type=int, default=3)
+    m.add_argument("--root", default="build")
+    m.add_argument("--target", action="append")
+    a = ap.parse_args()
+    os.chdir(ROOT)
+    return {"exec": cmd_exec, "mutators": cmd_mutators}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
