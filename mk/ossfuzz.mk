@@ -1,7 +1,7 @@
 # mk/ossfuzz.mk: OSS-Fuzz and ClusterFuzzLite packaging, checked locally without Docker (issue 5).
 #   make oss-fuzz-check            oss-fuzz/build.sh (and .clusterfuzzlite/build.sh) run with the
 #                                  OSS-Fuzz environment for libfuzzer+address/undefined/memory and
-#                                  afl+address, each $OUT checked as check_build does; ~3-4 min
+#                                  afl+address, each $OUT checked as check_build does; ~3 min
 #   make oss-fuzz-check-selftest   deliberately broken builds must fail that check; ~40 s
 # OSS_FUZZ_CHECK_ARGS passes options, e.g. --configs afl-address --targets fuzz_decide
 # --fuzz-seconds 10 --openssl-src DIR (scripts/oss_fuzz_check.py --help; docs/oss-fuzz.md).
