@@ -35,9 +35,13 @@ REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render")
 
 def run_libfuzzer(binary: Path, seconds: int, work: Path, seeds: Path, flags, seed=1, env=None):
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work.with_name(work.name + ".artifacts"), ignore_errors=True)
     work.mkdir(parents=True)
+    arts = work.with_name(work.name + ".artifacts")
+    arts.mkdir()
+    # crash files must not land in the corpus (the coverage replay would stop on them)
     cmd = [str(binary), f"-max_total_time={seconds}", "-print_final_stats=1", f"-seed={seed}",
-           "-timeout=10", f"-artifact_prefix={work}/"] + flags + [str(work), str(seeds)]
+           "-timeout=10", f"-artifact_prefix={arts}/"] + flags + [str(work), str(seeds)]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        env=env or campaign.env_with(), timeout=seconds * 4 + 60)
     out = p.stdout.decode(errors="replace")

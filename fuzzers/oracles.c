@@ -118,6 +118,10 @@ int oc_head_strict(struct oc_head *h, const uint8_t *buf, size_t len)
   size_t start = 0;
   int line = 0;
   memset(h, 0, sizeof *h);
+  /* RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) before the request-line
+   * (llhttp ignores any number). */
+  while (start + 1 < len && p[start] == '\r' && p[start + 1] == '\n')
+    start += 2;
   for (;;) {
     size_t e = start, L;
     while (e < len && p[e] != '\r' && p[e] != '\n')

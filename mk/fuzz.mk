@@ -112,12 +112,14 @@ FUZZ_OSS_DIR ?= $(FUZZ_ROOT)/fuzz-oss
 fz_oss_DIR := $(FUZZ_OSS_DIR)
 fz_oss_CC = $(CC)
 fz_oss_CFLAGS = $(CFLAGS)
-fz_oss_MSAN := $(findstring sanitize=memory,$(CFLAGS))
+# MSan: a libcrypto given on the command line (oss-fuzz/build.sh passes an instrumented one, or
+# the shim) is used as is; otherwise the shim is compiled here.
+fz_oss_SHIM := $(if $(findstring sanitize=memory,$(CFLAGS)),$(filter-out command line,$(origin LDLIBS_CRYPTO)))
 fz_oss_LD = $(CXX) $(CXXFLAGS)
 fz_oss_ENGINE = $(LIB_FUZZING_ENGINE)
 fz_oss_ENGINE_OBJS := $(if $(LIB_FUZZING_ENGINE),,$(fz_oss_DIR)/fuzzers/replay_main.o) \
-	$(if $(fz_oss_MSAN),$(fz_oss_DIR)/crypto_shim.o)
-fz_oss_CRYPTO := $(if $(fz_oss_MSAN),,$(LDLIBS_CRYPTO))
+	$(if $(fz_oss_SHIM),$(fz_oss_DIR)/crypto_shim.o)
+fz_oss_CRYPTO := $(if $(fz_oss_SHIM),,$(LDLIBS_CRYPTO))
 fz_oss_TARGETS := $(FUZZ_TARGETS)
 
 FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
