@@ -12,13 +12,7 @@
 #
 # Sources: the repository at $SRC/switchyard (SY_DIR overrides), llhttp from a release checkout at
 # $SRC/llhttp (src/*.c, include/llhttp.h; LLHTTP_DIR overrides; without one, Debian's node-llhttp
-# paths), libcrypto:
-#   address, undefined, AFL   the builder's static libcrypto.a (libssl-dev): uninstrumented, which
-#                             ASan/UBSan/AFL tolerate (they only miss bugs inside OpenSSL)
-#   memory                    MSan must see every write, so libcrypto is built here from the
-#                             OpenSSL tree at $SRC/openssl (OPENSSL_SRC overrides) with $CC and the
-#                             sanitizer flags, no-asm; without a tree (the local emulation),
-#                             oss-fuzz/msan/crypto_shim.c stands in for the few functions used.
+# paths), and the image's static libcrypto.a (libssl-dev), which MSan builds do not use.
 # scripts/oss_fuzz_check.py runs this script with each OSS-Fuzz environment and checks $OUT the way
 # OSS-Fuzz's check_build does (`make oss-fuzz-check`; docs/oss-fuzz.md).
 
@@ -42,41 +36,16 @@ else
 fi
 test -f "$LLHTTP_SRC/llhttp.c" -a -f "$LLHTTP_INC/llhttp.h"
 
-# ---- libcrypto ----
-CRYPTO_INC=()
-CRYPTO_LINK=()
-OPENSSL_SRC="${OPENSSL_SRC:-$SRC/openssl}"
-if [ "$SANITIZER" = memory ]; then
-  if [ -f "$OPENSSL_SRC/Configure" ]; then
-    # Instrumented with the sanitizer but not with coverage: the fuzzer's feedback stays on our code.
-    OSSL_CFLAGS="${CFLAGS//-fsanitize=fuzzer-no-link/}"
-    OSSL_B="$WORK/openssl-$SANITIZER"
-    STAMP="$OSSL_B/.switchyard-stamp"
-    WANT="$CC $OSSL_CFLAGS $(cd "$OPENSSL_SRC" && git rev-parse HEAD 2>/dev/null || cat VERSION.dat 2>/dev/null || true)"
-    if [ ! -f "$OSSL_B/libcrypto.a" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-      rm -rf "$OSSL_B"
-      mkdir -p "$OSSL_B"
-      (cd "$OSSL_B" && CC="$CC" CFLAGS="$OSSL_CFLAGS" "$OPENSSL_SRC/Configure" linux-x86_64 \
-        no-shared no-asm no-tests no-module no-dso no-engine no-threads \
-        && make -j"$JOBS" build_generated >/dev/null && make -j"$JOBS" libcrypto.a >/dev/null)
-      printf '%s' "$WANT" >"$STAMP"
-    fi
-    CRYPTO_INC=(-I"$OSSL_B/include" -I"$OPENSSL_SRC/include")
-    CRYPTO_LINK=("$OSSL_B/libcrypto.a" -ldl -pthread)
-  else
-    echo "build.sh: no OpenSSL tree at $OPENSSL_SRC: MSan build uses oss-fuzz/msan/crypto_shim.c" >&2
-    $CC $CFLAGS -std=c11 -c oss-fuzz/msan/crypto_shim.c -o "$B/crypto_shim.o"
-    # (mk/fuzz.mk's --wrap=SHA1/EVP_EncodeBlock wrappers then wrap the shim's functions.)
-    CRYPTO_LINK=("$B/crypto_shim.o")
-  fi
-else
-  LIBCRYPTO_A="$($CC -print-file-name=libcrypto.a)"
-  case "$LIBCRYPTO_A" in
-    /*) ;;
-    *) echo "build.sh: no static libcrypto.a (install libssl-dev)" >&2; exit 1 ;;
-  esac
-  CRYPTO_LINK=("$LIBCRYPTO_A" -ldl -pthread)
-fi
+# ---- libcrypto: static, so the runner image needs no OpenSSL. The image's libcrypto.a is not
+# instrumented, which ASan, UBSan and AFL tolerate (they only miss bugs inside OpenSSL). MSan does
+# not (false reports inside OpenSSL's config loading), so MSan builds link no libcrypto at all:
+# mk/fuzz.mk links oss-fuzz/msan/crypto_shim.c, compiled with these $CFLAGS, instead. ----
+LIBCRYPTO_A="$($CC -print-file-name=libcrypto.a)"
+case "$LIBCRYPTO_A" in
+  /*) ;;
+  *) echo "build.sh: no static libcrypto.a (install libssl-dev)" >&2; exit 1 ;;
+esac
+CRYPTO_LINK=("$LIBCRYPTO_A" -ldl -pthread)
 
 # ---- Python for fuzzers/seeds.py: it needs tomllib (3.11+). Ubuntu 24.04's /usr/bin/python3 has
 # it (OSS-Fuzz, base_os_version ubuntu-24-04). ----
@@ -111,17 +80,22 @@ fi
 # $CXX $CXXFLAGS ... $LIB_FUZZING_ENGINE, and puts it with its .dict, .options and
 # <target>_seed_corpus.zip (seeds derived from corpus/ by fuzzers/seeds.py) into $OUT.
 # Overrides: WARN keeps the project's warnings but not -Werror (a new warning in OSS-Fuzz's newer
-# clang must not stop the fuzzing); LDLIBS_CRYPTO is the static or instrumented libcrypto above;
+# clang must not stop the fuzzing); LDLIBS_CRYPTO is the static libcrypto above (not for MSan);
 # build products stay under $WORK. SY_FUZZ_TARGETS narrows the target list (local checks only).
 MAKE_ARGS=(
   -j"$JOBS"
-  CC="$CC" CXX="$CXX" CFLAGS="$CFLAGS ${CRYPTO_INC[*]+${CRYPTO_INC[*]}}" CXXFLAGS="$CXXFLAGS"
+  CC="$CC" CXX="$CXX" CFLAGS="$CFLAGS" CXXFLAGS="$CXXFLAGS"
   LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" OUT="$OUT"
   LLHTTP_SRC="$LLHTTP_SRC" LLHTTP_INC="$LLHTTP_INC"
-  LDLIBS_CRYPTO="${CRYPTO_LINK[*]}" PYTHON="$PY"
+  PYTHON="$PY"
   WARN="-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
   FUZZ_ROOT="$B" FUZZ_OSS_DIR="$B/fuzz-oss"
 )
+# MSan: no LDLIBS_CRYPTO, so mk/fuzz.mk compiles and links the shim (it keeps a libcrypto given on
+# the command line as is, which under MSan would be the uninstrumented one).
+if [ "$SANITIZER" != memory ]; then
+  MAKE_ARGS+=(LDLIBS_CRYPTO="${CRYPTO_LINK[*]}")
+fi
 if [ -n "${SY_FUZZ_TARGETS:-}" ]; then
   MAKE_ARGS+=(FUZZ_TARGETS="$SY_FUZZ_TARGETS")
 fi

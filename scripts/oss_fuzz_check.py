@@ -191,7 +191,7 @@ def afl_driver():
     raise SystemExit("oss-fuzz-check: libAFLDriver.a not found (apt-get install afl++)")
 
 
-def build_env(config, src, work, out, sabotage=None, openssl_src=None):
+def build_env(config, src, work, out, sabotage=None):
     engine, sanitizer = config.split("-")
     env = {k: v for k, v in os.environ.items()
            if not k.endswith("_OPTIONS") and not k.startswith(("AFL_", "MAKE", "MFLAGS"))}
@@ -213,10 +213,6 @@ def build_env(config, src, work, out, sabotage=None, openssl_src=None):
                     "AFL_IGNORE_PROBLEMS": "1", "AFL_IGNORE_UNKNOWN_ENVS": "1",
                     "ASAN_OPTIONS": "detect_leaks=0:symbolize=0:detect_odr_violation=0:"
                                     "abort_on_error=1"})
-    if openssl_src:
-        env["OPENSSL_SRC"] = openssl_src
-    else:
-        env.pop("OPENSSL_SRC", None)
     if sabotage == "nocov":
         env["CFLAGS"] = " ".join((BASE_CFLAGS, san))
     elif sabotage in ("nosan-ubsan", "nosan-asan"):
@@ -550,7 +546,7 @@ def check_config(config, args, sabotage=None):
     make_src(os.path.join(args.build_dir, "tree"), src, script)
     os.makedirs(work)
     os.makedirs(out)
-    env = build_env(config, src, work, out, sabotage, args.openssl_src)
+    env = build_env(config, src, work, out, sabotage)
     if args.targets:
         env["SY_FUZZ_TARGETS"] = " ".join(args.targets)
     t0 = time.time()
@@ -599,7 +595,7 @@ def check_config(config, args, sabotage=None):
 
 
 def check_shim(args):
-    """The MSan crypto shim must agree with libcrypto before an MSan build may use it."""
+    """MSan builds link the crypto shim instead of libcrypto: it must agree with libcrypto."""
     exe = os.path.join(args.build_dir, "crypto_shim_test")
     d = os.path.join(ROOT, "oss-fuzz", "msan")
     rc, out = run(["clang", "-O1", "-Wall", "-Wextra", "-Werror", "-DSHIM_PREFIX", "-I" + d,
@@ -667,10 +663,7 @@ def check_packaging():
         elif m.group(1) != "release/v" + ver:
             fails.append("%s: pins llhttp %s but the local check builds %s"
                          % (df, m.group(1), ver))
-        m2 = re.search(r"--branch (openssl-3\.[\d.]+) https://github\.com/openssl/openssl\b", text)
-        if not m2:
-            fails.append("%s: OpenSSL (for the MSan build) is not cloned at a pinned tag" % df)
-        pins[df] = (m and m.group(1), m2 and m2.group(1))
+        pins[df] = m and m.group(1)
     if len(set(pins.values())) != 1:
         fails.append("oss-fuzz/Dockerfile and .clusterfuzzlite/Dockerfile pin different versions: %s"
                      % pins)
@@ -720,8 +713,6 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--build-timeout", type=int, default=900)
     ap.add_argument("--targets", nargs="*", help="only these targets (default: all)")
-    ap.add_argument("--openssl-src", help="an OpenSSL source tree for the MSan build (as the "
-                    "Dockerfile clones it); without one the MSan build uses the crypto shim")
     ap.add_argument("--selftest", action="store_true",
                     help="build broken variants; pass only if the check fails each for the "
                          "expected reason")
@@ -759,7 +750,7 @@ def main():
     for c in configs:
         if c not in CONFIGS:
             ap.error("unknown configuration " + c)
-    if "libfuzzer-memory" in configs and not args.openssl_src:
+    if "libfuzzer-memory" in configs:
         fails += check_shim(args)
     passed = failed = 0
     for c in configs:

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* crypto_shim.c: the two libcrypto functions the Switchyard core calls (wsaccept.c),
- * compiled with the fuzz build's own $CC $CFLAGS. Used ONLY by MemorySanitizer fuzz builds that
- * have no OpenSSL source tree to build an instrumented libcrypto from (the local emulation in
- * scripts/oss_fuzz_check.py; OSS-Fuzz and ClusterFuzzLite clone OpenSSL and build it with MSan).
+/* crypto_shim.c: the libcrypto functions the Switchyard core (wsaccept.c) and the fuzz oracles
+ * (fuzzers/oracles.c) call, compiled with the fuzz build's own $CC $CFLAGS. Every MemorySanitizer
+ * fuzz build links it instead of libcrypto (mk/fuzz.mk): locally, on OSS-Fuzz and on
+ * ClusterFuzzLite alike.
  *
  * Why: MSan needs every byte-writing function to be instrumented. Debian's libcrypto is not, and a
  * target linked with it reports use-of-uninitialized-value inside OpenSSL's own config loading on
@@ -15,7 +15,7 @@
  *   trims leading SP/HTAB, drops trailing SP/HTAB/LF/CR/'-', maps '=' to 0, returns 3 per quantum).
  * The OpenSSL headers are included, so a prototype drift fails to compile. Any other libcrypto
  * symbol a fuzz build starts using fails the MSan link loudly (no libcrypto is linked): extend this
- * file, or give the build an OpenSSL source tree. crypto_shim_test.c compares every function with
+ * file (and its test). crypto_shim_test.c compares every function with
  * the real libcrypto (vectors, all lengths 0..300, every byte value at every key position, random
  * strings); scripts/oss_fuzz_check.py runs it before it trusts an MSan build that uses this file.
  *
