@@ -318,9 +318,17 @@ int oc_ws_key_valid(const uint8_t *key, size_t len)
   if (n != 18)
     return 0;
   /* Decoding is lenient (whitespace, non-zero pad bits, data after "=" ...): a key is valid iff
-   * the 16 decoded bytes encode back to exactly the same 24 characters. */
+   * the 16 decoded bytes encode back to the same 24 characters, except that the 22nd may differ
+   * in its 4 pad bits (accepted, as in RFC 6455 §4.1's example key). Re-encoding the 16 bytes
+   * with those bits forced to the key's own value must give the key back. */
   n = EVP_EncodeBlock(again, raw, 16);
-  return n == 24 && memcmp(again, key, 24) == 0;
+  if (n != 24 || memcmp(again, key, 21) != 0 || memcmp(again + 22, key + 22, 2) != 0)
+    return 0;
+  {
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *k = memchr(b64, key[21], 64), *a = memchr(b64, again[21], 64);
+    return key[21] != '\0' && k != NULL && a != NULL && ((k - b64) >> 4) == ((a - b64) >> 4);
+  }
 }
 
 void oc_ws_accept(const uint8_t *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1])

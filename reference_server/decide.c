@@ -121,7 +121,10 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
     set(d, SY_R_METHOD_NOT_IMPLEMENTED);
   else if (expect && !req->expect_continue)
     set(d, SY_R_EXPECTATION_FAILED);
-  else if (route == NULL)
+  else if (req->method_id == SY_M_OPTIONS && req->target.len == 1 && req->target.ptr[0] == '*') {
+    set(d, SY_R_OPTIONS_SERVED); /* RFC 9110 §9.3.7: OPTIONS * is about the server in general */
+    add(d, "Allow", "GET, HEAD, OPTIONS");
+  } else if (route == NULL)
     set(d, SY_R_NOT_FOUND);
   else if (route->kind == SY_ROUTE_PLAIN) {
     if (req->method_id == SY_M_OPTIONS) {

@@ -4,8 +4,9 @@
 #define SY_LIMITS_H
 
 #define SY_MAX_HEADERS 64            /* field lines per request; more -> 431 */
-#define SY_MAX_HEAD_BYTES 8192       /* request line + fields + CRLF; more -> 431 */
-#define SY_MAX_TARGET_BYTES 2048     /* request-target; more -> 414 */
+#define SY_MAX_HEAD_BYTES 16384      /* request line + fields + CRLF; more -> 431 */
+#define SY_MAX_TARGET_BYTES 8000     /* request-target; more -> 414 (RFC 9112 §3 RECOMMENDS
+                                      * request lines of at least 8000 octets) */
 #define SY_MAX_BODY_BYTES 65536      /* request content the server buffers; more -> 413 */
 #define SY_MAX_LIST_ITEMS 32         /* elements kept by sy_list_parse() */
 #define SY_MAX_ROUTES 16             /* routes in a policy */

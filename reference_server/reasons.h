@@ -14,7 +14,7 @@
   XX(UPGRADE_IGNORED_HTTP10, 200, "RFC 9110 §7.8", MUST, "Upgrade received in HTTP/1.0 is ignored") \
   XX(WS_SWITCH, 101, "RFC 6455 §4.2.2", MUST, "valid WebSocket opening handshake: switching")      \
   /* WebSocket required (426) */                                                                   \
-  XX(WS_REQUIRED, 426, "RFC 9110 §15.5.22", MUST, "this resource requires the websocket protocol") \
+  XX(WS_REQUIRED, 426, "RFC 9110 §15.5.22", SHOULD, "this resource requires the websocket protocol") \
   XX(WS_HTTP10, 426, "RFC 9110 §7.8", MUST,                                                        \
      "WebSocket needs HTTP/1.1; Upgrade received in HTTP/1.0 is ignored")                          \
   XX(WS_NO_CONNECTION_UPGRADE, 426, "RFC 6455 §4.2.1", MUST,                                       \
@@ -31,35 +31,35 @@
   XX(WS_KEY_INVALID, 400, "RFC 6455 §4.2.1", MUST,                                                 \
      "Sec-WebSocket-Key is not the base64 of exactly 16 bytes")                                    \
   XX(UPGRADE_SYNTAX, 400, "RFC 9110 §7.8", MUST, "Upgrade is not a list of protocol tokens")       \
-  XX(CONNECTION_SYNTAX, 400, "RFC 9110 §7.6.1", MUST, "Connection is not a list of tokens")        \
+  XX(CONNECTION_SYNTAX, 400, "RFC 9110 §7.6.1", MAY, "Connection is not a list of tokens")        \
   /* routing and methods */                                                                        \
   XX(NOT_FOUND, 404, "RFC 9110 §15.5.5", MAY, "no resource at this path")                          \
-  XX(METHOD_NOT_ALLOWED, 405, "RFC 9110 §15.5.6", MUST, "method not allowed on this resource")    \
+  XX(METHOD_NOT_ALLOWED, 405, "RFC 9110 §15.5.6", SHOULD, "method not allowed on this resource")    \
   XX(METHOD_NOT_IMPLEMENTED, 501, "RFC 9110 §9.1", SHOULD, "method not implemented by this server") \
   XX(EXPECTATION_FAILED, 417, "RFC 9110 §10.1.1", MAY, "Expect carries something other than 100-continue") \
   /* message syntax (RFC 9112) */                                                                  \
-  XX(BAD_SYNTAX, 400, "RFC 9112 §2.2", MUST, "malformed request message")                          \
-  XX(BAD_REQUEST_LINE, 400, "RFC 9112 §3", MUST, "malformed request line")                         \
-  XX(BAD_TARGET, 400, "RFC 9112 §3.2", MUST, "invalid request-target")                             \
-  XX(BAD_FIELD, 400, "RFC 9112 §5", MUST, "malformed field line")                                  \
+  XX(BAD_SYNTAX, 400, "RFC 9112 §2.2", SHOULD, "malformed request message")                          \
+  XX(BAD_REQUEST_LINE, 400, "RFC 9112 §3", SHOULD, "malformed request line")                         \
+  XX(BAD_TARGET, 400, "RFC 9112 §3.2", SHOULD, "invalid request-target")                             \
+  XX(BAD_FIELD, 400, "RFC 9112 §5", SHOULD, "malformed field line")                                  \
   XX(SPACE_BEFORE_COLON, 400, "RFC 9112 §5.1", MUST, "whitespace between field name and colon")    \
   XX(SPACE_AFTER_START_LINE, 400, "RFC 9112 §2.2", MUST,                                         \
      "whitespace between the start line and the first field line")                               \
   XX(OBS_FOLD, 400, "RFC 9112 §5.2", MUST, "obsolete line folding in a field")                     \
   XX(BARE_LF, 400, "RFC 9112 §2.2", MAY, "line terminated by a bare LF")                           \
   XX(BARE_CR, 400, "RFC 9112 §2.2", MUST, "bare CR outside a CRLF")                                \
-  XX(CTL_IN_FIELD, 400, "RFC 9110 §5.5", MUST, "NUL, CR, LF or another CTL in a field value")     \
+  XX(CTL_IN_FIELD, 400, "RFC 9110 §5.5", MUST, "NUL, CR or LF (reject or replace: MUST) or another CTL in a field value")     \
   XX(HOST_MISSING, 400, "RFC 9112 §3.2", MUST, "HTTP/1.1 request without Host")                    \
   XX(HOST_REPEATED, 400, "RFC 9112 §3.2", MUST, "more than one Host field line")                   \
   XX(HOST_INVALID, 400, "RFC 9112 §3.2", MUST, "Host is not a valid uri-host[:port]")              \
   XX(CONTENT_LENGTH_INVALID, 400, "RFC 9112 §6.3", MUST, "invalid Content-Length")                 \
   XX(CONTENT_LENGTH_REPEATED, 400, "RFC 9112 §6.3", MUST, "more than one Content-Length")          \
-  XX(CL_WITH_TE, 400, "RFC 9112 §6.1", MUST,                                                       \
-     "Content-Length with Transfer-Encoding (rejected; connection closed)")                       \
+  XX(CL_WITH_TE, 400, "RFC 9112 §6.1", MAY,                                                       \
+     "Content-Length with Transfer-Encoding (MAY reject; MUST close)")                       \
   XX(TE_UNSUPPORTED, 400, "RFC 9112 §6.3", MUST, "Transfer-Encoding whose final coding is not chunked") \
   XX(TE_CODING_UNKNOWN, 501, "RFC 9112 §6.1", SHOULD, "transfer coding other than chunked")       \
   XX(TE_HTTP10, 400, "RFC 9112 §6.1", MUST, "Transfer-Encoding in an HTTP/1.0 request")           \
-  XX(BAD_CHUNK, 400, "RFC 9112 §7.1", MUST, "malformed chunked body")                              \
+  XX(BAD_CHUNK, 400, "RFC 9112 §7.1", SHOULD, "malformed chunked body")                              \
   XX(VERSION_UNSUPPORTED, 505, "RFC 9110 §15.6.6", MAY, "HTTP version other than 1.0 and 1.1")     \
   XX(HEAD_TOO_LARGE, 431, "RFC 6585 §5", MAY, "request head (or field count) too large")          \
   XX(TARGET_TOO_LONG, 414, "RFC 9112 §3", MUST, "request-target too long")                         \

@@ -182,8 +182,9 @@ int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct s
 int sy_render(const struct sy_decision *d, char *buf, size_t cap);
 
 /* ---- WebSocket key and accept ---- */
-/* 1 iff key is exactly 24 chars of canonical base64 encoding exactly 16 bytes (RFC 6455 §4.1,
- * §4.2.1 item 5): alphabet A-Z a-z 0-9 + /, "==" padding, last data char with zero low bits. */
+/* 1 iff key is exactly 24 chars of base64 encoding exactly 16 bytes (RFC 6455 §4.1, §4.2.1
+ * item 5): 22 chars of the standard alphabet A-Z a-z 0-9 + /, then "==" (non-zero pad bits in
+ * the 22nd char are accepted, as in RFC 6455's own example key). */
 int sy_ws_key_valid(const char *key, size_t len);
 /* out gets base64(SHA-1(key + GUID)), NUL-terminated (RFC 6455 §4.2.2). Returns 0 or SY_EINVAL. */
 int sy_ws_accept(const char *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]);

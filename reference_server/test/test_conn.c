@@ -726,7 +726,7 @@ static void test_chunk_framing_larger_than_the_buffer(void **state)
 
 static void test_http_backpressure(void **state)
 {
-  enum { N = 3000 };
+  enum { N = 8000 };
   static char in[N * (sizeof GET - 1)];
   static struct resp want[N];
   struct tconn t;

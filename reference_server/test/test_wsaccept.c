@@ -31,9 +31,10 @@ static const struct key_row {
     {"padding in the middle", LIT("dGhlIHNh=XBsZSBub25jZQ=="), 0},
     {"'=' as the 22nd char", LIT("dGhlIHNhbXBsZSBub25jZ==="), 0},
     {"padding replaced by data", LIT("dGhlIHNhbXBsZSBub25jZQAA"), 0},
-    {"non-canonical pad bits (R)", LIT("dGhlIHNhbXBsZSBub25jZR=="), 0},
-    {"non-canonical pad bits (B)", LIT("AAAAAAAAAAAAAAAAAAAAAB=="), 0},
-    {"non-canonical pad bits (/)", LIT("//////////////////////=="), 0},
+    {"RFC 6455 §4.1 example key: pad bits set", LIT("AQIDBAUGBwgJCgsMDQ4PEC=="), 1},
+    {"non-canonical pad bits (R)", LIT("dGhlIHNhbXBsZSBub25jZR=="), 1},
+    {"non-canonical pad bits (B)", LIT("AAAAAAAAAAAAAAAAAAAAAB=="), 1},
+    {"non-canonical pad bits (/)", LIT("//////////////////////=="), 1},
     {"NUL inside", LIT("dGhlIHNhbXBsZSBub25j\0Q=="), 0},
     {"non-ASCII", LIT("dGhlIHNhbXBsZSBub25j\xc3\xa9=="), 0},
     {"'.' is not base64", LIT("dGhlIHNhbXBsZSBub25j.Q=="), 0},
@@ -56,6 +57,8 @@ static const struct accept_row {
     {"accept: 16 zero bytes", LIT("AAAAAAAAAAAAAAAAAAAAAA=="), "ICX+Yqv66kxgM0FcWaLWlFLwTAI="},
     {"accept: 16 0xff bytes", LIT("/////////////////////w=="), "XXpj4jYzLM2yUE0C7TIgMwTQh2g="},
     {"accept: bytes 1..16", LIT("AQIDBAUGBwgJCgsMDQ4PEA=="), "C/0nmHhBztSRGR1CwL6Tf4ZjwpY="},
+    {"accept: RFC 6455 §4.1 example key (pad bits set)", LIT("AQIDBAUGBwgJCgsMDQ4PEC=="),
+     "OfS0wDaT5NoxF2gqm7Zj2YtetzM="},
     {"accept: RFC 6455 §1.3 client key", LIT("x3JJHMbDL1EzLkh9GBhXDw=="),
      "HSmrc0sMlYUkAGmm5OPpG2HaGWk="},
     /* sy_ws_accept hashes the bytes it is given; validity is sy_ws_key_valid's job. */
@@ -154,10 +157,8 @@ static void test_every_byte_at_every_position(void **state)
       int exp;
       memcpy(k, base, 24);
       k[pos] = (char)c;
-      if (pos < 21)
-        exp = b64_value(c) >= 0;
-      else if (pos == 21)
-        exp = b64_value(c) >= 0 && (b64_value(c) & 15) == 0; /* only A, Q, g, w */
+      if (pos <= 21)
+        exp = b64_value(c) >= 0; /* pad bits of the 22nd char may be set (RFC 6455 §4.1) */
       else
         exp = c == '=';
       if (sy_ws_key_valid(k, 24) != exp)
