@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from refserver_util import REFSERVER, ROOT, SLOW, exchange, get, start_refserver
+from refserver_util import REFSERVER, ROOT, SLOW, _running, exchange, get, start_refserver
 
 
 def refserver(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
@@ -152,5 +152,4 @@ def test_sigint_stops_cleanly():
         srv.proc.send_signal(signal.SIGINT)
         assert srv.proc.wait(timeout=5 * SLOW) == 0
     srv.proc.stdout.close()
-    from refserver_util import _running
     _running.discard(srv)

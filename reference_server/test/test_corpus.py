@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from refserver_util import CASES, MODES, SLOW, Reader, parse_response, stdin_output
+from refserver_util import CASES, MODES, Reader, parse_response, stdin_output
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 TAIL_HTTP = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -140,4 +140,4 @@ def test_corpus_case(server, decisions, case, mode):
 
 def test_corpus_is_not_empty():
     assert len(CASES) >= 50, "the corpus went missing?"
-    assert all(SLOW > 0 for _ in CASES)
+    assert len({c.id for c in CASES}) == len(CASES)
