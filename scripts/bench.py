@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -198,7 +199,6 @@ class Servers:
                                  str(self.max_conns)], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, preexec_fn=pin(self.server_cpu))
         self.procs.append((proc, "refserver"))
-        import select
         r, _, _ = select.select([proc.stdout], [], [], 10)
         line = proc.stdout.readline().decode() if r else ""
         m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", line)
