@@ -58,8 +58,21 @@ def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tupl
         return r.complete or r.error is not None
 
     ex = wire.exchange(server.host, server.port, sent, mode, complete=complete,
-                       tail=case.tail_bytes, tail_complete=_tail_complete, timeout=timeout)
+                       closing=_closing(response.request_keep_alive(sent), no_body),
+                       tail=case.tail_bytes, tail_complete=_tail_complete,
+                       tail_closing=_closing(True, False), timeout=timeout)
     return observe.observe(case, ex, sent), sent
+
+
+def _closing(persists: bool | None, no_body: bool):
+    """A predicate for wire.exchange: the final answer in these bytes says the server closes after
+    it, by its own framing or `Connection: close`, or because the request did not ask to persist
+    (an HTTP/1.0 request without keep-alive). RFC 9112 §9.3, §9.6. A 101 never closes."""
+    def closing(raw: bytes) -> bool:
+        resps, _ = response.parse_all(raw, no_body=no_body)
+        final = next((r for r in resps if r.complete and not 100 <= r.status < 200), None)
+        return final is not None and (not final.keep_alive or persists is False)
+    return closing
 
 
 def _responsive(server: Server) -> bool:
@@ -137,9 +150,11 @@ def _confirm(server: Server, case: Case, mode: str, timeout: float, judge, obs, 
 
 
 def _settle(server: Server, seconds: float = 0.05) -> None:
+    """After a close or no answer: a crashing process closes its sockets before it is reaped, so
+    wait until it is reaped, or asleep again (then it did not exit), or `seconds` passed."""
     deadline = time.monotonic() + seconds
-    while server.alive() and time.monotonic() < deadline:
-        time.sleep(0.005)
+    while server.alive() and not server.asleep() and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 def rate(cells: list[Cell], seconds: float) -> float:

@@ -62,8 +62,12 @@ def _classify_status(status: int) -> str:
     return OTHER
 
 
-def _tail(ex: Exchange, switched: bool) -> tuple[str | None, int | None]:
+def _tail(case: Case, ex: Exchange, switched: bool) -> tuple[str | None, int | None]:
     if not ex.tail_sent:
+        # a connection that closed once the answer was complete cannot take the tail: the same
+        # observation as a tail sent just before that close (which of the two it was is timing)
+        if case.tail and ex.first_complete and (ex.eof or ex.reset):
+            return "closed", None
         return None, None
     if ex.tail:
         if not switched or ex.tail.startswith(b"HTTP/"):
@@ -84,6 +88,10 @@ def observe(case: Case, ex: Exchange, sent: bytes | None = None) -> Observation:
     notes = []
     if ex.truncated:
         notes.append("response truncated at wire.MAX_READ")
+    if not ex.paced:
+        notes.append("delivery not paced (sock_diag unavailable): may not repeat")
+    if ex.stalled_at >= 0:
+        notes.append(f"the server stopped reading after {ex.stalled_at} bytes; the rest went in one write")
     if ex.connect_error:
         return Observation(decision=NOCONNECT, fate="closed", notes=(ex.connect_error,),
                            elapsed=ex.elapsed)
@@ -116,7 +124,7 @@ def observe(case: Case, ex: Exchange, sent: bytes | None = None) -> Observation:
         notes.append(f"llhttp: {r.error}")
     if not r.complete:
         notes.append("response incomplete")
-    tail, tail_status = _tail(ex, switched)
+    tail, tail_status = _tail(case, ex, switched)
     after = (r.after + ex.tail + ex.late) if switched else b""
     extra = tuple(x.status for x in resps[1:] if x.head_complete)
     return Observation(

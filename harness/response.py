@@ -36,6 +36,7 @@ class _Resp(ctypes.Structure):
         ("values", _Span * MAX_HEADERS),
         ("body_len", ctypes.c_uint32),
         ("body_total", ctypes.c_uint32),
+        ("keep_alive", ctypes.c_int32),
     ]
 
 
@@ -57,6 +58,10 @@ def _load():
         if not path.exists():
             raise RuntimeError(f"{path} is missing: run `make {path}` (harness/respparse)")
         lib = ctypes.CDLL(str(path))
+        lib.sy_resp_struct_size.restype = ctypes.c_size_t
+        if lib.sy_resp_struct_size() != ctypes.sizeof(_Resp):
+            raise RuntimeError(f"{path} was built from another version of harness/respparse: "
+                               f"run `make {path}`")
         lib.sy_resp_parse.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
                                       ctypes.POINTER(_Resp), ctypes.c_char_p, ctypes.c_size_t]
         lib.sy_resp_parse.restype = ctypes.c_int
@@ -65,6 +70,8 @@ def _load():
         lib.sy_resp_request_field.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
                                               ctypes.c_uint, ctypes.POINTER(_Span)]
         lib.sy_resp_request_field.restype = ctypes.c_int
+        lib.sy_resp_request_keep_alive.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+        lib.sy_resp_request_keep_alive.restype = ctypes.c_int
         _lib = lib
     return _lib
 
@@ -84,6 +91,7 @@ class Response:
     consumed: int
     head: bytes = b""
     dropped_headers: int = 0
+    keep_alive: bool = False        # when complete: the connection persists after it (RFC 9112 §9.3)
     after: bytes = field(default=b"", compare=False)
 
     def header(self, name: str) -> list[str]:
@@ -120,6 +128,7 @@ def parse(raw: bytes, eof: bool = False, no_body: bool = False) -> Response:
         consumed=out.consumed,
         head=raw[:out.head_len] if out.head_complete else b"",
         dropped_headers=out.dropped_headers,
+        keep_alive=bool(out.keep_alive),
         after=after,
     )
 
@@ -166,3 +175,10 @@ def request_fields(raw: bytes, name: str, limit: int = 16) -> list[bytes]:
             break
         out.append(v)
     return out
+
+
+def request_keep_alive(raw: bytes) -> bool | None:
+    """Whether the connection persists after this request (llhttp; RFC 9112 §9.3: HTTP/1.1 unless
+    `Connection: close`, HTTP/1.0 only with `keep-alive`). None when llhttp rejects the head."""
+    rc = _load().sy_resp_request_keep_alive(raw, len(raw))
+    return None if rc < 0 else bool(rc)

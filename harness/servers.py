@@ -267,6 +267,25 @@ class Server:
             ok = self.backend.alive()
         return ok
 
+    def asleep(self) -> bool:
+        """Every process started for this server (and its backend) is asleep, waiting for work:
+        none of them is exiting (a crashing process closes its sockets before it is reaped; it
+        is never asleep in between). False when that cannot be read."""
+        if self.adapter.target:
+            return True
+        for srv in (self, self.backend):
+            if srv is None:
+                continue
+            if srv.proc is None:
+                return False
+            try:
+                stat = Path(f"/proc/{srv.proc.pid}/stat").read_text()
+            except OSError:
+                return False
+            if stat.rpartition(")")[2].split()[0] != "S":
+                return False
+        return True
+
     def restart(self) -> None:
         """After a crash or a hang: stop what is left (the backend too) and start again."""
         self.restarts += 1

@@ -1,22 +1,48 @@
 """The only socket code of the driver: free ports, readiness connects, and one exchange per case.
 
 An exchange sends a case's bytes in one delivery mode, reads until the caller's `complete`
-predicate says the first response is whole (or the peer closes, or a deadline passes), optionally
-sends a tail probe and reads its answer, then waits a short grace period to see whether the server
-closes. Every loop here is bounded in time and in bytes.
+predicate says the first response is whole (or the peer closes, or a deadline passes), reads on
+until the connection has been quiet for a grace period, then optionally sends a tail probe and
+reads its answer the same way. Every loop here is bounded in time and in bytes.
+
+Repeatability: two runs must see the same thing, so every step waits for what the server has done,
+not for the clock (only the "no answer at all" deadline and the quiet periods are times, and both
+are long against what they wait for).
+* `bytewise` sends the next byte only once the server has read the previous one. How many of our
+  bytes the server has not read yet is its socket's receive queue (`ss -tn` shows it as Recv-Q),
+  which sock_diag gives us for the server's end of a loopback connection. Without this the server
+  finds whatever number of bytes happened to pile up between two of its reads, and a server that
+  decides on what it has buffered (nginx discarding a body, HAProxy answering before the body)
+  decides differently from run to run. A server that has read nothing for STALL seconds is not
+  reading: the rest goes in one write, which it finds whole whenever it reads again.
+* Where the head ends (bytewise and split_after_head), the bytes after it wait until the server has
+  read the head and then answered it completely, closed, or been quiet for HEAD_PAUSE: whether the
+  answer comes before the body is the server's decision, not a race with our sender.
+* A write that fails because the server closed or reset (EPIPE, ECONNRESET) ends the sending,
+  never the reading: Linux keeps what the server sent before its RST readable, so an answer
+  followed by a close reads the same whether the close came as FIN or as RST.
+* After the first response is complete the connection is read until quiet for `grace`, so the
+  rest of that answer (frames after a 101, a close) is never taken for the tail probe's answer;
+  the tail is sent only on a connection still open (observe.py counts one closed first as closed).
 """
 from __future__ import annotations
 
 import errno
+import os
 import selectors
 import socket
+import struct
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 MODES = ("whole", "bytewise", "split_after_head")
 MAX_READ = 1 << 20          # bytes kept per phase; more is truncated (and noted)
-SPLIT_PAUSE = 0.01          # seconds between the two halves of split_after_head
+SPLIT_PAUSE = 0.01          # quiet time after a cut inside the head (a server may refuse early)
+HEAD_PAUSE = 0.1            # quiet time after a complete head before the bytes that follow it
+STALL = 0.2                 # a server that has read nothing for this long is not reading
+SPIN = 8                    # polls with a yield between them before wait_read sleeps
+BYTEWISE_WRITES = 2048      # at most this many writes in bytewise mode (see bytewise_step)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,12 +60,18 @@ def can_connect(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
+def head_end(data: bytes) -> int:
+    """The offset just after the head's blank line, or -1 when the head does not end."""
+    end = data.find(b"\r\n\r\n")
+    return end + 4 if end >= 0 else -1
+
+
 def split_point(data: bytes) -> int:
     """Where split_after_head cuts: after the head's blank line when bytes follow it, else before
     the final CRLF (so the server first sees a head that has not ended)."""
-    end = data.find(b"\r\n\r\n")
-    if end >= 0 and end + 4 < len(data):
-        return end + 4
+    end = head_end(data)
+    if 0 <= end < len(data):
+        return end
     return max(1, len(data) - 2)
 
 
@@ -48,29 +80,103 @@ class Exchange:
     """What one connection showed. `first` answers the case, `tail` answers the tail probe."""
     first: bytes = b""
     tail: bytes = b""
-    late: bytes = b""             # bytes that arrived during the grace period after all else
+    late: bytes = b""             # bytes that arrived after the tail's answer
+    first_complete: bool = False  # `complete` held for the first answer
     tail_sent: bool = False
     eof: bool = False             # the peer closed (FIN) at some point
     eof_phase: str = ""           # "send" | "first" | "tail" | "grace"
     reset: bool = False           # the peer reset the connection (RST, EPIPE)
     first_timeout: bool = False   # no complete first response before the deadline
     tail_timeout: bool = False
+    stalled_at: int = -1          # bytewise: the server stopped reading after this many bytes
+    paced: bool = True            # False: sock_diag was not available to pace the delivery
     connect_error: str = ""
     elapsed: float = 0.0
     truncated: bool = False
 
 
+# sock_diag (linux/sock_diag.h, linux/inet_diag.h): one exact lookup of a TCP socket
+_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST = 4, 20, 1
+_NOCOOKIE = b"\xff" * 8
+# TCP_ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT: states in which the server may still read
+_READING = frozenset({1, 4, 5, 8})
+
+
+class _Peer:
+    """The server's end of our loopback connection: how many of our bytes it has not read yet
+    (inet_diag_msg.idiag_rqueue). None when that cannot be known (no sock_diag here) or there is
+    nothing to wait for (the socket is gone or no longer reads)."""
+
+    def __init__(self, sock: socket.socket):
+        self.nl = None
+        try:
+            fam = sock.family
+            mine, theirs = sock.getsockname(), sock.getpeername()
+
+            def addr(a) -> bytes:
+                b = socket.inet_pton(fam, a[0])
+                return b + bytes(16 - len(b))
+            # inet_diag_sockid as the server sees it: its port and address first
+            sockid = (struct.pack(">HH", theirs[1], mine[1]) + addr(theirs) + addr(mine)
+                      + struct.pack("=I", 0) + _NOCOOKIE)
+            req = struct.pack("=BBBBI", fam, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
+            self.msg = struct.pack("=IHHII", 16 + len(req), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST,
+                                   0, 0) + req
+            self.nl = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
+            if self._query() is None:           # cannot see it: no pacing on this connection
+                self.close()
+        except (OSError, AttributeError, ValueError):
+            self.close()
+
+    @property
+    def available(self) -> bool:
+        return self.nl is not None
+
+    def _query(self) -> tuple[int, int] | None:
+        """(idiag_state, idiag_rqueue) of the server's socket, None if there is no such socket."""
+        if self.nl is None:
+            return None
+        try:
+            self.nl.send(self.msg)
+            reply = self.nl.recv(1024)
+        except OSError:
+            return None
+        if len(reply) < 16 + 72 or struct.unpack_from("=H", reply, 4)[0] != _SOCK_DIAG_BY_FAMILY:
+            return None                         # NLMSG_ERROR: no such socket any more
+        return reply[17], struct.unpack_from("=I", reply, 16 + 4 + 48 + 4)[0]
+
+    def unread(self) -> int | None:
+        q = self._query()
+        if q is None or q[0] not in _READING:   # gone, or a LISTEN match: ours is gone
+            return None
+        return q[1]
+
+    def close(self):
+        if self.nl is not None:
+            self.nl.close()
+            self.nl = None
+
+
 class _Conn:
-    def __init__(self, sock: socket.socket, ex: Exchange):
+    def __init__(self, sock: socket.socket, ex: Exchange, pace: bool):
         self.sock = sock
         self.ex = ex
         self.sel = selectors.DefaultSelector()
         self.sel.register(sock, selectors.EVENT_READ)
         self.dead = False           # recv saw a reset: nothing more can arrive
+        self.peer = _Peer(sock) if pace else None
+        ex.paced = not pace or self.peer.available
 
     def close(self):
+        if self.peer is not None:
+            self.peer.close()
         self.sel.close()
         self.sock.close()
+
+    @property
+    def over(self) -> bool:
+        """Nothing more can be sent (the peer closed or reset)."""
+        return self.ex.eof or self.ex.reset
 
     def send(self, data: bytes, phase: str) -> bool:
         try:
@@ -83,42 +189,126 @@ class _Conn:
                 return False
             raise
 
+    def _recv(self, buf: bytearray, phase: str) -> bool:
+        """One recv into buf; True when bytes arrived."""
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            self.dead = True
+            self.ex.reset = True
+            self.ex.eof_phase = self.ex.eof_phase or phase
+            return False
+        if not chunk:
+            self.ex.eof = True
+            self.ex.eof_phase = self.ex.eof_phase or phase
+            return False
+        if len(buf) + len(chunk) > MAX_READ:
+            self.ex.truncated = True
+            chunk = chunk[:MAX_READ - len(buf)]
+        buf += chunk
+        return True
+
     def read(self, buf: bytearray, until: Callable[[bytes, bool], bool] | None, deadline: float,
-             phase: str) -> bool:
-        """Read into buf until `until(buf, eof)` is true (returns True), EOF/reset, or deadline."""
+             phase: str, quiet: float | None = None) -> bool:
+        """Read into buf until `until(buf, eof)` holds (returns True), the peer closes, `deadline`
+        passes, or (with `quiet`) nothing has arrived for `quiet` seconds. Polls at least once."""
+        last = time.monotonic()
         while True:
             if until is not None and buf and until(bytes(buf), False):
                 return True
-            left = deadline - time.monotonic()
-            if self.ex.eof or self.dead:
-                return until is not None and until(bytes(buf), True) if self.ex.eof else False
+            if self.ex.eof or self.dead or self.ex.truncated:
+                return until is not None and self.ex.eof and until(bytes(buf), True)
+            end = deadline if quiet is None else min(deadline, last + quiet)
+            left = end - time.monotonic()
             if not self.sel.select(max(left, 0)):
                 if left <= 0:
                     return False
                 continue
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                self.dead = True
-                self.ex.reset = True
-                self.ex.eof_phase = self.ex.eof_phase or phase
+            if self._recv(buf, phase):
+                last = time.monotonic()
+
+    def settle(self, buf: bytearray, before: bytes, closing, phase: str, grace: float,
+               timeout: float) -> None:
+        """After an answer: read until quiet for `grace`; if the answer (`before` + buf) announces
+        a close, until that close (at most `timeout`)."""
+        if self.ex.eof or self.dead:
+            return
+        self.read(buf, None, time.monotonic() + timeout, phase, quiet=grace)
+        if not (self.ex.eof or self.dead) and closing is not None and closing(before + bytes(buf)):
+            self.read(buf, None, time.monotonic() + timeout, phase)
+
+    def wait_read(self) -> bool:
+        """Wait until the server has read every byte sent so far (an answer waits in our receive
+        queue meanwhile). False when it has read nothing for STALL seconds (it is not reading)."""
+        if self.peer is None:
+            return True
+        pending, since, polls = None, 0.0, 0
+        while not (self.ex.eof or self.dead):
+            n = self.peer.unread()
+            if not n:                       # all read, or nothing left that could read
+                return True
+            now = time.monotonic()
+            if n != pending:                # it read something: the stall clock starts again
+                pending, since = n, now
+            elif now - since >= STALL:
                 return False
-            if not chunk:
-                self.ex.eof = True
-                self.ex.eof_phase = self.ex.eof_phase or phase
-                return until is not None and until(bytes(buf), True)
-            if len(buf) + len(chunk) > MAX_READ:
-                self.ex.truncated = True
-                buf += chunk[:MAX_READ - len(buf)]
-                return until is not None and until(bytes(buf), False)
-            buf += chunk
+            # a server usually reads within microseconds: hand it the CPU first (a yield costs a
+            # fraction of a sleep), then back off (epoll's timeout is whole milliseconds)
+            polls += 1
+            if polls <= SPIN:
+                os.sched_yield()
+            else:
+                time.sleep(min(0.00002 * 2 ** (polls - SPIN), 0.0005))
+        return True
+
+    def after_cut(self, buf: bytearray, complete, head_done: bool, timeout: float) -> None:
+        """At a cut: the server reads what it has, then answers (and settles: a proxy's backend
+        may close right after its answer), closes, or stays quiet."""
+        self.wait_read()
+        deadline = time.monotonic() + timeout
+        if self.read(buf, complete, deadline, "first", quiet=HEAD_PAUSE if head_done else SPLIT_PAUSE):
+            self.read(buf, None, deadline, "first", quiet=SPLIT_PAUSE)
+
+    def send_bytewise(self, data: bytes, buf: bytearray, complete, timeout: float) -> None:
+        """One byte per write (see bytewise_step), each once the server has read the previous
+        one, until all is sent or a write fails. An early answer waits in our receive queue; a
+        FIN does not stop the sending (the server may still read); the RST that a closed socket
+        answers our next byte with does, at the write after it, whenever we would have noticed."""
+        head = head_end(data)
+        step = bytewise_step(len(data))
+        i, paced = 0, True
+        while i < len(data):
+            end = min(i + step, head) if i < head else i + step
+            if not paced:
+                end = len(data)
+            if not self.send(data[i:end], "send"):
+                break
+            i = end
+            if paced and i < len(data) and not self.wait_read():
+                paced = False
+                self.ex.stalled_at = i
+            if i == head and i < len(data):
+                self.after_cut(buf, complete, True, timeout)
+
+
+def bytewise_step(size: int) -> int:
+    """Bytes per write in bytewise mode: 1, or for a case longer than BYTEWISE_WRITES bytes (the
+    size-limit cases) as many as keep it to BYTEWISE_WRITES writes. At a server read per byte an
+    18 KiB head would take seconds, and a request timeout is not what such a case is about."""
+    return max(1, -(-size // BYTEWISE_WRITES))
 
 
 def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
              complete: Callable[[bytes, bool], bool],
+             closing: Callable[[bytes], bool] | None = None,
              tail: bytes = b"", tail_complete: Callable[[bytes, bool], bool] | None = None,
+             tail_closing: Callable[[bytes], bool] | None = None,
              timeout: float = 1.0, tail_timeout: float = 0.3, grace: float = 0.03) -> Exchange:
-    """Send `data` in `mode`, read the answer, run the optional tail probe, watch for a close."""
+    """Send `data` in `mode`, read the answer, run the optional tail probe, watch for a close.
+
+    `closing(answer)` says the answer announces that the server closes after it (the caller
+    parses; RFC 9112 §9.3, §9.6): then the close is waited for up to `timeout`, not for `grace`,
+    so a server that is slow to close is not taken for one that keeps the connection open."""
     if mode not in MODES:
         raise ValueError(f"unknown delivery mode {mode!r}")
     ex = Exchange()
@@ -130,43 +320,36 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
         ex.elapsed = time.monotonic() - t0
         return ex
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.setblocking(False)
     sock.settimeout(timeout)
-    conn = _Conn(sock, ex)
+    conn = _Conn(sock, ex, pace=mode != "whole")
     try:
         first = bytearray()
         if mode == "whole":
             conn.send(data, "send")
         elif mode == "bytewise":
-            for i in range(len(data)):
-                if not conn.send(data[i:i + 1], "send"):
-                    break
-                # collect an early answer while still sending: a server that answers and closes
-                # mid-request would otherwise have its answer discarded by the RST our next
-                # byte provokes (and the cell would depend on timing)
-                conn.read(first, None, 0, "first")
-                if ex.eof or ex.reset:
-                    break
+            conn.send_bytewise(data, first, complete, timeout)
         else:
             cut = split_point(data)
             if conn.send(data[:cut], "send"):
-                # an early answer to the first half is itself an observation: keep reading it
-                conn.read(first, None, time.monotonic() + SPLIT_PAUSE, "first")
-                if not (ex.eof or ex.reset):
-                    conn.send(data[cut:], "send")
+                conn.after_cut(first, complete, cut == head_end(data), timeout)
+                conn.send(data[cut:], "send")       # also after a FIN, as bytewise
         done = conn.read(first, complete, time.monotonic() + timeout, "first")
+        if done:
+            # the rest of this answer (frames after a 101, a second response) and its close
+            conn.settle(first, b"", closing, "first", grace, timeout)
         ex.first = bytes(first)
-        ex.first_timeout = not done and not ex.eof and not ex.reset
-        if tail and done and not (ex.eof or ex.reset):
+        ex.first_complete = done
+        ex.first_timeout = not done and not conn.over
+        if tail and done and not conn.over:
             ex.tail_sent = conn.send(tail, "tail")
             tbuf = bytearray()
             tdone = conn.read(tbuf, tail_complete, time.monotonic() + tail_timeout, "tail")
             ex.tail = bytes(tbuf)
-            ex.tail_timeout = not tdone and not ex.eof and not ex.reset
-        if not (ex.eof or ex.reset) and not ex.first_timeout:
-            late = bytearray()
-            conn.read(late, None, time.monotonic() + grace, "grace")
-            ex.late = bytes(late)
+            ex.tail_timeout = not tdone and not conn.over
+            if not ex.tail_timeout:
+                late = bytearray()
+                conn.settle(late, ex.tail, tail_closing, "grace", grace, timeout)
+                ex.late = bytes(late)
     finally:
         conn.close()
         ex.elapsed = time.monotonic() - t0

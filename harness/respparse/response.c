@@ -94,6 +94,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
 
 static int on_message_complete(llhttp_t *p) {
   ctx_of(p)->out->complete = 1;
+  ctx_of(p)->out->keep_alive = llhttp_should_keep_alive(p);
   /* stop here: the bytes that follow belong to the next message (or to a new protocol) */
   return HPE_PAUSED;
 }
@@ -158,6 +159,8 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
 }
 
 const char *sy_resp_errno_name(int err) { return llhttp_errno_name((llhttp_errno_t)err); }
+
+size_t sy_resp_struct_size(void) { return sizeof(struct sy_resp); }
 
 /* ---- request-field lookup ---- */
 
@@ -234,4 +237,26 @@ int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigne
   }
   if (err == HPE_OK || err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) return 0;
   return -1;
+}
+
+/* ---- request persistence ---- */
+
+static int ka_on_headers_complete(llhttp_t *p) {
+  ctx_of(p)->found = llhttp_should_keep_alive(p) ? 1 : 2;
+  return HPE_PAUSED; /* the head is enough: stop before any body */
+}
+
+int sy_resp_request_keep_alive(const char *buf, size_t len) {
+  llhttp_t parser;
+  llhttp_settings_t settings;
+  struct ctx c;
+
+  if (buf == NULL) return -1;
+  memset(&c, 0, sizeof c);
+  llhttp_settings_init(&settings);
+  settings.on_headers_complete = ka_on_headers_complete;
+  llhttp_init(&parser, HTTP_REQUEST, &settings);
+  parser.data = &c;
+  (void)llhttp_execute(&parser, buf, len);
+  return c.found == 0 ? -1 : c.found == 1;
 }

@@ -31,7 +31,11 @@ struct sy_resp {
   struct sy_resp_span values[SY_RESP_MAX_HEADERS];
   uint32_t body_len;         /* body bytes copied into the caller's body buffer (de-chunked) */
   uint32_t body_total;       /* body bytes seen, may exceed the buffer */
+  int32_t keep_alive;        /* when complete: 1 if the connection persists after it (llhttp, RFC 9112 §9.3) */
 };
+
+/* sizeof(struct sy_resp), so that a caller can refuse a library built from another version. */
+size_t sy_resp_struct_size(void);
 
 /* Parses the response that starts at buf[0]. `eof` says the peer closed after these bytes (so a
  * read-until-close body ends here). `no_body` says it answers a HEAD request. The de-chunked body
@@ -48,5 +52,10 @@ const char *sy_resp_errno_name(int err);
  * found, 0 when absent, -1 when llhttp rejects the head before the field was seen. */
 int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigned nth,
                           struct sy_resp_span *value);
+
+/* Whether the connection persists after the request whose head is at buf (llhttp's
+ * should_keep_alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with "keep-alive";
+ * RFC 9112 §9.3). Returns 1 or 0, or -1 when llhttp rejects the head or it does not end. */
+int sy_resp_request_keep_alive(const char *buf, size_t len);
 
 #endif
