@@ -36,6 +36,7 @@ every scenario on both servers, the order alternating between rounds; the table 
 and every round. Every process is started here and stopped by its PID; every wait is bounded.
 
 usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--all] [--json FILE] [--no-pin]
+                        [--nice N]
 """
 from __future__ import annotations
 
@@ -109,10 +110,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+NICE = 0  # --nice: added to the niceness of every process the bench starts
+
+
 def pin(cpu: int | None):
-    if cpu is None:
-        return None
-    return lambda: os.sched_setaffinity(0, {cpu})
+    """preexec_fn for a child: its CPU (if any) and the bench's niceness."""
+    def prep():
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+        if NICE:
+            os.nice(NICE)
+    return prep if cpu is not None or NICE else None
 
 
 def fetch(port: int, data: bytes, timeout: float = 2.0) -> bytes:
@@ -294,12 +302,17 @@ def main() -> int:
     ap.add_argument("--conc", type=int, default=50, help="concurrent connections (default 50)")
     ap.add_argument("--all", action="store_true", help="also 426 with a fresh connection each")
     ap.add_argument("--json", metavar="FILE", help="write every measurement as JSON")
+    ap.add_argument("--nice", type=int, default=0, metavar="N",
+                    help="niceness added to the servers and load generators, e.g. -10 (root) to "
+                         "take precedence over other work on a shared machine")
     ap.add_argument("--no-pin", action="store_true",
                     help="do not pin the server and the load generator to separate CPUs")
     args = ap.parse_args()
     if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000):
         ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000")
 
+    global NICE
+    NICE = args.nice
     busy = os.getloadavg()[0]
     if busy > 0.5:
         log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
@@ -353,7 +366,8 @@ def main() -> int:
         print(f"WARNING: load average was {busy:.2f} before the run (other work on the machine)")
     print(f"refserver vs nginx {nginx_version()} on loopback: {args.rounds} alternating rounds x "
           f"{args.seconds:g} s, {args.conc} connections, 1 load thread"
-          + (f"; server on CPU {server_cpu}, load on CPU {load_cpu}" if server_cpu is not None else ""))
+          + (f"; server on CPU {server_cpu}, load on CPU {load_cpu}" if server_cpu is not None else "")
+          + (f"; nice {NICE:+d}" if NICE else ""))
     print()
     print(f"{'scenario':<10} {'refserver/s':>12} {'nginx/s':>10} {'ratio':>6}  {'1.2x?':<5}  "
           f"{'server CPU':>10}  {'per CPU-s ratio':>15}  rounds: refserver | nginx")
