@@ -1,8 +1,10 @@
 """`python3 -m harness.run`: every server x every case -> reports/ (what `make report` runs).
 
-Owns the process lifetimes of a report run: every Server is started inside a try/finally and
-stopped on success, failure, Ctrl-C and SIGTERM. Servers run in parallel threads (each its own
-ports and run directory); the cases against one server run in order, so a crash is attributable.
+Owns the process lifetimes of a report run (not pytest: see docs/harness.md): every Server is
+registered before it starts, and one `finally` stops every registered one on success, on an
+exception, on Ctrl-C, SIGTERM and SIGHUP; once that cleanup has begun no server can start, and a
+second signal does not interrupt it. Servers run in parallel threads (each its own ports and run
+directory); the cases against one server run in order, so a crash is attributable.
 """
 from __future__ import annotations
 
@@ -26,6 +28,41 @@ REFERENCE = "reference"
 
 class Aborted(Exception):
     pass
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Running(dict):
+    """name -> Server, for every server this run started. `add` before starting; `stop_all` stops
+    each (TERM, then KILL; bounded) and closes the registry, so a worker that gets to `add` later
+    is aborted instead of starting a server nobody would stop."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def add(self, srv: servers.Server) -> None:
+        with self.lock:
+            if self.closed:
+                raise Aborted()
+            self[srv.adapter.name] = srv
+
+    def stop_all(self) -> None:
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in STOP_SIGNALS}   # finish the cleanup
+        try:
+            with self.lock:
+                self.closed = True
+                todo = list(self.values())
+            for srv in todo:
+                try:
+                    srv.stop()
+                except Exception as e:         # keep stopping the others
+                    print(f"could not stop {srv.adapter.name}: {e}", file=sys.stderr)
+        finally:
+            for s, h in held.items():
+                signal.signal(s, h)
 
 
 def parse_args(argv=None):
@@ -119,7 +156,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: SKIPPED ({why})")
             return
         srv = servers.Server(ad, adapters, keep_rundir=args.keep_rundir)
-        running[ad.name] = srv
+        running.add(srv)
         try:
             srv.start()
         except servers.ServerError as e:
@@ -183,10 +220,10 @@ def main(argv=None) -> int:
     progress = Progress(total, args.quiet)
     progress.say(f"{len(cases)} cases x {len(chosen)} servers ({total} cells), out: {args.out}")
 
-    def on_term(signum, frame):
+    def on_signal(signum, frame):
         raise KeyboardInterrupt()
-    old = signal.signal(signal.SIGTERM, on_term)
-    running: dict[str, servers.Server] = {}
+    old = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
+    running = Running()
     tick = threading.Thread(target=progress.ticker, daemon=True)
     tick.start()
     try:
@@ -212,9 +249,9 @@ def main(argv=None) -> int:
         return 130
     finally:
         progress.stop.set()
-        for srv in running.values():
-            srv.stop()
-        signal.signal(signal.SIGTERM, old)
+        running.stop_all()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
     doc["wall_seconds"] = round(time.monotonic() - t0, 2)
     if base is not None:
         doc["gate"] = results.gate(doc, base, flaky) | {"baseline": args.baseline}

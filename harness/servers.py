@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -171,7 +172,11 @@ def version(ad: Adapter) -> str:
 
 
 class Server:
-    """One running instance of an adapter (plus its backend). Use as a context manager."""
+    """One running instance of an adapter (plus its backend). Use as a context manager.
+
+    stop() may be called from another thread while start() or restart() is under way (the run's
+    cleanup on Ctrl-C): it kills what was spawned, and no process is spawned after it. A stopped
+    Server is not started again."""
 
     def __init__(self, adapter: Adapter, adapters: dict[str, Adapter] | None = None,
                  keep_rundir: bool = False):
@@ -185,6 +190,8 @@ class Server:
         self.backend: Server | None = None
         self.restarts = 0
         self.log_path: Path | None = None
+        self._lock = threading.Lock()     # orders a spawn against a concurrent stop()
+        self._stopped = False
 
     # -- lifetime -------------------------------------------------------------------------------
     def __enter__(self) -> "Server":
@@ -210,8 +217,11 @@ class Server:
 
     def _start(self) -> None:
         ad = self.adapter
-        if ad.backend and self.backend is None:
-            self.backend = Server(self.adapters[ad.backend], self.adapters, self.keep_rundir)
+        with self._lock:
+            self._check_not_stopped()
+            if ad.backend and self.backend is None:
+                self.backend = Server(self.adapters[ad.backend], self.adapters, self.keep_rundir)
+        if self.backend is not None and self.backend.proc is None:
             self.backend.start()
         if self.rundir is None:
             self.rundir = Path(tempfile.mkdtemp(prefix=f"sy-{ad.name}-"))
@@ -235,24 +245,33 @@ class Server:
         self.log_path = self.rundir / f"{ad.name}.log"
         log = self.log_path.open("ab")
         try:
-            self.proc = subprocess.Popen(argv, cwd=self.rundir, env=_env(ad), stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            with self._lock:
+                self._check_not_stopped()
+                self.proc = subprocess.Popen(argv, cwd=self.rundir, env=_env(ad),
+                                             stdin=subprocess.DEVNULL, stdout=log,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as e:
             raise ServerError(f"{ad.name}: cannot run {argv[0]}: {e}") from e
         finally:
             log.close()
-        self._wait_ready()
+        self._wait_ready(self.proc)
 
-    def _wait_ready(self) -> None:
+    def _check_not_stopped(self) -> None:
+        if self._stopped:
+            raise ServerError(f"{self.adapter.name}: stopped")
+
+    def _wait_ready(self, proc: subprocess.Popen) -> None:
         ad = self.adapter
         deadline = time.monotonic() + ad.ready_timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ServerError(f"{ad.name}: exited with {self.proc.returncode} while starting\n"
+            if self.proc is not proc:
+                raise ServerError(f"{ad.name}: stopped while starting")
+            if proc.poll() is not None:
+                raise ServerError(f"{ad.name}: exited with {proc.returncode} while starting\n"
                                   + self.log_tail())
             if wire.can_connect(self.host, self.port, timeout=0.2):
                 time.sleep(0.05)   # "still alive a moment later": a server that dies on its first
-                if self.proc.poll() is None:   # accepted connection is not ready
+                if proc.poll() is None:        # accepted connection is not ready
                     return
                 continue
             time.sleep(0.02)
@@ -296,7 +315,8 @@ class Server:
         self._start()
 
     def _stop_proc(self) -> None:
-        proc, self.proc = self.proc, None
+        with self._lock:
+            proc, self.proc = self.proc, None
         if proc is None:
             return
         pgid = proc.pid        # start_new_session=True: the group id is the child's PID
@@ -317,10 +337,12 @@ class Server:
                 continue
 
     def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            backend = self.backend
         self._stop_proc()
-        if self.backend is not None:
-            self.backend.stop()
-            self.backend = None
+        if backend is not None:
+            backend.stop()
         if self.rundir is not None and not self.keep_rundir:
             shutil.rmtree(self.rundir, ignore_errors=True)
             self.rundir = None

@@ -2,7 +2,7 @@
 
 argv: HOST PORT [MODE]. MODE "ok" answers 200 to every request head; a request containing
 CRASH makes the process exit(3); one containing HANG blocks the whole process (a hang);
-MODE "die" exits at start; MODE "never" never listens.
+MODE "slow" is "ok" 0.2 s late; MODE "die" exits at start; MODE "never" never listens.
 """
 import socket
 import sys
@@ -40,6 +40,8 @@ def main(host, port, mode):
             sys.exit(3)
         if b"HANG" in data:
             time.sleep(60)
+        if data and mode == "slow":
+            time.sleep(0.2)
         if data:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
         conn.close()

@@ -1,4 +1,5 @@
 """harness/servers.py + matrix.py: start, stop, crash mid-run, hang, start failure; the adapters."""
+import threading
 import time
 
 import pytest
@@ -101,3 +102,27 @@ def test_real_adapter_starts_answers_and_stops(name):
     while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(pid_alive(p) for p in pids)
+
+
+def test_stop_from_another_thread_during_start_leaves_nothing():
+    # the run's cleanup on Ctrl-C can stop a server whose start() is still waiting for it
+    srv = servers.Server(fake_adapter("never", ready_timeout=5.0))
+    errors = []
+
+    def starting():
+        try:
+            srv.start()
+        except servers.ServerError as e:
+            errors.append(str(e))
+    t = threading.Thread(target=starting)
+    t.start()
+    deadline = time.monotonic() + 5
+    while srv.proc is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = srv.proc.pid
+    srv.stop()
+    t.join(timeout=10)
+    assert errors and "stopped" in errors[0] and not pid_alive(pid)
+    with pytest.raises(servers.ServerError, match="stopped"):
+        srv.start()                      # a stopped Server spawns nothing any more
+    assert srv.proc is None
