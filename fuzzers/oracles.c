@@ -138,8 +138,8 @@ int oc_head_strict(struct oc_head *h, const uint8_t *buf, size_t len)
         return 0;
       m = i - start;
       t = ++i;
-      while (i < e && p[i] > 0x20 && p[i] != 0x7f)
-        i++;
+      while (i < e && (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7f)
+        i++; /* RFC 3986: the target is visible ASCII; 0x80-0xff must be percent-encoded */
       if (i == t || i >= e || p[i] != ' ')
         return 0;
       h->method = p + start;

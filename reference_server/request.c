@@ -20,6 +20,7 @@ struct ctx {
   struct sy_request *req;
   const char *buf;
   int in_value;      /* the last header callback was a value */
+  int overflow;      /* a field line beyond SY_MAX_HEADERS has started */
   int url_done;      /* on_url_complete fired */
   size_t target_start;
   int method_done;
@@ -71,14 +72,27 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
   struct ctx *c = ctx_of(p);
   struct sy_request *r = c->req;
   if (c->in_value || r->n_headers == 0) {
+    c->in_value = 0;
     if (r->n_headers == SY_MAX_HEADERS) {
-      c->cb_reason = SY_R_HEAD_TOO_LARGE;
-      return -1;
+      c->overflow = 1; /* judged when the name is complete (on_header_field_complete) */
+      return 0;
     }
     r->n_headers++;
-    c->in_value = 0;
   }
-  extend(&r->headers[r->n_headers - 1].name, at, n);
+  if (!c->overflow)
+    extend(&r->headers[r->n_headers - 1].name, at, n);
+  return 0;
+}
+
+/* One field too many is a 431 only once its name is complete: a name cut by the end of a read
+ * must not be judged before an error later in the same name could be (split invariance). */
+static int on_header_field_complete(llhttp_t *p)
+{
+  struct ctx *c = ctx_of(p);
+  if (c->overflow) {
+    c->cb_reason = SY_R_HEAD_TOO_LARGE;
+    return -1;
+  }
   return 0;
 }
 
@@ -212,17 +226,35 @@ static struct sy_span path_of(struct sy_span t)
   return p;
 }
 
-/* Name an llhttp error by the byte that caused it (pos: llhttp's error position). */
-static enum sy_reason classify_bytes(const char *buf, size_t pos, size_t len)
+/* llhttp reports an error at pos either because of the byte at pos, or (at a span's end) having
+ * decided on the bytes before it. Which one matters for naming the error by its bytes and for
+ * split invariance: parse buf[0..pos) again, without callbacks; if the same error comes at the
+ * same place, the byte at pos played no part. Only runs on the error path. */
+static size_t decided_by(const char *buf, size_t pos, size_t len, llhttp_errno_t e)
 {
-  size_t end = pos < len ? pos + 1 : len;
+  llhttp_settings_t s;
+  llhttp_t p;
+  if (pos >= len)
+    return len;
+  llhttp_settings_init(&s);
+  llhttp_init(&p, HTTP_REQUEST, &s);
+  if (llhttp_execute(&p, buf, pos) == e && llhttp_get_error_pos(&p) == buf + pos)
+    return pos;
+  return pos + 1;
+}
+
+/* Name an llhttp error by the bytes that decided it, buf[0..end). Returns SY_R__COUNT when a
+ * CR is the last of them and the byte after it (bare or not?) has not arrived: wait for it, so
+ * the reason never depends on how the bytes were split (found by fuzz_stream). */
+static enum sy_reason classify_bytes(const char *buf, size_t end, size_t len)
+{
   for (size_t i = 0; i < end; i++) {
     unsigned char ch = (unsigned char)buf[i];
     if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
       return SY_R_BARE_LF;
-    /* Only a CR before the error byte: whether a CR at pos is bare depends on a byte that may
-     * not have arrived, and the reason must not depend on the reads (found by fuzz_stream). */
-    if (ch == '\r' && i < pos && i + 1 < len && buf[i + 1] != '\n')
+    if (ch == '\r' && i + 1 == len)
+      return SY_R__COUNT;
+    if (ch == '\r' && buf[i + 1] != '\n')
       return SY_R_BARE_CR;
     if (is_ctl(ch) && ch != '\r' && ch != '\n')
       return SY_R_CTL_IN_FIELD;
@@ -324,8 +356,26 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
                                      size_t len)
 {
   struct sy_request *r = c->req;
-  enum sy_reason b = classify_bytes(buf, pos, len);
+  enum sy_reason b;
   size_t n;
+  if (c->cb_reason != SY_R_NONE)
+    return c->cb_reason; /* a callback stopped the parser (HPE_USER or HPE_CB_*_COMPLETE) */
+  /* Framing conflicts are named by the fields, never by the bytes at pos: llhttp reports them
+   * where the head ends, which may be the first byte of whatever follows. */
+  switch (e) {
+  case HPE_UNEXPECTED_CONTENT_LENGTH:
+    field(r, "transfer-encoding", &n);
+    return n ? SY_R_CL_WITH_TE : SY_R_CONTENT_LENGTH_REPEATED;
+  case HPE_INVALID_CONTENT_LENGTH:
+    return SY_R_CONTENT_LENGTH_INVALID;
+  case HPE_INVALID_TRANSFER_ENCODING:
+    return SY_R_TE_UNSUPPORTED;
+  default:
+    break;
+  }
+  b = classify_bytes(buf, decided_by(buf, pos, len, e), len);
+  if (b == SY_R__COUNT)
+    return SY_R_NONE; /* a CR ends what we have: its meaning needs the next byte */
   switch (e) {
   case HPE_USER:
     return c->cb_reason;
@@ -356,13 +406,6 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return SY_R_VERSION_UNSUPPORTED; /* "PRI * HTTP/2.0": prior-knowledge HTTP/2 */
   case HPE_INVALID_URL:
     return (b == SY_R_BARE_LF || b == SY_R_BARE_CR) ? b : SY_R_BAD_TARGET;
-  case HPE_UNEXPECTED_CONTENT_LENGTH:
-    field(r, "transfer-encoding", &n);
-    return n ? SY_R_CL_WITH_TE : SY_R_CONTENT_LENGTH_REPEATED;
-  case HPE_INVALID_CONTENT_LENGTH:
-    return SY_R_CONTENT_LENGTH_INVALID;
-  case HPE_INVALID_TRANSFER_ENCODING:
-    return SY_R_TE_UNSUPPORTED;
   case HPE_INVALID_CHUNK_SIZE:
   case HPE_STRICT:
     return r->head_len ? SY_R_BAD_CHUNK : (b != SY_R_NONE ? b : SY_R_BAD_FIELD);
@@ -420,8 +463,13 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
     return SY_R_VERSION_UNSUPPORTED;
   if (!request_line_strict(r))
     return SY_R_BAD_REQUEST_LINE;
-  if (memchr(r->target.ptr, '#', r->target.len))
-    return SY_R_BAD_TARGET; /* RFC 9112 §3.2: no request-target form has a fragment */
+  for (size_t i = 0; i < r->target.len; i++) {
+    unsigned char ch = (unsigned char)r->target.ptr[i];
+    /* RFC 9112 §3.2 / RFC 3986 §2: a request-target is ASCII (non-ASCII must be
+     * percent-encoded; llhttp 8 lets 0x80-0xff through) and no form has a fragment. */
+    if (ch >= 0x80 || ch == '#')
+      return SY_R_BAD_TARGET;
+  }
   /* obs-fold: a field line that starts with SP/HTAB (llhttp joins it into the value). */
   for (size_t i = 1; i + 1 < r->head_len; i++)
     if (buf[i] == '\n' && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
@@ -518,6 +566,7 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
   s.on_url = on_url;
   s.on_url_complete = on_url_complete;
   s.on_header_field = on_header_field;
+  s.on_header_field_complete = on_header_field_complete;
   s.on_header_value = on_header_value;
   s.on_headers_complete = on_headers_complete;
   s.on_body = on_body;
@@ -539,7 +588,7 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
       return SY_INCOMPLETE;
     }
     pos = (size_t)(llhttp_get_error_pos(&p) - buf);
-    if (e != HPE_USER && !c.url_done && c.method_done && pos > limit_at)
+    if (c.cb_reason == SY_R_NONE && !c.url_done && c.method_done && pos > limit_at)
       return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len); /* the limit came first */
     enum sy_reason why = classify_error(&c, e, buf, pos, head_cap);
     if (why == SY_R_NONE) {
@@ -574,5 +623,10 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
   if (e == HPE_OK)
     return SY_INCOMPLETE; /* head complete (head_len set), content still arriving */
   pos = (size_t)(llhttp_get_error_pos(&p) - buf);
-  return fail(req, classify_error(&c, e, buf, pos, len), pos, len);
+  {
+    enum sy_reason why = classify_error(&c, e, buf, pos, len);
+    if (why == SY_R_NONE)
+      return SY_INCOMPLETE; /* the error's reason needs bytes that have not arrived */
+    return fail(req, why, pos, len);
+  }
 }
