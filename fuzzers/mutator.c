@@ -307,6 +307,97 @@ static size_t bytes_mutate(uint64_t *r, uint8_t *d, size_t n, size_t max)
   return n;
 }
 
+/* Writes the head of s (with `extra` as one more field line when non-NULL), the empty line and
+ * `body`, into data. */
+static size_t rebuild(const struct shape *s, const char *extra, const uint8_t *body, size_t bn,
+                      uint8_t *data, size_t max)
+{
+  static uint8_t buf[SCRATCH];
+  struct out o = {buf, 0, max < SCRATCH ? max : SCRATCH};
+  for (size_t i = 0; i < s->n; i++)
+    emit_line(&o, &s->l[i]);
+  if (extra)
+    emits(&o, extra);
+  emits(&o, s->has_blank ? s->blank : "\r\n");
+  emit(&o, body, bn);
+  memcpy(data, buf, o.n);
+  return o.n;
+}
+
+/* Around the limits of limits.h: SY_MAX_TARGET_BYTES, SY_MAX_HEAD_BYTES, SY_MAX_HEADERS. */
+static size_t limits_mutate(uint64_t *r, struct shape *s, uint8_t *data, size_t max)
+{
+  static char big[SY_MAX_HEAD_BYTES + 256];
+  size_t want, n = 0;
+  int k = (int)below(r, 3);
+  if (k == 0) { /* request-target at the limit, one over, or far over */
+    want = SY_MAX_TARGET_BYTES - 8 + below(r, 3) * 8 + below(r, 8);
+    n = (size_t)snprintf(big, sizeof big, "GET /live?");
+    while (n < want && n < sizeof big - 16) {
+      big[n] = (char)('a' + (n % 26));
+      n++;
+    }
+    n += (size_t)snprintf(big + n, sizeof big - n, " HTTP/1.1");
+    s->l[0] = (struct line){(const uint8_t *)big, n, "\r\n"};
+    return rebuild(s, NULL, s->tail, s->tail_n, data, max);
+  }
+  if (k == 1) { /* one field value long enough to take the head to the limit */
+    want = SY_MAX_HEAD_BYTES - 64 + below(r, 128);
+    n = (size_t)snprintf(big, sizeof big, "X-Pad: ");
+    while (n < want && n < sizeof big - 4)
+      big[n++] = 'p';
+    big[n++] = '\r';
+    big[n++] = '\n';
+    big[n] = '\0';
+    return rebuild(s, big, s->tail, s->tail_n, data, max);
+  }
+  /* as many field lines as SY_MAX_HEADERS, give or take one */
+  want = SY_MAX_HEADERS - 1 + below(r, 3);
+  for (size_t i = s->n; i < want + 1 && i < MAX_LINES; i++) {
+    s->l[i] = (struct line){(const uint8_t *)"X-F: 1", 6, "\r\n"};
+    s->n = i + 1;
+  }
+  return rebuild(s, NULL, s->tail, s->tail_n, data, max);
+}
+
+/* Content-Length that matches the body, misses it by one, or is repeated; or the body re-sent in
+ * chunked coding, valid or broken (RFC 9112 §6.3, §7.1). */
+static size_t body_mutate(uint64_t *r, struct shape *s, uint8_t *data, size_t max)
+{
+  static uint8_t body[SCRATCH / 2];
+  static char field[64];
+  size_t bn = 0, tn = s->tail_n < 2000 ? s->tail_n : 2000, k = 0;
+  const uint8_t *t = s->tail;
+  if (tn == 0) {
+    t = (const uint8_t *)"hello=world";
+    tn = 11;
+  }
+  if (below(r, 2)) {
+    long delta = (long)below(r, 3) - 1;
+    snprintf(field, sizeof field, "Content-Length: %ld\r\n%s", (long)tn + (below(r, 2) ? delta : 0),
+             below(r, 6) == 0 ? "Content-Length: 1\r\n" : "");
+    return rebuild(s, field, t, tn, data, max);
+  }
+  /* chunked: a few chunks of the tail, sometimes with an extension, a bad size or a trailer */
+  while (k < tn && bn < sizeof body - 64) {
+    size_t c = 1 + below(r, 16);
+    if (c > tn - k)
+      c = tn - k;
+    bn += (size_t)snprintf((char *)body + bn, sizeof body - bn, below(r, 12) ? "%zx%s\r\n" : "%zX%s\r\n",
+                           c + (below(r, 20) == 0), below(r, 8) == 0 ? ";ext=1" : "");
+    memcpy(body + bn, t + k, c);
+    bn += c;
+    k += c;
+    memcpy(body + bn, below(r, 20) ? "\r\n" : "\n", 2);
+    bn += 2;
+  }
+  bn += (size_t)snprintf((char *)body + bn, sizeof body - bn, "0\r\n%s\r\n",
+                         below(r, 4) == 0 ? "X-Trailer: 1\r\n" : "");
+  snprintf(field, sizeof field, "Transfer-Encoding: %s\r\n",
+           (const char *[]){"chunked", "chunked", "gzip, chunked", "chunked, chunked"}[below(r, 4)]);
+  return rebuild(s, field, body, bn, data, max);
+}
+
 static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
 {
   static struct shape s;
@@ -324,7 +415,7 @@ static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
     s.l[0] = (struct line){(const uint8_t *)"GET /live HTTP/1.1", 18, "\r\n"};
     s.n = 1;
   }
-  op = (int)below(r, 14);
+  op = (int)below(r, 16);
   if (s.n > 1)
     target = 1 + below(r, s.n - 1);
   switch (op) {
@@ -444,7 +535,7 @@ static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
     break;
   }
   case 11: /* append a pipelined copy of the head, or a WebSocket frame */
-    if (below(r, 2)) {
+    if (below(r, 2) || size > 2048) {
       size_t fn;
       const uint8_t *f = ws_frame(r, &fn);
       memcpy(val, f, fn);
@@ -461,6 +552,10 @@ static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
     s.l[t].p = (const uint8_t *)val;
     break;
   }
+  case 13: /* the named limits: a long target (414), a long head (431), many fields (431) */
+    return limits_mutate(r, &s, data, max);
+  case 14: /* the body's framing: Content-Length against the bytes, or chunked encoding */
+    return body_mutate(r, &s, data, max);
   default: /* the whole input, bytes only */
     return bytes_mutate(r, data, size, max);
   }
