@@ -9,18 +9,29 @@ import json
 
 CSS = """
 body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}
-h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:18px 0 6px}
-table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:2px 5px}
-th{background:#f3f3f3;position:sticky;top:0}
-#matrix td.c{width:30px;text-align:center;cursor:pointer;font-size:11px}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:18px 0 6px} h3{font-size:14px;margin:12px 0 4px}
+nav a{margin-right:12px}
+table{border-collapse:separate;border-spacing:0} td,th{border:1px solid #ccc;padding:2px 5px}
+th{background:#f3f3f3}
+#scores th{position:sticky;top:0;z-index:1}
+#matrix th{position:sticky;top:var(--controls,0px);z-index:2}
+#matrix td.c{width:30px;min-width:30px;text-align:center;cursor:pointer;font-size:11px}
 #matrix th.s{writing-mode:vertical-rl;transform:rotate(180deg);height:120px;font-weight:normal}
-#matrix td.id{white-space:nowrap;font-family:monospace;font-size:11px}
+#matrix td.id{white-space:nowrap;font-family:monospace;font-size:11px;position:sticky;left:0;
+ background:#fff;z-index:1;cursor:pointer;color:#0645ad}
+#matrix th.id{left:0;z-index:3}
+#matrix td.lv,#matrix td.ex{white-space:nowrap;font-size:11px}
+#matrix tr:hover td{filter:brightness(0.93)}
 .pass{background:#b7e4b0}.warn{background:#ffe08a}.fail{background:#f4a3a3}.error{background:#c9a0dc}
 .skip{background:#e8e8e8;color:#777}.none{background:#fff}
 .dis{outline:2px solid #333;outline-offset:-3px}
-#panel{position:fixed;right:0;top:0;bottom:0;width:46%;overflow:auto;background:#fff;
+#controls{position:sticky;top:0;z-index:4;background:#fff;padding:4px 0;border-bottom:1px solid #ddd}
+#controls label{margin-right:10px} #count{color:#666}
+#panel{position:fixed;right:0;top:0;bottom:0;width:46%;overflow:auto;background:#fff;z-index:10;
  border-left:2px solid #888;padding:10px;box-shadow:-4px 0 8px #0002;display:none}
+#panel table td{font-size:11px;text-align:center;cursor:pointer}
 pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;word-break:break-all;font-size:11px;margin:2px 0}
+pre.resp{max-height:18em;overflow:auto} code.repro{user-select:all;word-break:break-all}
 .legend span{padding:1px 6px;margin-right:4px;border:1px solid #aaa}
 .muted{color:#666} code{background:#f3f3f3;padding:0 3px}
 """
@@ -36,48 +47,104 @@ const bytes = b64 => { const s = atob(b64 || ''); let o = '';
     if (c === 13) o += '\\r'; else if (c === 10) o += '\\n\n'; else if (c === 9) o += '\\t';
     else if (c < 32 || c > 126) o += '\\x' + c.toString(16).padStart(2, '0'); else o += ch; }
   return o; };
+const ran = D.servers.filter(s => s.status === 'ran');
+const topic = k => k.id.split('/')[0];
+const val = id => document.getElementById(id).value;
 function cell(server, kase, mode) { return D.cells[server + '|' + kase + '|' + mode]; }
 function worst(server, kase) {
   let w = null; for (const m of D.modes) { const c = cell(server, kase, m);
     if (c && (w === null || RANK[c.v] > RANK[w.v])) w = c; } return w; }
+function pick(server, kase, mode) { return mode === 'worst' ? worst(server, kase) : cell(server, kase, mode); }
+function label(c) { return c.s === null ? (c.d === 'timeout' ? 'T' : '×') : String(c.s); }
+function wanted(k, row) {
+  const t = val('topic'), q = val('search').trim().toLowerCase(), v = val('verdict');
+  if (t !== 'all' && topic(k) !== t) return false;
+  if (q && !(k.id + ' ' + k.description + ' ' + k.reason + ' ' + k.rfc).toLowerCase().includes(q)) return false;
+  if (v === 'all') return true;
+  const cs = row.filter(c => c);
+  if (v === 'notpass') return cs.some(c => c.v !== 'pass' && c.v !== 'skip');
+  if (v === 'differs') return cs.some(c => c.a === false);
+  return cs.some(c => c.v === v);
+}
+function controls() {
+  const sel = document.getElementById('topic');
+  for (const t of [...new Set(D.cases.map(topic))]) sel.append($('option', {value: t, text: t}));
+  for (const id of ['mode', 'topic', 'verdict']) document.getElementById(id).addEventListener('change', matrix);
+  document.getElementById('search').addEventListener('input', matrix);
+}
 function matrix() {
-  const mode = document.getElementById('mode').value;
+  const mode = val('mode');
   const t = document.getElementById('matrix'); t.textContent = '';
-  const ran = D.servers.filter(s => s.status === 'ran');
-  const hr = $('tr', {}, $('th', {text: 'case'}), $('th', {text: 'level'}), $('th', {text: 'expect'}));
-  for (const s of ran) hr.append($('th', {class: 's', text: s.name}));
-  t.append(hr);
+  const head = $('thead'), body = $('tbody');
+  const hr = $('tr', {}, $('th', {class: 'id', text: 'case'}), $('th', {text: 'level'}), $('th', {text: 'expect'}));
+  for (const s of ran) hr.append($('th', {class: 's', text: s.name, title: s.description || ''}));
+  head.append(hr);
+  let n = 0;
   for (const k of D.cases) {
-    const tr = $('tr', {}, $('td', {class: 'id', text: k.id, title: k.description}),
-      $('td', {text: k.level}), $('td', {text: k.expect.join('|')}));
-    for (const s of ran) {
-      const c = mode === 'worst' ? worst(s.name, k.id) : cell(s.name, k.id, mode);
+    const row = ran.map(s => pick(s.name, k.id, mode));
+    if (!wanted(k, row)) continue;
+    n++;
+    const id = $('td', {class: 'id', text: k.id, title: k.description});
+    id.addEventListener('click', () => showCase(k));
+    const tr = $('tr', {}, id, $('td', {class: 'lv', text: k.level}), $('td', {class: 'ex', text: k.expect.join('|')}));
+    ran.forEach((s, i) => {
+      const c = row[i];
       const td = $('td', {class: 'c ' + (c ? c.v : 'none') + (c && c.a === false ? ' dis' : ''),
-        text: c ? (c.s === null ? (c.d === 'timeout' ? 'T' : '×') : String(c.s)) : '',
-        title: c ? `${s.name} ${k.id}: ${c.v} (${c.r})` : ''});
+        text: c ? label(c) : '', title: c ? `${s.name} ${k.id}: ${c.v} (${c.r})` : ''});
+      if (c) td.addEventListener('click', () => show(s.name, k));
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+  t.append(head, body);
+  document.getElementById('count').textContent = `${n} of ${D.cases.length} cases shown`;
+}
+function panel(title) {
+  const p = document.getElementById('panel'); p.textContent = ''; p.style.display = 'block'; p.scrollTop = 0;
+  const close = $('button', {text: 'close (Esc)'});
+  close.addEventListener('click', () => { p.style.display = 'none'; });
+  p.append(close, $('h2', {text: title}));
+  return p;
+}
+function about(p, k) {
+  p.append($('div', {text: k.description}),
+    $('div', {class: 'muted', text: `${k.rfc} (${k.level}); expected ${k.expect.join(' or ')} (${k.reason}); file ${k.path}`}),
+    $('h3', {text: 'request'}), $('pre', {text: bytes(k.req)}));
+}
+function showCase(k) {
+  const p = panel(k.id); about(p, k);
+  const t = $('table'), hr = $('tr', {}, $('th', {text: 'server'}));
+  for (const m of D.modes) hr.append($('th', {text: m}));
+  t.append(hr);
+  for (const s of ran) {
+    const tr = $('tr', {}, $('th', {text: s.name}));
+    for (const m of D.modes) {
+      const c = cell(s.name, k.id, m);
+      const td = $('td', {class: (c ? c.v : 'none') + (c && c.a === false ? ' dis' : ''),
+        text: c ? `${label(c)} ${c.v}` : '', title: c ? c.t : ''});
       if (c) td.addEventListener('click', () => show(s.name, k));
       tr.append(td);
     }
     t.append(tr);
   }
+  p.append($('h3', {text: 'every server (click for the bytes)'}), t);
 }
 function show(server, k) {
-  const p = document.getElementById('panel'); p.textContent = ''; p.style.display = 'block';
-  p.append($('button', {text: 'close', onclick: ''}));
-  p.firstChild.addEventListener('click', () => { p.style.display = 'none'; });
-  p.append($('h2', {text: `${server} — ${k.id}`}), $('div', {text: k.description}),
-    $('div', {class: 'muted', text: `${k.rfc} (${k.level}); expected ${k.expect.join(' or ')} (${k.reason}); file ${k.path}`}),
-    $('h3', {text: 'request'}), $('pre', {text: bytes(k.req)}));
+  const p = panel(`${server} — ${k.id}`); about(p, k);
+  const back = $('button', {text: 'all servers for this case'});
+  back.addEventListener('click', () => showCase(k));
+  p.append(back);
   for (const m of D.modes) {
     const c = cell(server, k.id, m); if (!c) continue;
     const box = $('div', {class: c.v}, $('b', {text: `${m}: ${c.v.toUpperCase()}`}),
       $('span', {text: ` — ${c.r} (${c.rfc}, ${c.l}): ${c.t}`}));
     p.append($('h3', {text: `mode ${m}`}), box);
+    p.append($('div', {text: 'reproduce: '}, $('code', {class: 'repro', text: c.repro})));
     p.append($('div', {text: 'agrees with reference: ' + (c.a === null ? 'n/a' : c.a ? 'yes' : 'no, differs on ' + c.df.join(', '))}));
-    p.append($('div', {text: 'decision: ' + JSON.stringify(c.o)}));
+    p.append($('div', {text: 'decision: ' + Object.entries(c.o).map(([f, x]) => `${f}=${x}`).join(', ')}));
+    if (c.notes && c.notes.length) p.append($('div', {class: 'muted', text: 'notes: ' + c.notes.join('; ')}));
     if (c.sent) p.append($('div', {text: 'sent (path-mapped):'}), $('pre', {text: bytes(c.sent)}));
-    p.append($('div', {text: 'response bytes:'}), $('pre', {text: bytes(c.resp) || '(nothing)'}));
-    p.append($('div', {text: 'reproduce:'}), $('pre', {text: c.repro}));
+    p.append($('div', {text: 'response bytes:'}), $('pre', {class: 'resp', text: bytes(c.resp) || '(nothing)'}));
   }
 }
 function scores() {
@@ -105,8 +172,10 @@ function divergences() {
     ul.append(li);
   }
 }
-scores(); matrix(); divergences();
-document.getElementById('mode').addEventListener('change', matrix);
+document.addEventListener('keydown', e => { if (e.key === 'Escape') document.getElementById('panel').style.display = 'none'; });
+scores(); controls(); matrix(); divergences();
+const bar = () => document.documentElement.style.setProperty('--controls', document.getElementById('controls').offsetHeight + 'px');
+bar(); window.addEventListener('resize', bar);
 document.body.dataset.ready = 'yes';
 """
 
@@ -126,7 +195,8 @@ def data(doc: dict) -> dict:
             "a": r["agree"], "df": r["differs"], "s": o["status"], "d": o["decision"],
             "o": {k: o[k] for k in ("decision", "status", "protocol", "connection_upgrade", "accept_ok",
                                     "ws_version", "fate", "tail")},
-            "resp": r["response_b64"], "sent": r["sent_b64"], "repro": r["repro"]}
+            "resp": r["response_b64"], "sent": r["sent_b64"], "repro": r["repro"],
+            "notes": o.get("notes", [])}
     servers = [{k: s.get(k) for k in ("name", "description", "role", "version", "status", "skip_reason",
                                       "score", "agree", "disagree", "cases_per_second", "restarts")}
                for s in doc["servers"]]
@@ -147,21 +217,30 @@ def render(doc: dict) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard conformance report</title>
 <style>{CSS}</style></head><body>
 <h1>Switchyard conformance report</h1>
+<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#divergences">divergences</a></nav>
 <p class="muted">Generated {html.escape(doc['generated'])} by <code>{html.escape(doc['command'])}</code>:
 {s['cases']} cases × {s['servers_ran']} servers ({s['servers_skipped']} skipped) = {s['cells']} cells;
 matrix {doc['matrix_seconds']} s. Reference: <code>{html.escape(doc['reference'])}</code>.
 Verdicts: {', '.join(f'{k} {v}' for k, v in s['verdicts'].items())}.</p>
 {gate}
-<h2>Servers (score by requirement level)</h2><table id="scores"></table>
-<h2>Matrix</h2>
+<h2 id="servers">Servers (score by requirement level)</h2><table id="scores"></table>
+<h2 id="matrix-h">Matrix</h2>
 <p class="legend"><span class="pass">pass</span><span class="warn">warn (allowed alternative)</span>
 <span class="fail">fail</span><span class="error">error (crash/hang/no answer)</span>
 <span class="skip">skip (not claimed)</span><span class="dis">differs from reference</span>
-Cell text: status code; × closed, T no answer. Click a cell for the bytes.
-Delivery mode: <select id="mode"><option value="worst">worst of all modes</option>
-<option>whole</option><option>bytewise</option><option>split_after_head</option></select></p>
+Cell text: status code; × closed, T no answer. Click a cell for the bytes, a case for every server.</p>
+<div id="controls">
+<label>mode <select id="mode"><option value="worst">worst of all modes</option>
+<option>whole</option><option>bytewise</option><option>split_after_head</option></select></label>
+<label>topic <select id="topic"><option value="all">all</option></select></label>
+<label>rows where some server <select id="verdict"><option value="all">(any)</option>
+<option value="notpass">does not pass</option><option value="fail">fails</option>
+<option value="warn">warns</option><option value="error">errs</option>
+<option value="differs">differs from the reference</option></select></label>
+<label>search <input id="search" type="search" placeholder="case, reason, RFC"></label>
+<span id="count"></span></div>
 <table id="matrix"></table>
-<h2>Divergences from the reference (by signature)</h2><ul id="div"></ul>
+<h2 id="divergences">Divergences from the reference (by signature)</h2><ul id="div"></ul>
 <div id="panel"></div>
 <script type="application/json" id="data">{blob}</script>
 <script>{JS}</script>

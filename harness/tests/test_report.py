@@ -1,5 +1,7 @@
 """harness/results.py + report.py + report_html.py: the five outputs from hand-built cells."""
+import html
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -73,21 +75,110 @@ def test_all_five_outputs(tmp_path):
     assert "<script>" not in page.split('id="data">')[1].split("</script>")[0]   # data cannot close the tag
 
 
-@pytest.mark.browser
-def test_index_html_renders_in_headless_chromium(tmp_path):
+# Injected into a copy of index.html before the page's own script: records every error the page
+# raises or logs, then exercises the page (each mode, each filter, a cell panel, a case panel,
+# Escape, scrolling) and writes what it saw into <body data-check=...> for --dump-dom.
+RECORDER = r"""
+window.__errors = [];
+const rec = (kind, msg) => window.__errors.push(kind + ': ' + msg);
+window.addEventListener('error', e => rec('error', e.message || (e.target && (e.target.src || e.target.href)) || 'resource'), true);
+window.addEventListener('unhandledrejection', e => rec('unhandledrejection', String(e.reason)));
+for (const level of ['error', 'warn']) {
+  const orig = console[level].bind(console);
+  console[level] = (...a) => { rec('console.' + level, a.join(' ')); orig(...a); };
+}
+window.addEventListener('load', () => {
+  const out = {};
+  try {
+    const set = (id, v, ev = 'change') => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event(ev)); };
+    const rows = () => document.querySelectorAll('#matrix tbody tr').length;
+    out.rows = rows();
+    for (const m of ['whole', 'bytewise', 'split_after_head', 'worst']) { set('mode', m); out['rows_' + m] = rows(); }
+    for (const v of ['fail', 'warn', 'error', 'differs', 'notpass', 'all']) { set('verdict', v); out['verdict_' + v] = rows(); }
+    const topics = [...document.getElementById('topic').options].map(o => o.value);
+    out.topics = topics.length - 1;
+    set('topic', topics[1]); out.topic_rows = rows(); set('topic', 'all');
+    set('search', 'nomatch-xyz', 'input'); out.search_none = rows(); set('search', '', 'input');
+    out.count = document.getElementById('count').textContent;
+    const panel = document.getElementById('panel');
+    document.querySelector('#matrix td.c').click();
+    out.cell_panel = panel.style.display === 'block' && panel.textContent.includes('reproduce: python3 -m harness.run');
+    document.querySelector('#matrix td.id').click();
+    out.case_panel = panel.textContent.includes('every server');
+    panel.querySelector('td.pass, td.fail, td.warn').click();
+    out.case_to_cell = panel.textContent.includes('response bytes');
+    document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+    out.escape_closes = panel.style.display === 'none';
+    const t = document.getElementById('matrix');
+    window.scrollTo(600, t.offsetTop + t.offsetHeight / 2);
+    const bar = document.getElementById('controls').getBoundingClientRect();
+    out.controls_top = Math.round(bar.top);
+    out.header_top = Math.round(t.querySelector('thead th.s').getBoundingClientRect().top - bar.bottom);
+    out.first_col_left = Math.round(t.querySelector('tbody td.id').getBoundingClientRect().left);
+    out.scrolled_x = window.scrollX > 0;
+  } catch (e) { rec('exercise', e.stack || e); }
+  out.errors = window.__errors;
+  document.body.dataset.check = JSON.stringify(out);
+});
+"""
+
+
+def big_doc(n_cases=170, servers=("reference", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k")):
+    """A report the size of the real one: > 160 cases, a dozen servers, three modes."""
+    up = [("Upgrade", "websocket"), ("Connection", "upgrade")]
+    cases = [case(WS, expect=[426], reason="WS_REQUIRED", id=f"topic{i % 7}/case_{i:03d}")
+             for i in range(n_cases)]
+    statuses = (426, 426, 101, 400)
+    cells = [cell(s, c, statuses[(i + j) % 4] if s != "reference" else 426, up, mode)
+             for i, c in enumerate(cases) for j, s in enumerate(servers)
+             for mode in ("whole", "bytewise", "split_after_head")]
+    rows = [{"name": n, "description": n, "package": "", "role": "origin", "supports": [],
+             "backend": None, "quirks": {}, "version": "", "status": "ran", "skip_reason": None,
+             "cells": 3 * n_cases, "seconds": 1.0, "cells_per_second": 1.0, "cases_per_second": 1.0,
+             "restarts": 0} for n in servers]
+    return results.document(cells, cases, rows, "reference",
+                            {"generated": "now", "command": "test", "matrix_seconds": 1.0})
+
+
+def chromium(*args, profile):
     exe = shutil.which("chromium")
     if exe is None:
         pytest.skip("chromium not installed (Debian package chromium; make deps)")
-    report.write_all(doc(), tmp_path)
-    page = (tmp_path / "index.html").as_uri()
-    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run(flags + ["--dump-dom", page], capture_output=True, timeout=60)
+    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"]
+    return subprocess.run(flags + list(args), capture_output=True, timeout=90)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["small", "big"])
+def test_index_html_loads_and_works_in_headless_chromium_without_errors(tmp_path, which):
+    d = doc() if which == "small" else big_doc()
+    report.write_all(d, tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("<head>", "<head><script>" + RECORDER + "</script>", 1))
+    dom = chromium("--window-size=600,700", "--dump-dom", probe.as_uri(), profile=tmp_path / "p1")
     assert dom.returncode == 0, dom.stderr[-2000:]
-    html = dom.stdout.decode()
-    assert 'data-ready="yes"' in html, "the page's script did not run to the end"
-    assert "websocket/b" in html and 'class="c fail dis"' in html
-    shot = subprocess.run(flags + ["--window-size=1200,800", f"--screenshot={tmp_path / 'shot.png'}", page],
-                          capture_output=True, timeout=60)
+    html_out = dom.stdout.decode()
+    # a console message that escaped the recorder (a script that failed to parse, for one)
+    console = [ln for ln in dom.stderr.decode(errors="replace").splitlines()
+               if ":CONSOLE" in ln and ("Uncaught" in ln or "Error" in ln)]
+    assert console == []
+    assert 'data-ready="yes"' in html_out, "the page's script did not run to the end"
+    check = json.loads(html.unescape(re.search(r'data-check="([^"]*)"', html_out).group(1)))
+    assert check["errors"] == []
+    n = len(d["cases"])
+    assert check["rows"] == n and check["verdict_all"] == n and check["search_none"] == 0
+    assert check["count"] == f"{n} of {n} cases shown"
+    assert 0 < check["verdict_fail"] <= n and 0 < check["verdict_differs"] <= n
+    assert check["topics"] >= 1 and 0 < check["topic_rows"] <= n
+    assert check["cell_panel"] and check["case_panel"] and check["case_to_cell"] and check["escape_closes"]
+    if which == "big":
+        # scrolled half-way down and to the right: the filter bar, the server names and the case
+        # column stay in view
+        assert check["controls_top"] == 0 and abs(check["header_top"]) <= 1
+        assert check["scrolled_x"] and check["first_col_left"] == 0
+    shot = chromium("--window-size=1200,800", f"--screenshot={tmp_path / 'shot.png'}",
+                    (tmp_path / "index.html").as_uri(), profile=tmp_path / "p2")
     assert shot.returncode == 0 and (tmp_path / "shot.png").stat().st_size > 1000
