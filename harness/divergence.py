@@ -58,6 +58,8 @@ def minimise_all(doc: dict, cases: list[Case], running: dict[str, Server], out: 
                                     if promote else [])
     # one-server splits first: the likeliest to be one server's bug, and the cheapest to re-run
     groups = sorted(doc["divergences"], key=lambda g: (len(g["servers"]), g["cases"][0]))
+    for g in groups:
+        g["minimised"] = None               # the schema's null: not minimised (or not reached)
     done = 0
     for g in groups:
         left = deadline - time.monotonic()
