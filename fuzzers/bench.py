@@ -35,10 +35,9 @@ REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render")
 
 def run_libfuzzer(binary: Path, seconds: int, work: Path, seeds: Path, flags, seed=1, env=None):
     shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(work.with_name(work.name + ".artifacts"), ignore_errors=True)
     work.mkdir(parents=True)
-    arts = work.with_name(work.name + ".artifacts")
-    arts.mkdir()
+    arts = work.parent.parent / "artifacts" / work.name  # kept: findings are worth keeping
+    arts.mkdir(parents=True, exist_ok=True)
     # crash files must not land in the corpus (the coverage replay would stop on them)
     cmd = [str(binary), f"-max_total_time={seconds}", "-print_final_stats=1", f"-seed={seed}",
            "-timeout=10", f"-artifact_prefix={arts}/"] + flags + [str(work), str(seeds)]

@@ -423,6 +423,16 @@ def fmt_time(s):
     return f"{s // 60}:{s % 60:02d}"
 
 
+def quarantine(arts: Path, corpus: Path, qdir: Path):
+    """A kept corpus file that now fails (the core changed under it) would stop every worker at
+    start-up: libFuzzer names both by SHA-1, so move the corpus copy aside."""
+    for a in arts.glob("crash-*"):
+        c = corpus / a.name.split("-", 1)[1]
+        if c.exists():
+            qdir.mkdir(exist_ok=True)
+            shutil.move(str(c), qdir / c.name)
+
+
 def run_libfuzzer(a, root, out, corpus, seeds, workers, progress):
     binary = root / "fuzz-libfuzzer" / a.target
     arts = out / "artifacts"
@@ -469,7 +479,8 @@ def run_libfuzzer(a, root, out, corpus, seeds, workers, progress):
                     peak["ft"] = max(peak["ft"], st[2])
                 if p.poll() is not None:
                     done_execs[i] += st[0] if st else 0
-                    if p.returncode != 0 and time.time() < end - 2:
+                    quarantine(arts, corpus, out / "quarantine")
+                    if p.returncode != 0 and time.time() < end - 2 and restarts[i] < 100:
                         restarts[i] += 1  # a finding stopped this worker: start it again
                         procs[i] = spawn(i)
                     else:
