@@ -16,8 +16,9 @@ are long against what they wait for).
   decides differently from run to run. A server that has read nothing for STALL seconds is not
   reading: the rest goes in one write, which it finds whole whenever it reads again.
 * Where the head ends (bytewise and split_after_head), the bytes after it wait until the server has
-  read the head and then answered it completely, closed, or been quiet for HEAD_PAUSE: whether the
-  answer comes before the body is the server's decision, not a race with our sender.
+  read the head and then answered it completely (and been quiet for SPLIT_PAUSE), closed, or been
+  quiet for HEAD_PAUSE: whether the answer comes before the body is the server's decision, not a
+  race with our sender.
 * A write that fails because the server closed or reset (EPIPE, ECONNRESET) ends the sending,
   never the reading: Linux keeps what the server sent before its RST readable, so an answer
   followed by a close reads the same whether the close came as FIN or as RST.
@@ -266,14 +267,16 @@ class _Conn:
         may close right after its answer), closes, or stays quiet."""
         self.wait_read()
         deadline = time.monotonic() + timeout
-        if self.read(buf, complete, deadline, "first", quiet=HEAD_PAUSE if head_done else SPLIT_PAUSE):
+        pause = HEAD_PAUSE if head_done else SPLIT_PAUSE
+        if self.read(buf, complete, deadline, "first", quiet=pause):
             self.read(buf, None, deadline, "first", quiet=SPLIT_PAUSE)
 
     def send_bytewise(self, data: bytes, buf: bytearray, complete, timeout: float) -> None:
         """One byte per write (see bytewise_step), each once the server has read the previous
         one, until all is sent or a write fails. An early answer waits in our receive queue; a
-        FIN does not stop the sending (the server may still read); the RST that a closed socket
-        answers our next byte with does, at the write after it, whenever we would have noticed."""
+        FIN does not stop the sending (the server may still read). A closed socket answers our
+        next byte with an RST and the write after it fails: the sending stops there, whenever our
+        reader would have noticed the close."""
         head = head_end(data)
         step = bytewise_step(len(data))
         i, paced = 0, True
