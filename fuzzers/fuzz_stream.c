@@ -4,7 +4,8 @@
  * Metamorphic oracles: delivering the same bytes in one read, in random pieces (the cut points
  * come from a hash of the input, so seed files stay plain HTTP) or one byte at a time gives the
  * same decisions and the same response bytes, 100 Continue aside (RFC 9110 §10.1.1 lets a server
- * skip it once the content is there); the input sent twice back to back is answered twice.
+ * skip it once the content is there); the input sent twice back to back is answered twice; a
+ * client that reads the answers a few bytes at a time gets the same bytes (back-pressure).
  * Every decision also goes through the decision oracles, nothing after a 101 is parsed as
  * HTTP, the bytes after a 101 are valid server frames, and the timeouts answer 408 / close 1001. */
 #include <stdio.h>
@@ -82,9 +83,25 @@ static int drain(struct trace *t, uint64_t now)
   oc_fail("output-drains", "switchyard.h sy_conn_sent", "output never drains");
 }
 
-/* Feeds data[0..len) cut at cuts[0..ncuts) (increasing), draining after every read. */
-static void deliver(struct trace *t, const uint8_t *data, size_t len, const size_t *cuts,
-                    size_t ncuts)
+/* A slow reader: takes at most `max` bytes of output. Returns 1 if it took any. */
+static int drain_some(struct trace *t, size_t max)
+{
+  size_t n;
+  const uint8_t *p = sy_conn_output(&conn, &n);
+  if (n == 0)
+    return 0;
+  if (n > max)
+    n = max;
+  append(t, p, n);
+  sy_conn_sent(&conn, n, 0);
+  return 1;
+}
+
+/* Feeds data[0..len) cut at cuts[0..ncuts) (increasing), draining after every read; with
+ * slow != 0 the client reads at most `slow` response bytes after each read, so the machine's
+ * buffers fill and it must stop and resume (back-pressure). */
+static void deliver_paced(struct trace *t, const uint8_t *data, size_t len, const size_t *cuts,
+                          size_t ncuts, size_t slow)
 {
   static struct sy_conn_opts opts;
   size_t start = 0;
@@ -97,14 +114,23 @@ static void deliver(struct trace *t, const uint8_t *data, size_t len, const size
     size_t end = k < ncuts ? cuts[k] : len;
     while (start < end) {
       size_t took = sy_conn_feed(&conn, data + start, end - start, 0);
+      int drained = slow ? drain_some(t, slow) : drain(t, 0);
       start += took;
-      if (!drain(t, 0) && took == 0)
+      if (!drained && took == 0)
         oc_fail("feed-progress", "switchyard.h sy_conn_feed",
                 "no byte taken and no output at offset %zu", start);
     }
   }
+  while (slow && drain_some(t, slow))
+    ; /* the rest of the answers, still in small reads */
   t->state = conn.state;
   t->in_len = conn.in_len;
+}
+
+static void deliver(struct trace *t, const uint8_t *data, size_t len, const size_t *cuts,
+                    size_t ncuts)
+{
+  deliver_paced(t, data, len, cuts, ncuts, 0);
 }
 
 /* Response bytes without interim 100 responses; returns where the frames after a 101 start
@@ -248,6 +274,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* A: one read */
   deliver(&a, data, size, NULL, 0);
   same(&a, &b, "split-invariance", "RFC 9112 §2.2", "random pieces");
+  /* E: a client that reads its answers a few bytes at a time (the hash picks how many) */
+  free(b.out);
+  b.out = NULL;
+  deliver_paced(&b, data, size, cuts, ncuts, 1 + (size_t)(oc_hash(data, size) >> 40) % 4096);
+  same(&a, &b, "read-pace-invariance", "RFC 9112 §9.3", "slow reader");
   if (size <= 512)
     same(&a, &c, "split-invariance", "RFC 9112 §2.2", "byte by byte");
   free(b.out);
