@@ -1,6 +1,7 @@
 """Response bytes -> Response objects, parsed by llhttp through harness/respparse (ctypes).
 
-This module is the only place that touches libsyresp.so; no HTTP parsing happens in Python.
+This module is the only place that touches libsyresp.so; no HTTP/1.x parsing happens in Python
+(http2_settings reads the 9-byte header of an HTTP/2 frame, nothing more).
 """
 from __future__ import annotations
 
@@ -67,9 +68,11 @@ def _load():
         lib.sy_resp_parse.restype = ctypes.c_int
         lib.sy_resp_errno_name.argtypes = [ctypes.c_int]
         lib.sy_resp_errno_name.restype = ctypes.c_char_p
-        lib.sy_resp_request_field.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                              ctypes.c_uint, ctypes.POINTER(_Span)]
-        lib.sy_resp_request_field.restype = ctypes.c_int
+        lib.sy_resp_request_values.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                               ctypes.c_char_p, ctypes.c_size_t,
+                                               ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint,
+                                               ctypes.POINTER(ctypes.c_int)]
+        lib.sy_resp_request_values.restype = ctypes.c_int
         lib.sy_resp_request_keep_alive.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.sy_resp_request_keep_alive.restype = ctypes.c_int
         _lib = lib
@@ -158,23 +161,37 @@ def is_complete(raw: bytes, eof: bool = False) -> bool:
     return r.complete or r.error is not None
 
 
-def request_field(raw: bytes, name: str, nth: int = 0) -> bytes | None:
-    """The nth value of field `name` in a request head, found by llhttp (None when absent/invalid)."""
+def request_values(raw: bytes, name: str, limit: int = 16) -> tuple[list[bytes], bool]:
+    """Every value of field `name` in a request head, in order (at most `limit`), found by llhttp
+    (libsyresp's sy_resp_request_values: any HTTP/x.y version, an obs-fold joined as one SP), and
+    whether llhttp read the head to its end. When it did not (it refused the head, or the head does
+    not end), only the values before that point are known."""
     lib = _load()
-    span = _Span()
-    rc = lib.sy_resp_request_field(raw, len(raw), name.encode(), nth, ctypes.byref(span))
-    return raw[span.off:span.off + span.len] if rc == 1 else None
+    cap = len(raw) + limit
+    out = ctypes.create_string_buffer(cap)
+    lens = (ctypes.c_uint32 * limit)()
+    complete = ctypes.c_int(0)
+    n = lib.sy_resp_request_values(raw, len(raw), name.encode(), out, cap, lens, limit,
+                                   ctypes.byref(complete))
+    if n < 0:
+        raise RuntimeError("sy_resp_request_values: bad arguments")
+    values, pos = [], 0
+    for i in range(n):
+        values.append(out.raw[pos:pos + lens[i]])
+        pos += lens[i]
+    return values, bool(complete.value)
 
 
 def request_fields(raw: bytes, name: str, limit: int = 16) -> list[bytes]:
-    """Every value of field `name` in a request head, in order (at most `limit`)."""
-    out = []
-    for i in range(limit):
-        v = request_field(raw, name, i)
-        if v is None:
-            break
-        out.append(v)
-    return out
+    """Every value of field `name` in a request head, in order (see request_values)."""
+    return request_values(raw, name, limit)[0]
+
+
+def request_field(raw: bytes, name: str, nth: int = 0) -> bytes | None:
+    """The nth value of field `name` in a request head (None when absent or past where llhttp
+    stopped reading)."""
+    values = request_fields(raw, name, nth + 1)
+    return values[nth] if nth < len(values) else None
 
 
 def request_keep_alive(raw: bytes) -> bool | None:
@@ -182,3 +199,14 @@ def request_keep_alive(raw: bytes) -> bool | None:
     `Connection: close`, HTTP/1.0 only with `keep-alive`). None when llhttp rejects the head."""
     rc = _load().sy_resp_request_keep_alive(raw, len(raw))
     return None if rc < 0 else bool(rc)
+
+
+def http2_settings(raw: bytes) -> bool:
+    """Whether raw starts with an HTTP/2 server connection preface: a SETTINGS frame (RFC 9113
+    §3.4, §6.5: a 9-byte frame header of type 0x4 on stream 0, flags 0 or ACK, a payload of 6-byte
+    settings). Only the frame header is read; nothing of HTTP/1.x is parsed here."""
+    if len(raw) < 9:
+        return False
+    length = int.from_bytes(raw[0:3], "big")
+    stream = int.from_bytes(raw[5:9], "big") & 0x7FFFFFFF
+    return raw[3] == 0x4 and raw[4] & ~0x1 == 0 and stream == 0 and length % 6 == 0

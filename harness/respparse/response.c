@@ -14,12 +14,7 @@ struct ctx {
   size_t body_cap;
   int no_body;
   int in_value; /* 1 while the current field's value is being collected */
-  /* request-field lookup mode */
-  const char *want;
-  int name_match;
-  int found;
-  unsigned skip; /* matching field lines still to pass over before the wanted one */
-  struct sy_resp_span cur_name;
+  int found; /* request persistence: 1 keep-alive, 2 close */
 };
 
 static struct ctx *ctx_of(llhttp_t *p) { return (struct ctx *)p->data; }
@@ -162,81 +157,121 @@ const char *sy_resp_errno_name(int err) { return llhttp_errno_name((llhttp_errno
 
 size_t sy_resp_struct_size(void) { return sizeof(struct sy_resp); }
 
-/* ---- request-field lookup ---- */
+/* ---- request field values ---- */
 
-static int rq_on_header_field(llhttp_t *p, const char *at, size_t len) {
-  struct ctx *c = ctx_of(p);
-  if (c->in_value) {
+/* State of one sy_resp_request_values call. */
+struct vctx {
+  const char *base;
+  const char *want;
+  size_t want_len;
+  struct sy_resp_span name; /* the current field line's name */
+  int in_value;             /* 1 once the current line's value has started (or ended) */
+  int match;                /* -1 undecided, 0 another field, 1 the wanted one */
+  const char *last;         /* where the previous value piece of this line ended */
+  char *out;
+  size_t cap;
+  size_t used;
+  uint32_t *lens;
+  unsigned max;
+  unsigned n;
+  int complete;
+};
+
+static struct vctx *vctx_of(llhttp_t *p) { return (struct vctx *)p->data; }
+
+static void v_decide(struct vctx *c) {
+  if (c->match < 0)
+    c->match = c->name.len == c->want_len &&
+               strncasecmp(c->base + c->name.off, c->want, c->want_len) == 0 && c->n < c->max;
+  if (c->match == 1 && c->last == NULL) c->lens[c->n] = 0;
+}
+
+static void v_append(struct vctx *c, const char *at, size_t len) {
+  size_t room = c->cap > c->used ? c->cap - c->used : 0;
+  size_t k = len < room ? len : room;
+  if (k > 0) memcpy(c->out + c->used, at, k);
+  c->used += k;
+  c->lens[c->n] += (uint32_t)k;
+}
+
+static int v_on_header_field(llhttp_t *p, const char *at, size_t len) {
+  struct vctx *c = vctx_of(p);
+  if (c->in_value) { /* a new field line starts */
     c->in_value = 0;
-    memset(&c->cur_name, 0, sizeof c->cur_name);
+    c->match = -1;
+    c->last = NULL;
+    memset(&c->name, 0, sizeof c->name);
   }
-  span_add(&c->cur_name, c->base, at, len);
+  span_add(&c->name, c->base, at, len);
   return 0;
 }
 
-static int rq_on_header_value(llhttp_t *p, const char *at, size_t len) {
-  struct ctx *c = ctx_of(p);
+static int v_on_header_value(llhttp_t *p, const char *at, size_t len) {
+  struct vctx *c = vctx_of(p);
   c->in_value = 1;
-  if (c->found) return 0;
-  if (c->cur_name.len == strlen(c->want) && strncasecmp(c->base + c->cur_name.off, c->want, c->cur_name.len) == 0) {
-    c->name_match = 1;
-    span_add(&c->out->reason, c->base, at, len); /* reason is reused as the value holder */
-  }
-  return 0;
-}
-
-static int rq_on_header_value_complete(llhttp_t *p) {
-  struct ctx *c = ctx_of(p);
-  if (!c->found && c->cur_name.len == strlen(c->want) &&
-      strncasecmp(c->base + c->cur_name.off, c->want, c->cur_name.len) == 0) {
-    if (c->skip > 0) {
-      c->skip--;
-      memset(&c->out->reason, 0, sizeof c->out->reason);
-      c->in_value = 1;
-      return 0;
+  v_decide(c);
+  if (c->match == 1) {
+    /* llhttp hands over a value in one piece per line; a second piece of the same field line
+     * follows an obs-fold (OWS CRLF RWS), which RFC 9112 §5.2 replaces with SP: one SP for the
+     * CRLF and the whitespace that starts the continuation line */
+    if (c->last != NULL && at != c->last) {
+      v_append(c, " ", 1);
+      while (len > 0 && (*at == ' ' || *at == '\t')) {
+        at++;
+        len--;
+      }
     }
-    c->found = 1;
-    return HPE_PAUSED;
+    v_append(c, at, len);
   }
-  c->in_value = 1;
+  c->last = at + len;
   return 0;
 }
 
-static int rq_on_headers_complete(llhttp_t *p) {
-  (void)p;
-  return HPE_PAUSED; /* the field is not in the head: stop before any body */
+static int v_on_header_value_complete(llhttp_t *p) {
+  struct vctx *c = vctx_of(p);
+  c->in_value = 1;
+  v_decide(c); /* an empty value never called on_header_value */
+  if (c->match == 1) c->n++;
+  c->match = 0; /* the line is done: a later name starts a new one */
+  return 0;
 }
 
-int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigned nth,
-                          struct sy_resp_span *value) {
+static int v_on_headers_complete(llhttp_t *p) {
+  vctx_of(p)->complete = 1;
+  return HPE_PAUSED; /* the head is enough: stop before any body */
+}
+
+int sy_resp_request_values(const char *buf, size_t len, const char *name, char *out, size_t cap,
+                           uint32_t *lens, unsigned max, int *complete) {
   llhttp_t parser;
   llhttp_settings_t settings;
-  struct sy_resp scratch;
-  struct ctx c;
-  llhttp_errno_t err;
+  struct vctx c;
 
-  if (buf == NULL || name == NULL || value == NULL) return -1;
+  if (buf == NULL || name == NULL || (out == NULL && cap > 0) || (lens == NULL && max > 0) ||
+      complete == NULL)
+    return -1;
   memset(&c, 0, sizeof c);
-  memset(&scratch, 0, sizeof scratch);
   c.base = buf;
-  c.out = &scratch;
   c.want = name;
-  c.skip = nth;
+  c.want_len = strlen(name);
   c.in_value = 1;
+  c.match = -1;
+  c.out = out;
+  c.cap = cap;
+  c.lens = lens;
+  c.max = max;
   llhttp_settings_init(&settings);
-  settings.on_header_field = rq_on_header_field;
-  settings.on_header_value = rq_on_header_value;
-  settings.on_header_value_complete = rq_on_header_value_complete;
-  settings.on_headers_complete = rq_on_headers_complete;
+  settings.on_header_field = v_on_header_field;
+  settings.on_header_value = v_on_header_value;
+  settings.on_header_value_complete = v_on_header_value_complete;
+  settings.on_headers_complete = v_on_headers_complete;
   llhttp_init(&parser, HTTP_REQUEST, &settings);
+  /* any HTTP/x.y: which fields a request carries does not depend on its version number */
+  parser.lenient_flags |= LENIENT_VERSION;
   parser.data = &c;
-  err = llhttp_execute(&parser, buf, len);
-  if (c.found) {
-    *value = scratch.reason;
-    return 1;
-  }
-  if (err == HPE_OK || err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) return 0;
-  return -1;
+  (void)llhttp_execute(&parser, buf, len);
+  *complete = c.complete;
+  return (int)c.n;
 }
 
 /* ---- request persistence ---- */

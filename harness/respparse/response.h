@@ -47,11 +47,16 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
 /* The llhttp name of an errno value (for example "HPE_INVALID_CONSTANT"). */
 const char *sy_resp_errno_name(int err);
 
-/* Finds the nth (0-based) field line named `name` (case-insensitive) in the request head at buf,
- * parsed with llhttp as a request (lenient about nothing). Returns 1 and the value's span when
- * found, 0 when absent, -1 when llhttp rejects the head before the field was seen. */
-int sy_resp_request_field(const char *buf, size_t len, const char *name, unsigned nth,
-                          struct sy_resp_span *value);
+/* Every value of the field `name` (case-insensitive) in the request head at buf, in order, read
+ * by llhttp as a request with one leniency: any HTTP/x.y version (LENIENT_VERSION; which fields a
+ * request carries does not depend on its version number). An obs-fold inside a value becomes one
+ * SP (RFC 9112 §5.2). The values are copied one after another into out[0..cap) (a value that does
+ * not fit is cut); lens[i] is the length of value i; at most `max` values. *complete is 1 when
+ * llhttp read the head to its blank line, 0 when it refused the head (or it did not end) first:
+ * then only the values before that point are known. Returns the number of values, -1 on bad
+ * arguments. */
+int sy_resp_request_values(const char *buf, size_t len, const char *name, char *out, size_t cap,
+                           uint32_t *lens, unsigned max, int *complete);
 
 /* Whether the connection persists after the request whose head is at buf (llhttp's
  * should_keep_alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with "keep-alive";

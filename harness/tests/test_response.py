@@ -54,3 +54,45 @@ def test_request_fields_use_llhttp():
     assert response.request_fields(raw, "Upgrade") == [b"h2c", b"websocket"]
     assert response.request_field(raw, "Origin") is None
     assert response.request_field(b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "Host") is None
+
+
+def test_request_values_join_an_obs_fold_as_one_sp():
+    # RFC 9112 §5.2: a recipient may replace each obs-fold (OWS CRLF RWS) with SP; the value is
+    # not cut at the fold (it was: b"h2c,\r\n websock")
+    raw = (b"GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: h2c,\r\n websocket\r\nConnection: Upgrade\r\n"
+           b"X: a,\r\n\t b\r\n\r\n")
+    assert response.request_values(raw, "Upgrade") == ([b"h2c, websocket"], True)
+    assert response.request_fields(raw, "X") == [b"a, b"]
+
+
+def test_request_values_for_any_http_version():
+    # which fields a request carries does not depend on its version number (llhttp 8 alone
+    # refuses HTTP/1.2, so the Upgrade and the key were not seen at all)
+    raw = (b"GET /live HTTP/1.2\r\nHost: x\r\nUpgrade: websocket\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+    assert response.request_values(raw, "Upgrade") == ([b"websocket"], True)
+    assert response.request_field(raw, "Sec-WebSocket-Key") == b"dGhlIHNhbXBsZSBub25jZQ=="
+
+
+def test_request_values_empty_lines_limits_and_refused_heads():
+    raw = b"GET / HTTP/1.1\r\nUpgrade:\r\nHost: x\r\nupgrade: a\r\nUPGRADE: b\r\n\r\n"
+    assert response.request_values(raw, "Upgrade") == ([b"", b"a", b"b"], True)
+    assert response.request_values(raw, "Upgrade", limit=2) == ([b"", b"a"], True)
+    assert response.request_field(raw, "Upgrade", 2) == b"b"
+    assert response.request_field(raw, "Upgrade", 3) is None
+    # llhttp refuses the head at the space before the colon: nothing after it is known
+    bad = b"GET / HTTP/1.1\r\nUpgrade: a\r\nUpgrade : b\r\nUpgrade: c\r\n\r\n"
+    assert response.request_values(bad, "Upgrade") == ([b"a"], False)
+    # a head that does not end: a value is known once the next line shows it is not folded
+    part = b"GET / HTTP/1.1\r\nUpgrade: a\r\nHost: x\r\n"
+    assert response.request_values(part, "Upgrade") == ([b"a"], False)
+
+
+def test_http2_settings_frame_is_recognised_by_its_header():
+    assert response.http2_settings(bytes.fromhex("000006040000000000") + bytes(6))
+    assert response.http2_settings(bytes.fromhex("000000040100000000"))           # an empty ACK
+    assert not response.http2_settings(bytes.fromhex("000006040000000001") + bytes(6))  # stream 1
+    assert not response.http2_settings(bytes.fromhex("000006010400000001"))        # HEADERS
+    assert not response.http2_settings(bytes.fromhex("000005040000000000"))        # not 6-byte units
+    assert not response.http2_settings(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert not response.http2_settings(b"\x00\x00\x06\x04")
