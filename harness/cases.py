@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEVELS = ("MUST", "SHOULD", "MAY")
 TAILS = ("http", "ws")
+KEYS = ("expect", "reason", "rfc", "level", "description", "modes", "tail", "prefer", "must_close",
+        "allow_http2")
 
 # The tail probes. HTTP: a second request on the same connection (RFC 9931's concern: after a
 # refused upgrade the connection is still HTTP/1.1). WS: one masked text frame "sy-tail" with a
@@ -43,6 +45,9 @@ class Case:
     modes: tuple[str, ...] = MODES
     tail: str | None = None
     path: str = ""                  # the .http file, relative to the repository root
+    prefer: int | None = None       # the one status of `expect` that passes; the others warn
+    must_close: bool = False        # the RFC requires a close after the answer, whatever it is
+    allow_http2: bool = False       # an HTTP/2 server preface (prior knowledge) is an allowed answer
     origin: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -72,15 +77,22 @@ def _case(topic: str, stem: str, row: dict, http: Path) -> Case:
     tail = row.get("tail")
     if tail is not None and tail not in TAILS:
         raise CorpusError(f"{where}: tail must be one of {TAILS}")
+    prefer = row.get("prefer")
+    if prefer is not None and (isinstance(prefer, bool) or prefer not in expect):
+        raise CorpusError(f"{where}: prefer must be one of expect {list(expect)}")
+    for key in ("must_close", "allow_http2"):
+        if not isinstance(row.get(key, False), bool):
+            raise CorpusError(f"{where}: {key} must be true or false")
     for key in ("reason", "rfc", "description"):
         if not isinstance(row.get(key), str) or not row[key]:
             raise CorpusError(f"{where}: {key} is required")
     extra = {k: v for k, v in row.items()
-             if k not in ("expect", "reason", "rfc", "level", "description", "modes", "tail")}
+             if k not in KEYS}
     rel = http.relative_to(ROOT) if http.is_relative_to(ROOT) else http
     return Case(id=f"{topic}/{stem}", raw=http.read_bytes(), expect=expect, reason=row["reason"],
                 rfc=row["rfc"], level=level, description=row["description"], modes=modes,
-                tail=tail, path=str(rel), origin=extra)
+                tail=tail, path=str(rel), prefer=prefer, must_close=row.get("must_close", False),
+                allow_http2=row.get("allow_http2", False), origin=extra)
 
 
 def load_topic(folder: Path) -> list[Case]:

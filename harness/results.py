@@ -78,6 +78,7 @@ def document(cells: list[Cell], cases: list[Case], servers: list[dict], referenc
     case_rows = [{
         "id": c.id, "path": c.path, "description": c.description, "rfc": c.rfc, "level": c.level,
         "expect": list(c.expect), "reason": c.reason, "modes": list(c.modes), "tail": c.tail,
+        "prefer": c.prefer, "must_close": c.must_close, "allow_http2": c.allow_http2,
         "request_b64": b64(c.raw),
     } for c in cases]
     results = []

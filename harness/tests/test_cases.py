@@ -51,3 +51,20 @@ def test_select_and_retarget():
 
 def test_ws_tail_is_a_masked_text_frame():
     assert cases.TAIL_WS[0] == 0x81 and cases.TAIL_WS[1] & 0x80
+
+
+def test_prefer_must_close_and_allow_http2(tmp_path):
+    row = ROW.replace("expect = 200", "expect = [400, 200]")
+    c, = cases.load(write(tmp_path, {"a.http": b"x"},
+                          row + "prefer = 400\nmust_close = true\nallow_http2 = true\n"))
+    assert (c.prefer, c.must_close, c.allow_http2) == (400, True, True)
+    (tmp_path / "d").mkdir()
+    assert not cases.load(write(tmp_path / "d", {"a.http": b"x"}, row))[0].must_close
+
+
+@pytest.mark.parametrize("extra,match", [("prefer = 404\n", "prefer"), ("prefer = true\n", "prefer"),
+                                         ("must_close = 1\n", "must_close"),
+                                         ("allow_http2 = \"yes\"\n", "allow_http2")])
+def test_bad_prefer_must_close_allow_http2(tmp_path, extra, match):
+    with pytest.raises(cases.CorpusError, match=match):
+        cases.load(write(tmp_path, {"a.http": b"x"}, ROW + extra))

@@ -1,4 +1,6 @@
 """harness/compare.py: verdicts from hand-built observations, no servers."""
+from dataclasses import replace
+
 from conftest import case
 
 from harness import compare, observe
@@ -41,12 +43,178 @@ def test_426_without_upgrade_fails_and_other_refusal_warns():
     assert compare.classify(c, o(200)).verdict == compare.FAIL
 
 
-def test_allowed_alternative_warns_and_preferred_passes():
+def test_every_expected_status_passes_unless_the_manifest_prefers_one():
+    # item 7: no status of `expect` is demoted because the reference chose another one
     c = case(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
              expect=[101, 200], reason="UPGRADE_IGNORED", level="MAY")
-    assert compare.classify(c, o(200)).verdict == compare.PASS
     sw = o(101, [("Upgrade", "h2c"), ("Connection", "Upgrade")])
-    assert compare.classify(c, sw).verdict == compare.WARN
+    assert compare.classify(c, o(200)).verdict == compare.PASS
+    assert compare.classify(c, sw).verdict == compare.PASS
+    # upgrade/http11_version_12: the reference (llhttp 8) answers 505; the RFC prefers the 101
+    v12 = case(WS.replace(b"HTTP/1.1", b"HTTP/1.2"), expect=[505, 101], reason="VERSION_UNSUPPORTED",
+               level="SHOULD")
+    assert compare.classify(v12, o(101, GOOD, accept_ok=True)).verdict == compare.PASS
+    preferring = replace(c, prefer=200)
+    assert compare.classify(preferring, o(200)).verdict == compare.PASS
+    v = compare.classify(preferring, sw)
+    assert (v.verdict, v.rule) == (compare.WARN, "status") and "prefers 200" in v.detail
+
+
+def test_status_outside_expect_fails_only_at_must():
+    # item 2: a mixed list (101 or 200 allowed) on a MAY/SHOULD case warns for any other status
+    for level in ("MAY", "SHOULD"):
+        c = case(WS, expect=[101, 404], reason="WS_SWITCH", level=level)
+        for st in (403, 426, 500, 200):
+            assert compare.classify(c, o(st, [("Upgrade", "websocket")])).verdict == compare.WARN
+    must = case(WS, expect=[101], reason="WS_SWITCH")
+    assert compare.classify(must, o(403)).verdict == compare.FAIL
+    # a refusal where the case allows a refusal: a different error status, a warning
+    refuse = case(WS, expect=[426, 400], reason="WS_NOT_OFFERED", rfc="RFC 6455 §4.2.1")
+    assert compare.classify(refuse, o(403)).verdict == compare.WARN
+    assert compare.classify(refuse, o(200)).verdict == compare.FAIL
+    ignore = case(WS, expect=[200, 400, 404], reason="UPGRADE_IGNORED_HTTP10")
+    assert compare.classify(ignore, o(403)).verdict == compare.WARN
+    assert compare.classify(ignore, o(101, GOOD, accept_ok=True)).verdict == compare.FAIL
+
+
+def test_a_silent_close_fails_only_where_an_answer_is_required():
+    # item 1: a close refuses without saying why
+    closed = Observation(decision=observe.CLOSE, fate="closed")
+    for level in ("MAY", "SHOULD"):
+        for expect in ([101, 400, 411], [101], [200, 400, 404]):
+            c = case(WS, expect=expect, level=level, rfc="RFC 9110 §9.3.1")
+            assert compare.classify(c, closed).verdict == compare.WARN, (level, expect)
+    # MUST, a refusal allowed, a rule that only says "reject" (RFC 9112 §2.2, RFC 9110 §7.8)
+    for rfc in ("RFC 9112 §2.2", "RFC 9110 §7.8", "RFC 9110 §5.5"):
+        c = case(WS, expect=[400, 200], rfc=rfc)
+        assert compare.classify(c, closed).verdict == compare.WARN
+    # MUST, and the rule requires a response: "MUST respond with a 400", "return an HTTP response"
+    for rfc in ("RFC 9112 §3.2", "RFC 9112 §5.1", "RFC 9112 §6.3", "RFC 6455 §4.2.1", "RFC 6455 §4.4"):
+        v = compare.classify(case(WS, expect=[426, 400], rfc=rfc), closed)
+        assert (v.verdict, v.rule, v.rfc) == (compare.FAIL, "closed-without-status", rfc)
+    # ... RFC 6455's rule binds a WebSocket server, not a 426-only endpoint
+    c = case(WS, expect=[426, 400], rfc="RFC 6455 §4.2.1")
+    assert compare.classify(c, closed, supports=()).verdict == compare.WARN
+    assert compare.classify(c, closed, supports=("websocket",)).verdict == compare.FAIL
+    # MUST and no refusal allowed: a close is not a 101, a 200 or a 426
+    for expect in ([101], [200], [426]):
+        assert compare.classify(case(WS, expect=expect), closed).verdict == compare.FAIL
+
+
+def test_applicability_needs_a_case_only_a_websocket_switch_passes():
+    # item 3: skipped only when every expected status is 101 and the switch is WebSocket's
+    valid = case(WS, expect=[101], reason="WS_SWITCH")
+    assert compare.classify_for(valid, o(426), ()).verdict == compare.SKIP
+    with_h2c = case(WS.replace(b"Upgrade: websocket", b"Upgrade: h2c, websocket"), expect=[101])
+    assert compare.applicable(with_h2c, ("h2c",)) == "server does not claim websocket"
+    assert compare.applicable(with_h2c, ("websocket",)) is None
+    h2c = case(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+               b"HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n", expect=[101])
+    assert compare.applicable(h2c, ("h2c",)) is None and compare.applicable(h2c, ())
+    # a list with another status is judged for everyone: a 426 endpoint passes with its 426
+    mixed = case(WS.replace(b"websocket", b"websocket/13"), expect=[426, 400, 101], level="MAY",
+                 reason="WS_NOT_OFFERED")
+    ok426 = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade")])
+    assert compare.classify_for(mixed, ok426, ()).verdict == compare.PASS
+    assert compare.classify_for(case(WS, expect=[101, 404], level="MAY"), ok426, ()).verdict == compare.WARN
+
+
+def test_426_version_binds_websocket_servers_only():
+    # item 3: RFC 6455 §4.4's Sec-WebSocket-Version on a 426 is for servers that speak WebSocket
+    bad = case(WS.replace(b"Version: 13", b"Version: 8"), expect=[426, 400], reason="WS_VERSION_UNSUPPORTED",
+               rfc="RFC 6455 §4.4")
+    no_version = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade")])
+    assert compare.classify_for(bad, no_version, ()).verdict == compare.PASS
+    v = compare.classify_for(bad, no_version, ("websocket",))
+    assert (v.verdict, v.rule) == (compare.FAIL, "426-version")
+    named = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade"), ("Sec-WebSocket-Version", "13")])
+    assert compare.classify_for(bad, named, ("websocket",)).verdict == compare.PASS
+    # no version in the request: nothing it asked for is unsupported (a warning, not §4.4's MUST)
+    missing = replace(bad, reason="WS_VERSION_MISSING")
+    assert compare.classify_for(missing, no_version, ("websocket",)).verdict == compare.WARN
+
+
+def test_offered_protocols_come_from_llhttp_with_folds_and_any_version():
+    # item 4: b"h2c,\r\n websock" and an HTTP/1.2 request made a valid switch "not offered"
+    folded = case(WS.replace(b"Upgrade: websocket", b"Upgrade: h2c,\r\n websocket"),
+                  expect=[400, 101, 426], level="MAY", reason="OBS_FOLD", rfc="RFC 9112 §5.2")
+    assert compare.offered(folded) == (("h2c", "websocket"), True)
+    assert compare.classify(folded, o(101, GOOD, accept_ok=True)).verdict == compare.PASS
+    v12 = case(WS.replace(b"HTTP/1.1", b"HTTP/1.2"), expect=[505, 101], level="SHOULD")
+    assert compare.offered(v12) == (("websocket",), True)
+    assert compare.classify(v12, o(101, GOOD, accept_ok=True)).verdict == compare.PASS
+    # a switch to something the complete head does not offer is still a failure
+    v = compare.classify(case(WS, expect=[101]), o(101, [("Upgrade", "h2c"), ("Connection", "Upgrade")]))
+    assert (v.verdict, v.rule) == (compare.FAIL, "101-upgrade")
+    # llhttp refused the head before its end: what it offered is not known, so not judged
+    refused = case(WS.replace(b"Upgrade: websocket", b"Upgrade : websocket"), expect=[400],
+                   rfc="RFC 9112 §5.1")
+    assert compare.offered(refused) == ((), False)
+    v = compare.classify(refused, o(101, GOOD, accept_ok=True))
+    assert v.verdict == compare.FAIL and [f.rule for f in v.findings] == ["status"]
+
+
+def test_a_versionless_101_answers_a_versioned_offer():
+    # item 5: RFC 9110 §7.8 protocol = protocol-name ["/" protocol-version]; `websocket` names the
+    # protocol the client indicated as `websocket/13`, without naming another version
+    versioned = case(WS.replace(b"Upgrade: websocket", b"Upgrade: websocket/13"), expect=[426, 400, 101],
+                     level="MAY", reason="WS_NOT_OFFERED")
+    assert compare.indicated("websocket", ("websocket/13",))
+    assert compare.indicated("websocket/13", ("websocket/13",))
+    assert compare.indicated("websocket/13", ("websocket",))
+    assert not compare.indicated("websocket/8", ("websocket/13",))
+    assert not compare.indicated("websockets", ("websocket",))
+    assert compare.classify(versioned, o(101, GOOD, accept_ok=True)).verdict == compare.PASS
+    echo = [("Upgrade", "websocket/13"), ("Connection", "Upgrade")]
+    assert compare.classify(versioned, o(101, echo, accept_ok=True)).verdict == compare.PASS
+    # the accept value is checked for a versioned websocket too
+    assert compare.classify(versioned, o(101, echo, accept_ok=False)).rule == "101-accept"
+    other = [("Upgrade", "websocket/8"), ("Connection", "Upgrade")]
+    v = compare.classify(versioned, o(101, other, accept_ok=True))
+    assert (v.verdict, v.rule) == (compare.FAIL, "101-upgrade")
+
+
+SETTINGS = bytes.fromhex("00000c040000000000000300000064000401000000") + bytes.fromhex("000004080000000000")
+
+
+def test_an_http2_preface_answer_is_judged_by_the_manifest():
+    # item 6: a SETTINGS frame is an HTTP/2 answer, not an invalid HTTP/1.1 one
+    preface = case(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", expect=[505, 400, 501], level="MAY",
+                   reason="VERSION_UNSUPPORTED", rfc="RFC 9110 §15.6.6")
+    h2 = Observation(decision=observe.INVALID, parse_error="HPE_INVALID_CONSTANT", raw=SETTINGS, fate="open")
+    v = compare.classify(replace(preface, allow_http2=True), h2)
+    assert (v.verdict, v.rule, v.rfc) == (compare.PASS, "http2-answer", "RFC 9113 §3.3")
+    # where the manifest does not allow it (an HTTP/1.0 h2c offer), HTTP/2 frames without a 101 fail
+    v = compare.classify(case(b"GET / HTTP/1.0\r\nUpgrade: h2c\r\n\r\n", expect=[200]), h2)
+    assert (v.verdict, v.rule) == (compare.FAIL, "http2-answer")
+    junk = Observation(decision=observe.INVALID, parse_error="HPE_INVALID_CONSTANT", raw=b"SSH-2.0-x\r\n")
+    assert compare.classify(replace(preface, allow_http2=True), junk).rule == "invalid-response"
+    # a status line with a version the server cannot conform to (aiohttp echoes HTTP/1.2, HTTP/3.1)
+    echo = Observation(decision=observe.INVALID, parse_error="HPE_INVALID_VERSION",
+                       raw=b"HTTP/1.2 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")
+    v = compare.classify(preface, echo)
+    assert (v.verdict, v.rfc) == (compare.FAIL, "RFC 9110 §6.2") and "HTTP/1.2 101" in v.detail
+
+
+def test_must_close_is_checked_whatever_the_status():
+    # item 8: RFC 9112 §6.1 "Regardless, the server MUST close the connection after responding"
+    c = replace(case(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"0\r\n\r\n", expect=[400, 405, 200], level="MAY", reason="CL_WITH_TE",
+                     rfc="RFC 9112 §6.1", tail="http"), must_close=True)
+    closed = {"fate": "closed", "tail": "closed"}
+    assert compare.classify(c, replace(o(400), **closed)).verdict == compare.PASS
+    assert compare.classify(c, replace(o(200), **closed)).verdict == compare.PASS
+    v = compare.classify(c, replace(o(200), fate="open", tail="http", tail_status=200))
+    assert (v.verdict, v.rule, v.level, v.rfc) == (compare.FAIL, "must-close", "MUST", "RFC 9112 §6.1")
+    v = compare.classify(c, replace(o(405), fate="open", tail="silent"))
+    assert (v.verdict, v.rule) == (compare.FAIL, "must-close")
+    assert compare.classify(c, replace(o(400), fate="open", tail=None)).rule == "must-close"
+    assert compare.classify(c, replace(o(400), fate="reset", tail="closed")).verdict == compare.PASS
+    # a close without an answer closed the connection: only check_answered speaks
+    v = compare.classify(c, Observation(decision=observe.CLOSE, fate="closed"))
+    assert [f.rule for f in v.findings] == ["closed-without-status"]
+    # without the key the same observation is not judged on the close
+    assert compare.classify(replace(c, must_close=False), replace(o(200), fate="open")).verdict == compare.PASS
 
 
 def test_tail_after_refusal_and_after_switch():
@@ -63,7 +231,7 @@ def test_harness_trouble_is_error_not_failure():
     c = case(WS, expect=[101])
     assert compare.classify(c, Observation(decision=observe.TIMEOUT)).verdict == compare.ERROR
     assert compare.classify(c, Observation(decision=observe.CLOSE, fate="closed")).verdict == compare.FAIL
-    bad = case(WS, expect=[400])
+    bad = case(WS, expect=[400], rfc="RFC 9112 §2.2")
     assert compare.classify(bad, Observation(decision=observe.CLOSE, fate="closed")).verdict == compare.WARN
 
 
