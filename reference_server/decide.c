@@ -112,7 +112,10 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
     add(d, "Connection", "close");
     return;
   }
-  keep_alive = req->keep_alive && !sy_list_has(&conn, "close");
+  /* RFC 9112 §9.6: "close" means close. Past SY_MAX_LIST_ITEMS elements are counted, not kept,
+   * so a dropped one may have been "close": then close too (always allowed). Found by
+   * fuzz_decide (oracle close-option-honoured). */
+  keep_alive = req->keep_alive && !sy_list_has(&conn, "close") && conn.dropped == 0;
   d->head_only = req->method_id == SY_M_HEAD;
   route = route_for(pol, req->path);
   expect = sy_request_field(req, "expect", &n);
