@@ -83,6 +83,7 @@ static void one_mode(const uint8_t *data, size_t size, const char *joined, enum 
       e++;
     rc = sy_list_parse(&lines, (const char *)data + s, e - s, fl);
     OC_CHECK(rc == 0 || rc == SY_ESYNTAX, "list-return", "switchyard.h sy_list_parse", "rc %d", rc);
+    oc_check_errno(rc);
     if (rc < 0) {
       rc_lines = rc;
       break;
@@ -152,6 +153,7 @@ static void one_mode(const uint8_t *data, size_t size, const char *joined, enum 
   for (size_t c = 0; c < (size_t)rc + 1; c += 1 + c / 2) {
     char *small = malloc(c ? c : 1);
     int r2 = sy_list_format(&j, small, c);
+    oc_check_errno(r2);
     OC_CHECK(r2 == SY_ENOSPC || j.n == 0, "list-format-bounded",
              "switchyard.h sy_list_format", "cap %zu of %d returned %d", c, rc + 1, r2);
     free(small);

@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   rc = sy_policy_parse(&p, (const char *)data, size, err, errcap);
   OC_CHECK(rc == 0 || rc == SY_ESYNTAX || rc == SY_ELIMIT, "policy-return",
            "switchyard.h sy_policy_parse", "rc %d", rc);
+  oc_check_errno(rc);
   if (rc < 0 && errcap > 0)
     OC_CHECK(memchr(err, '\0', errcap) != NULL && strncmp(err, "line ", 5 < errcap ? 5 : errcap - 1) == 0,
              "policy-error-message", "switchyard.h sy_policy_parse",

@@ -32,10 +32,27 @@ static void check_all_reasons(void)
     }
 }
 
+/* switchyard.h §errors: misuse is a negative SY_E*, never a crash or bytes. */
+static void check_misuse(void)
+{
+  static char out[SY_MAX_RESPONSE_BYTES];
+  struct sy_decision d;
+  sy_decide_reject(&d, SY_R_BAD_SYNTAX);
+  OC_CHECK(sy_render(NULL, out, sizeof out) == SY_EINVAL && sy_render(&d, NULL, 64) == SY_EINVAL,
+           "render-misuse", "switchyard.h sy_render", "NULL arguments not refused");
+  d.status = 99;
+  OC_CHECK(sy_render(&d, out, sizeof out) == SY_EINVAL, "render-misuse", "switchyard.h sy_render",
+           "status 99 rendered");
+  d.status = 1000;
+  OC_CHECK(sy_render(&d, out, sizeof out) == SY_EINVAL, "render-misuse", "switchyard.h sy_render",
+           "status 1000 rendered");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
   (void)argc;
   (void)argv;
+  check_misuse();
   sy_policy_default(&pols[0]);
   sy_policy_default(&pols[1]);
   pols[1].ws_method_status = 400;

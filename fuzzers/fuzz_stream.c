@@ -146,6 +146,11 @@ static size_t normalise(const struct trace *t, uint8_t *out, size_t *out_len)
     OC_CHECK(rc == 1, "response-wellformed", "RFC 9112 §4",
              "response %zu on the connection does not parse (%s)", k, why);
     if (r.status == 100) {
+      char line[64];
+      int ln = snprintf(line, sizeof line, "HTTP/1.1 100 %s\r\n", sy_status_phrase(100));
+      OC_CHECK(ln > 0 && t->out_len - i >= (size_t)ln && memcmp(t->out + i, line, (size_t)ln) == 0,
+               "response-wellformed", "RFC 9110 §15.2.1", "interim response is not \"%.*s\"",
+               ln - 2, line);
       if (k < t->n_dec && k < MAX_DEC) {
         OC_CHECK(!t->dec[k].http10, "no-1xx-to-http10", "RFC 9110 §15.2",
                  "100 Continue sent to an HTTP/1.0 request");
@@ -228,6 +233,16 @@ static void check_timeouts(const struct trace *a)
              "request-timeout", "RFC 9110 §15.5.9",
              "header timeout gave %zu decisions (first %d), should_close %d", t.n_dec,
              t.n_dec ? t.dec[0].status : 0, sy_conn_should_close(&conn));
+  } else if (a->state == SY_CONN_HTTP) {
+    /* An idle keep-alive connection: closed at the idle timeout, silently (RFC 9112 §9.8). */
+    OC_CHECK(deadline == conn.opts.idle_timeout_ms, "idle-timeout", "RFC 9112 §9.8",
+             "deadline %llu on an idle keep-alive connection", (unsigned long long)deadline);
+    sy_conn_tick(&conn, deadline);
+    drain(&t, deadline);
+    OC_CHECK(t.n_dec == 0 && t.out_len == 0 && conn.state == SY_CONN_CLOSED &&
+                 sy_conn_deadline(&conn) == UINT64_MAX,
+             "idle-timeout", "RFC 9112 §9.8", "idle keep-alive: %zu bytes, state %d", t.out_len,
+             (int)conn.state);
   } else if (a->state == SY_CONN_WEBSOCKET && !conn.close_sent) {
     /* An idle WebSocket gets a Close 1001 "going away" (RFC 6455 §7.4.1). */
     OC_CHECK(deadline == conn.opts.idle_timeout_ms, "idle-timeout", "RFC 6455 §7.4.1",
@@ -242,6 +257,17 @@ static void check_timeouts(const struct trace *a)
   drain(&t, deadline);
   OC_CHECK(t.n_dec <= 1 && sy_conn_should_close(&conn), "eof-closes", "RFC 9112 §9.6",
            "after EOF the connection does not close");
+  /* A peer that stops reading our last bytes is dropped after one more idle period; a closed
+   * connection has no deadline and ignores time, input and claims of sent bytes. */
+  before = t.out_len;
+  sy_conn_tick(&conn, deadline + conn.opts.idle_timeout_ms);
+  sy_conn_sent(&conn, (size_t)-1, deadline + conn.opts.idle_timeout_ms); /* clamped */
+  OC_CHECK(conn.state == SY_CONN_CLOSED && sy_conn_deadline(&conn) == UINT64_MAX &&
+               sy_conn_feed(&conn, (const uint8_t *)"x", 1, deadline + 1) == 1 &&
+               sy_conn_output(&conn, &before) != NULL && before == 0,
+           "eof-closes", "switchyard.h sy_conn_tick", "state %d after the last idle period",
+           (int)conn.state);
+  sy_conn_tick(&conn, UINT64_MAX);
   free(t.out);
 }
 

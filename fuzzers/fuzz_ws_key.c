@@ -51,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   } else {
     OC_CHECK(rc == SY_EINVAL, "accept-value", "switchyard.h sy_ws_accept",
              "rc %d for a %zu-byte key", rc, size);
+    oc_check_errno(rc);
   }
 
   /* End to end: the key in a handshake that is otherwise textbook. The field value is the key

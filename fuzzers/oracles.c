@@ -24,6 +24,15 @@ void oc_fail(const char *rule, const char *rfc, const char *fmt, ...)
   abort();
 }
 
+void oc_check_errno(int rc)
+{
+  const char *t = sy_strerror(rc);
+  if (rc >= 0)
+    return;
+  OC_CHECK(t != NULL && t[0] != '\0' && strcmp(t, "unknown error") != 0, "errno-has-text",
+           "house style §8.4", "error %d has no text (\"%s\")", rc, t ? t : "");
+}
+
 const struct sy_policy *oc_policy(void)
 {
   static struct sy_policy pol;

@@ -124,6 +124,9 @@ int oc_decision_equal(const struct sy_decision *a, const struct sy_decision *b);
  * sizes; §7.4: close codes). Returns 1 if the bytes end on a frame boundary. */
 int oc_check_server_frames(const uint8_t *p, size_t n);
 
+/* Every operational error the core returns has its text (SY_ERRNO_MAP, house style §8.4). */
+void oc_check_errno(int rc);
+
 /* ---- a default policy shared by the request targets ---- */
 const struct sy_policy *oc_policy(void);
 
