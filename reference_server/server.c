@@ -21,10 +21,13 @@
 
 #define LINGER_MS 1000 /* after our last byte, drain the peer's input this long before close */
 #define MAX_EVENTS 64
+#define SPARE_CLIENTS 64 /* freed client structs kept for reuse: no heap churn per connection */
 
 struct client {
   int fd;
   int lingering;
+  int peer_eof;         /* the peer's FIN was read: nothing left to drain at close */
+  uint32_t ep_events;   /* what epoll is watching now (0: not registered) */
   uint64_t linger_until;
   char peer[64];
   struct sy_conn conn;
@@ -37,6 +40,8 @@ struct server {
   int lfd, epfd;
   struct client **clients; /* indexed by fd */
   int nclients, cap;
+  struct client *spare[SPARE_CLIENTS];
+  int nspare;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -193,7 +198,7 @@ static int listen_on(const char *spec, char *shown, size_t shown_cap)
   return fd;
 }
 
-static void ep_set(struct server *s, struct client *cl, int add)
+static void ep_set(struct server *s, struct client *cl)
 {
   struct epoll_event ev;
   size_t out_len;
@@ -205,16 +210,22 @@ static void ep_set(struct server *s, struct client *cl, int add)
     ev.events |= EPOLLIN;
   if (!cl->lingering && out_len)
     ev.events |= EPOLLOUT;
-  epoll_ctl(s->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, cl->fd, &ev);
+  if (ev.events == cl->ep_events)
+    return; /* unchanged: no system call */
+  epoll_ctl(s->epfd, cl->ep_events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, cl->fd, &ev);
+  cl->ep_events = ev.events;
 }
 
+/* close() also removes the fd from epoll (it is not shared), so no EPOLL_CTL_DEL. */
 static void drop(struct server *s, struct client *cl)
 {
-  epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
   close(cl->fd);
   s->clients[cl->fd] = NULL;
   s->nclients--;
-  free(cl);
+  if (s->nspare < SPARE_CLIENTS)
+    s->spare[s->nspare++] = cl;
+  else
+    free(cl);
 }
 
 /* Send what is queued; start the lingering close when the machine says so. */
@@ -235,15 +246,15 @@ static void flush(struct server *s, struct client *cl, uint64_t now)
     sy_conn_sent(&cl->conn, (size_t)n, now);
   }
   if (sy_conn_should_close(&cl->conn) && !cl->lingering) {
-    if (cl->conn.state == SY_CONN_CLOSED) {
-      drop(s, cl);
+    if (cl->conn.state == SY_CONN_CLOSED || cl->peer_eof) {
+      drop(s, cl); /* nothing to drain: the peer already sent its FIN, or is gone */
       return;
     }
     shutdown(cl->fd, SHUT_WR);
     cl->lingering = 1;
     cl->linger_until = now + LINGER_MS;
   }
-  ep_set(s, cl, 0);
+  ep_set(s, cl);
 }
 
 static void accept_all(struct server *s, uint64_t now)
@@ -259,13 +270,15 @@ static void accept_all(struct server *s, uint64_t now)
       close(fd); /* over the connection limit: refuse at once rather than queue */
       continue;
     }
-    cl = malloc(sizeof *cl);
+    cl = s->nspare ? s->spare[--s->nspare] : malloc(sizeof *cl);
     if (cl == NULL) {
       close(fd);
       continue;
     }
     cl->fd = fd;
     cl->lingering = 0;
+    cl->peer_eof = 0;
+    cl->ep_events = 0;
     {
       char h[INET6_ADDRSTRLEN] = "?";
       unsigned port = 0;
@@ -285,7 +298,7 @@ static void accept_all(struct server *s, uint64_t now)
     }
     s->clients[fd] = cl;
     s->nclients++;
-    ep_set(s, cl, 1);
+    ep_set(s, cl);
   }
 }
 
@@ -305,6 +318,7 @@ static void on_readable(struct server *s, struct client *cl, uint64_t now)
         drop(s, cl);
         return;
       }
+      cl->peer_eof = 1;
       sy_conn_eof(&cl->conn, now);
       break;
     }
@@ -400,6 +414,8 @@ static int run_server(struct server *s, const char *listen_spec)
   for (int fd = 0; fd < s->cap; fd++)
     if (s->clients[fd])
       drop(s, s->clients[fd]);
+  while (s->nspare)
+    free(s->spare[--s->nspare]);
   close(s->epfd);
   close(s->lfd);
   free(s->clients);
