@@ -5,7 +5,8 @@
   bench.py exec     [--seconds 10] [--runs 3] [--targets ...]     (make bench-fuzz)
   bench.py mutators [--seconds 60] [--runs 3] [--target T ...]    (make fuzz-mutator-compare)
 
-exec: every target and the bare llhttp parse target (bench/fuzz_llhttp.c), built the same way,
+exec: every target, the bare llhttp parse target (bench/fuzz_llhttp.c) and the core's own path
+without oracles (bench/fuzz_core.c), built the same way,
 run one after another under libFuzzer with the same flags for the same time, with and without
 ASan+UBSan; the request targets and fuzz_llhttp get the same seeds (fuzz_decide's), dictionary and
 max_len. Reports stat::average_exec_per_sec (median of the runs) and the ratio to fuzz_llhttp.
@@ -72,13 +73,14 @@ def cmd_exec(a):
     out = root / "fuzz-bench"
     out.mkdir(parents=True, exist_ok=True)
     targets = a.targets or campaign.all_targets()
-    names = ["fuzz_llhttp"] + [t for t in targets if t != "fuzz_llhttp"]
+    names = ["fuzz_llhttp", "fuzz_core"] + [t for t in targets if t not in ("fuzz_llhttp",
+                                                                              "fuzz_core")]
     results = {}
     req_flags = [f"-max_len={campaign.options('fuzz_decide').get('max_len', 16384)}",
                  f"-dict={campaign.FUZZERS / 'fuzz_decide.dict'}"]
     for flavour, label in (("fuzz-nosan", "no sanitizer"), ("fuzz-libfuzzer", "ASan+UBSan")):
         for t in names:
-            same = t == "fuzz_llhttp" or t in REQUEST_TARGETS
+            same = t in ("fuzz_llhttp", "fuzz_core") or t in REQUEST_TARGETS
             seeds = root / "fuzz-seeds" / ("fuzz_decide" if same else t)
             flags = req_flags if same else campaign.libfuzzer_flags(t)
             runs = []

@@ -29,10 +29,10 @@ FUZZ_CORPUS_DIR ?= $(FUZZ_ROOT)/fuzz-corpus
 FUZZ_SEEDS := $(FUZZ_ROOT)/fuzz-seeds
 FUZZ_TEST_SECONDS ?= 4
 
-# The conformance targets; fuzz_llhttp is only the benchmark floor.
+# The conformance targets; fuzz_llhttp and fuzz_core (fuzzers/bench/) are benchmark floors.
 FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_ws_frames fuzz_policy
 FUZZ_MUTATED := fuzz_decide fuzz_stream fuzz_render
-FUZZ_BASELINE := fuzz_llhttp
+FUZZ_BASELINE := fuzz_llhttp fuzz_core
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
 	-Ifuzzers -I$(LLHTTP_INC)
 FUZZ_HDRS := $(HDRS) fuzzers/oracles.h
@@ -156,7 +156,7 @@ $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR
 endef
 
 # Every target links mutator.o, as oss-fuzz/build.sh does (it stands aside where the input is
-# not a request); fuzz_llhttp (fuzzers/bench/) links nothing of ours.
+# not a request); the floors in fuzzers/bench/ link no oracle and no mutator.
 fuzz_objs = $(if $(filter $(1),$(FUZZ_BASELINE)),bench/$(1).o,$(1).o oracles.o mutator.o)
 
 $(foreach f,$(FUZZ_FLAVOURS),$(eval $(call FUZZ_FLAVOUR,$(f))))
