@@ -210,7 +210,7 @@ def signature(out: str, rc: int):
     if m:
         return f"oracle:{m.group(1)}"
     k = SAN_RE.search(out)
-    kind = re.sub(r"\s+", "-", k.group(1).split(": ", 1)[-1]) if k else f"exit-{rc}"
+    kind = re.sub(r"\s+", "-", k.group(1).split(": ")[-1].strip()) if k else f"exit-{rc}"
     if k and k.group(1).startswith("runtime error"):
         kind = "ubsan"
     frames = []

@@ -202,7 +202,8 @@ fuzzers: fuzz-build-oss fuzz-seeds
 	fi
 
 # ---- make test: replay everything through every target, then a short run of each ----
-test-fuzz: fuzz-build-replay fuzz-build-libfuzzer fuzz-seeds
+test-fuzz: $(addprefix $(fz_replay_DIR)/,$(FUZZ_TARGETS)) $(addprefix $(fz_libfuzzer_DIR)/,$(FUZZ_TARGETS)) \
+		fuzz-seeds
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  regs=""; [ -d fuzzers/regressions/$$t ] && regs=fuzzers/regressions/$$t; \
 	  $(fz_replay_DIR)/$$t corpus $(FUZZ_SEEDS)/$$t $$regs; \
