@@ -282,10 +282,7 @@ void oc_target_path(const char *t, size_t n, const char **path, size_t *plen)
 {
   size_t s = 0, e;
   if (n && t[0] != '/' && !(n == 1 && t[0] == '*')) {
-    size_t k = 0;
-    while (k < n && oc_is_tchar((unsigned char)t[k]) && t[k] != ':')
-      k++; /* scheme (a superset of RFC 3986 §3.1's alphabet, as the core's "://" search) */
-    const char *sep = memmem(t, n, "://", 3);
+    const char *sep = memmem(t, n, "://", 3); /* scheme "://" authority (RFC 3986 §3) */
     if (sep == NULL) {
       *path = t;
       *plen = 0;
