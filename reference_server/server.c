@@ -42,7 +42,22 @@ struct server {
   int nclients, cap;
   struct client *spare[SPARE_CLIENTS];
   int nspare;
+  int maxfd;          /* highest client fd in use, for the timer scan */
+  uint64_t next_scan; /* no connection has a deadline before this: skip the scan until then */
 };
+
+/* Deadlines only matter when one is due: the loop scans the connections at next_scan, and every
+ * event that can bring a deadline closer pulls next_scan in (no per-event O(connections)). */
+static void arm(struct server *s, uint64_t t)
+{
+  if (t < s->next_scan)
+    s->next_scan = t;
+}
+
+static void arm_client(struct server *s, const struct client *cl)
+{
+  arm(s, cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn));
+}
 
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
@@ -253,6 +268,7 @@ static void flush(struct server *s, struct client *cl, uint64_t now)
     shutdown(cl->fd, SHUT_WR);
     cl->lingering = 1;
     cl->linger_until = now + LINGER_MS;
+    arm(s, cl->linger_until);
   }
   ep_set(s, cl);
 }
@@ -298,7 +314,10 @@ static void accept_all(struct server *s, uint64_t now)
     }
     s->clients[fd] = cl;
     s->nclients++;
+    if (fd > s->maxfd)
+      s->maxfd = fd;
     ep_set(s, cl);
+    arm_client(s, cl);
   }
 }
 
@@ -368,28 +387,35 @@ static int run_server(struct server *s, const char *listen_spec)
   printf("listening on %s\n", shown);
   fflush(stdout);
 
+  s->next_scan = UINT64_MAX;
   while (!stop_signal) {
-    uint64_t now = now_ms(), next = UINT64_MAX;
+    uint64_t now = now_ms();
     int timeout, n;
-    for (int fd = 0; fd < s->cap; fd++) {
-      struct client *cl = s->clients[fd];
-      uint64_t d;
-      if (cl == NULL)
-        continue;
-      d = cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn);
-      if (d <= now) {
-        if (cl->lingering) {
-          drop(s, cl);
+    if (now >= s->next_scan) {
+      int top = 0;
+      s->next_scan = UINT64_MAX;
+      for (int fd = 0; fd <= s->maxfd && fd < s->cap; fd++) {
+        struct client *cl = s->clients[fd];
+        if (cl == NULL)
           continue;
+        if ((cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn)) <= now) {
+          if (cl->lingering) {
+            drop(s, cl);
+            continue;
+          }
+          sy_conn_tick(&cl->conn, now);
+          flush(s, cl, now);
+          if (s->clients[fd] != cl)
+            continue;
         }
-        sy_conn_tick(&cl->conn, now);
-        flush(s, cl, now);
-        continue;
+        arm_client(s, cl);
+        top = fd;
       }
-      if (d < next)
-        next = d;
+      s->maxfd = top;
     }
-    timeout = next == UINT64_MAX ? -1 : (int)(next - now < 60000 ? next - now : 60000);
+    timeout = s->next_scan == UINT64_MAX
+                  ? -1
+                  : (int)(s->next_scan - now < 60000 ? s->next_scan - now : 60000);
     n = epoll_pwait(s->epfd, events, MAX_EVENTS, timeout, &orig);
     now = now_ms();
     for (int i = 0; i < n; i++) {
@@ -409,6 +435,8 @@ static int run_server(struct server *s, const char *listen_spec)
       }
       if (!cl->lingering && (events[i].events & EPOLLOUT))
         flush(s, cl, now);
+      if (s->clients[fd] == cl)
+        arm_client(s, cl); /* a first byte starts the header timer: maybe sooner than planned */
     }
   }
   for (int fd = 0; fd < s->cap; fd++)
