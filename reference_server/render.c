@@ -1,58 +1,106 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c: decision -> HTTP/1.1 response bytes in a caller buffer (RFC 9112 §4, §6). */
-#include <stdio.h>
+/* render.c: decision -> HTTP/1.1 response bytes in a caller buffer (RFC 9112 §4, §6).
+ * Plain copies, no snprintf: rendering is on every request's path (make bench). */
 #include <string.h>
 
 #include "switchyard.h"
 
 static const char plain_body[] = "Switchyard reference server\n";
 
+struct out {
+  char *buf;
+  size_t cap, len;
+  int full; /* something did not fit: nothing more is written */
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+  if (o->full || n > o->cap - o->len) {
+    o->full = 1;
+    return;
+  }
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
+
+static void put_uint(struct out *o, size_t v)
+{
+  char digits[24];
+  size_t i = sizeof digits;
+  do {
+    digits[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  put(o, digits + i, sizeof digits - i);
+}
+
+/* The error body: "<status> <phrase>\nreason: <name>\nrule: <rfc> (<level>)\n<text>\n".
+ * RFC 9112 §5.2 asks a 400 to explain itself; every error body names its rule. */
+static void error_body(struct out *o, const struct sy_decision *d)
+{
+  put_uint(o, (size_t)d->status);
+  put(o, " ", 1);
+  puts_(o, sy_status_phrase(d->status));
+  puts_(o, "\nreason: ");
+  puts_(o, sy_reason_name(d->reason));
+  puts_(o, "\nrule: ");
+  puts_(o, sy_reason_rfc(d->reason));
+  puts_(o, " (");
+  puts_(o, sy_level_name(sy_reason_level(d->reason)));
+  puts_(o, ")\n");
+  puts_(o, sy_reason_text(d->reason));
+  put(o, "\n", 1);
+}
+
+static size_t body_len(const struct sy_decision *d)
+{
+  if (d->status == 200)
+    return sizeof plain_body - 1;
+  if (d->status >= 400) /* the lengths error_body() writes, in its order */
+    return 3 + 1 + strlen(sy_status_phrase(d->status)) + 9 + strlen(sy_reason_name(d->reason)) +
+           7 + strlen(sy_reason_rfc(d->reason)) + 2 +
+           strlen(sy_level_name(sy_reason_level(d->reason))) + 2 +
+           strlen(sy_reason_text(d->reason)) + 1;
+  return 0;
+}
+
 int sy_render(const struct sy_decision *d, char *buf, size_t cap)
 {
-  char body[384];
-  int blen = 0, o;
-  size_t len;
+  struct out o = {buf, cap, 0, 0};
+  size_t blen;
+  int has_length;
 
   if (d == NULL || buf == NULL || d->status < 100 || d->status > 999)
     return SY_EINVAL;
-  if (d->status == 200)
-    blen = snprintf(body, sizeof body, "%s", plain_body);
-  else if (d->status >= 400)
-    /* RFC 9112 §5.2 asks a 400 to explain itself; every error body names its rule. */
-    blen = snprintf(body, sizeof body, "%d %s\nreason: %s\nrule: %s (%s)\n%s\n", d->status,
-                    sy_status_phrase(d->status), sy_reason_name(d->reason),
-                    sy_reason_rfc(d->reason), sy_level_name(sy_reason_level(d->reason)),
-                    sy_reason_text(d->reason));
-  if (blen < 0 || (size_t)blen >= sizeof body)
-    return SY_ENOSPC;
-
-  o = snprintf(buf, cap, "HTTP/1.1 %d %s\r\n", d->status, sy_status_phrase(d->status));
-  len = (size_t)o;
-  for (size_t i = 0; i < d->n_fields && len < cap; i++) {
-    const char *v = d->fields[i].value ? d->fields[i].value : d->accept;
-    o = snprintf(buf + len, cap - len, "%s: %s\r\n", d->fields[i].name, v);
-    len += (size_t)o;
+  blen = body_len(d);
+  put(&o, "HTTP/1.1 ", 9);
+  put_uint(&o, (size_t)d->status);
+  put(&o, " ", 1);
+  puts_(&o, sy_status_phrase(d->status));
+  put(&o, "\r\n", 2);
+  for (size_t i = 0; i < d->n_fields; i++) {
+    puts_(&o, d->fields[i].name);
+    put(&o, ": ", 2);
+    puts_(&o, d->fields[i].value ? d->fields[i].value : d->accept);
+    put(&o, "\r\n", 2);
   }
   /* RFC 9110 §8.6: no Content-Length in 1xx and 204. */
-  if (d->status >= 200 && d->status != 204 && len < cap) {
-    if (blen > 0 && len < cap) {
-      o = snprintf(buf + len, cap - len, "Content-Type: text/plain; charset=utf-8\r\n");
-      len += (size_t)o;
-    }
-    if (len < cap) {
-      o = snprintf(buf + len, cap - len, "Content-Length: %d\r\n", blen);
-      len += (size_t)o;
-    }
+  has_length = d->status >= 200 && d->status != 204;
+  if (has_length) {
+    if (blen > 0)
+      puts_(&o, "Content-Type: text/plain; charset=utf-8\r\n");
+    puts_(&o, "Content-Length: ");
+    put_uint(&o, blen);
+    put(&o, "\r\n", 2);
   }
-  if (len + 2 > cap)
-    return SY_ENOSPC;
-  memcpy(buf + len, "\r\n", 2);
-  len += 2;
-  if (d->status >= 200 && d->status != 204 && !d->head_only && blen > 0) {
-    if (len + (size_t)blen > cap)
-      return SY_ENOSPC;
-    memcpy(buf + len, body, (size_t)blen);
-    len += (size_t)blen;
+  put(&o, "\r\n", 2);
+  if (has_length && !d->head_only && blen > 0) {
+    if (d->status == 200)
+      put(&o, plain_body, blen);
+    else
+      error_body(&o, d);
   }
-  return (int)len;
+  return o.full ? SY_ENOSPC : (int)o.len;
 }
