@@ -8,13 +8,17 @@
 static const char plain_body[] = "Switchyard reference server\n";
 
 struct out {
-  char *buf;
+  char *buf; /* NULL: only count the length */
   size_t cap, len;
   int full; /* something did not fit: nothing more is written */
 };
 
 static void put(struct out *o, const char *s, size_t n)
 {
+  if (o->buf == NULL) {
+    o->len += n;
+    return;
+  }
   if (o->full || n > o->cap - o->len) {
     o->full = 1;
     return;
@@ -56,14 +60,12 @@ static void error_body(struct out *o, const struct sy_decision *d)
 
 static size_t body_len(const struct sy_decision *d)
 {
+  struct out count = {NULL, 0, 0, 0};
   if (d->status == 200)
     return sizeof plain_body - 1;
-  if (d->status >= 400) /* the lengths error_body() writes, in its order */
-    return 3 + 1 + strlen(sy_status_phrase(d->status)) + 9 + strlen(sy_reason_name(d->reason)) +
-           7 + strlen(sy_reason_rfc(d->reason)) + 2 +
-           strlen(sy_level_name(sy_reason_level(d->reason))) + 2 +
-           strlen(sy_reason_text(d->reason)) + 1;
-  return 0;
+  if (d->status >= 400)
+    error_body(&count, d); /* the same writer, counting: Content-Length cannot drift */
+  return count.len;
 }
 
 int sy_render(const struct sy_decision *d, char *buf, size_t cap)
