@@ -262,11 +262,6 @@ static enum sy_reason classify_bytes(const char *buf, size_t end, size_t len)
   return SY_R_NONE;
 }
 
-static const struct sy_header *field(const struct sy_request *r, const char *name, size_t *count)
-{
-  return sy_request_field(r, name, count);
-}
-
 const struct sy_header *sy_request_field(const struct sy_request *req, const char *name,
                                          size_t *count)
 {
@@ -364,7 +359,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
    * where the head ends, which may be the first byte of whatever follows. */
   switch (e) {
   case HPE_UNEXPECTED_CONTENT_LENGTH:
-    field(r, "transfer-encoding", &n);
+    sy_request_field(r, "transfer-encoding", &n);
     return n ? SY_R_CL_WITH_TE : SY_R_CONTENT_LENGTH_REPEATED;
   case HPE_INVALID_CONTENT_LENGTH:
     return SY_R_CONTENT_LENGTH_INVALID;
@@ -493,20 +488,20 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
       if (is_ctl((unsigned char)f->value.ptr[k]))
         return SY_R_CTL_IN_FIELD;
   }
-  h = field(r, "host", &n);
+  h = sy_request_field(r, "host", &n);
   if (n > 1)
     return SY_R_HOST_REPEATED;
   if (n == 0 && r->version_minor == 1)
     return SY_R_HOST_MISSING;
   if (h && !host_valid(h->value))
     return SY_R_HOST_INVALID;
-  h = field(r, "transfer-encoding", &n);
+  h = sy_request_field(r, "transfer-encoding", &n);
   if (n) {
     struct sy_list te = {0};
     int chunked = 0, other = 0;
     if (r->version_minor == 0)
       return SY_R_TE_HTTP10; /* the framing is faulty: 400 and close */
-    if (field(r, "content-length", NULL))
+    if (sy_request_field(r, "content-length", NULL))
       return SY_R_CL_WITH_TE;
     for (size_t i = 0; i < r->n_headers; i++)
       if (sy_span_ieq(r->headers[i].name, "transfer-encoding") &&
@@ -523,7 +518,7 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
     if (other)
       return SY_R_TE_CODING_UNKNOWN;
   }
-  h = field(r, "content-length", &n);
+  h = sy_request_field(r, "content-length", &n);
   if (h) {
     unsigned long long v = 0;
     if (h->value.len > 15)
