@@ -54,10 +54,12 @@ static void arm(struct server *s, uint64_t t)
     s->next_scan = t;
 }
 
-static void arm_client(struct server *s, const struct client *cl)
+static uint64_t client_deadline(const struct client *cl)
 {
-  arm(s, cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn));
+  return cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn);
 }
+
+static void arm_client(struct server *s, const struct client *cl) { arm(s, client_deadline(cl)); }
 
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
@@ -398,7 +400,7 @@ static int run_server(struct server *s, const char *listen_spec)
         struct client *cl = s->clients[fd];
         if (cl == NULL)
           continue;
-        if ((cl->lingering ? cl->linger_until : sy_conn_deadline(&cl->conn)) <= now) {
+        if (client_deadline(cl) <= now) {
           if (cl->lingering) {
             drop(s, cl);
             continue;
