@@ -7,8 +7,8 @@ because nginx and haproxy configs use $ and braces): @HOST@ @PORT@ @RUNDIR@ @BAC
 @BUILD@ @PYTHON@ @APPS@.
 
 The runner starts an adapter as a child in its own process group, on a free loopback port, with its
-config rendered into a private run directory; it is ready when the port accepts a connection and
-the process is still alive a moment later. `stop()` always terminates the group it started (TERM,
+config rendered into a private run directory; it is ready when the port accepts a connection, the
+process is still alive a moment later, and a plain GET gets an answer (or a close). `stop()` always terminates the group it started (TERM,
 then KILL after a deadline) and removes the run directory unless asked to keep it.
 """
 from __future__ import annotations
@@ -271,12 +271,23 @@ class Server:
                                   + self.log_tail())
             if wire.can_connect(self.host, self.port, timeout=0.2):
                 time.sleep(0.05)   # "still alive a moment later": a server that dies on its first
-                if proc.poll() is None:        # accepted connection is not ready
-                    return
+                if proc.poll() is None and self._answers(deadline):  # accepted connection
+                    return                                           # is not ready
                 continue
             time.sleep(0.02)
         raise ServerError(f"{ad.name}: not accepting connections on {self.port} after "
                           f"{ad.ready_timeout}s\n" + self.log_tail())
+
+    def _answers(self, deadline: float) -> bool:
+        """A plain GET gets some answer (bytes or a close) before `deadline`: some servers accept
+        connections before they can answer (node's first request was seen to take > 0.5 s),
+        and that first answer must not be charged to the first case as a timeout."""
+        req = (f"GET {self.adapter.paths.get('plain', '/')} HTTP/1.1\r\nHost: localhost\r\n"
+               "Connection: close\r\n\r\n").encode()
+        ex = wire.exchange(self.host, self.port, req, "whole",
+                           complete=lambda raw, eof: bool(raw) or eof,
+                           timeout=max(0.2, deadline - time.monotonic()), grace=0.0)
+        return not ex.connect_error and (bool(ex.first) or ex.eof or ex.reset)
 
     def alive(self) -> bool:
         if self.adapter.target:
