@@ -34,7 +34,7 @@ LDLIBS_CRYPTO := -lcrypto
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-CORE_SRCS := $(addprefix reference_server/,lists.c reasons.c request.c policy.c decide.c render.c \
+CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c request.c policy.c decide.c render.c \
 	wsaccept.c wsframe.c conn.c)
 CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
 LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o

@@ -3,16 +3,8 @@
  * Sec-WebSocket-Version), with OWS, empty elements and protocol-name[/protocol-version]. */
 #include <string.h>
 
+#include "chars.h"
 #include "switchyard.h"
-
-/* RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
- * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
-int sy_is_tchar(unsigned char c)
-{
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-    return 1;
-  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -31,9 +23,7 @@ int sy_span_ieq(struct sy_span s, const char *lit)
 
 static size_t token_end(const char *p, size_t i, size_t len)
 {
-  while (i < len && sy_is_tchar((unsigned char)p[i]))
-    i++;
-  return i;
+  return i + sy_tchar_span(p + i, len - i);
 }
 
 int sy_list_parse(struct sy_list *out, const char *value, size_t len, enum sy_list_flags flags)

@@ -9,6 +9,7 @@
  * the same bytes in any number of reads gives the same decision. */
 #include <string.h>
 
+#include "chars.h"
 #include "llhttp.h"
 #include "switchyard.h"
 
@@ -132,8 +133,6 @@ static int on_message_complete(llhttp_t *p)
   return HPE_PAUSED; /* never run into the next pipelined message */
 }
 
-static int is_ctl(unsigned char ch) { return (ch < 0x20 && ch != '\t') || ch == 0x7f; }
-
 static void trim_ows(struct sy_span *s)
 {
   while (s->len && (s->ptr[s->len - 1] == ' ' || s->ptr[s->len - 1] == '\t'))
@@ -229,7 +228,7 @@ static struct sy_span path_of(struct sy_span t)
 /* llhttp reports an error at pos either because of the byte at pos, or (at a span's end) having
  * decided on the bytes before it. Which one matters for naming the error by its bytes and for
  * split invariance: parse buf[0..pos) again, without callbacks; if the same error comes at the
- * same place, the byte at pos played no part. Only runs on the error path. */
+ * same place, the byte at pos played no part. Only asked when that byte would name the error. */
 static size_t decided_by(const char *buf, size_t pos, size_t len, llhttp_errno_t e)
 {
   llhttp_settings_t s;
@@ -243,21 +242,31 @@ static size_t decided_by(const char *buf, size_t pos, size_t len, llhttp_errno_t
   return pos + 1;
 }
 
-/* Name an llhttp error by the bytes that decided it, buf[0..end). Returns SY_R__COUNT when a
- * CR is the last of them and the byte after it (bare or not?) has not arrived: wait for it, so
- * the reason never depends on how the bytes were split (found by fuzz_stream). */
-static enum sy_reason classify_bytes(const char *buf, size_t end, size_t len)
+/* What byte i says on its own: a bare LF or CR, a CTL (RFC 9112 §2.2, RFC 9110 §5.5), or
+ * SY_R__COUNT for a CR that ends what has arrived (bare or not? the next byte decides). */
+static inline enum sy_reason byte_reason(const char *buf, size_t i, size_t len)
+{
+  unsigned char ch = (unsigned char)buf[i];
+  if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
+    return SY_R_BARE_LF;
+  if (ch == '\r' && i + 1 == len)
+    return SY_R__COUNT;
+  if (ch == '\r' && buf[i + 1] != '\n')
+    return SY_R_BARE_CR;
+  if (sy_is_ctl(ch) && ch != '\r' && ch != '\n')
+    return SY_R_CTL_IN_FIELD;
+  return SY_R_NONE;
+}
+
+/* Name an llhttp error by the bytes that decided it, buf[0..end). SY_R__COUNT means wait for
+ * the byte after a final CR, so the reason never depends on how the bytes were split (found by
+ * fuzz_stream). */
+static SY_HOT_SCAN enum sy_reason classify_bytes(const char *buf, size_t end, size_t len)
 {
   for (size_t i = 0; i < end; i++) {
-    unsigned char ch = (unsigned char)buf[i];
-    if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
-      return SY_R_BARE_LF;
-    if (ch == '\r' && i + 1 == len)
-      return SY_R__COUNT;
-    if (ch == '\r' && buf[i + 1] != '\n')
-      return SY_R_BARE_CR;
-    if (is_ctl(ch) && ch != '\r' && ch != '\n')
-      return SY_R_CTL_IN_FIELD;
+    enum sy_reason b = byte_reason(buf, i, len);
+    if (b != SY_R_NONE)
+      return b;
   }
   return SY_R_NONE;
 }
@@ -368,7 +377,12 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
   default:
     break;
   }
-  b = classify_bytes(buf, decided_by(buf, pos, len, e), len);
+  /* The bytes before pos, then the byte at pos if it says something and llhttp needed it (the
+   * second parse only runs then). */
+  b = classify_bytes(buf, pos, len);
+  if (b == SY_R_NONE && pos < len && byte_reason(buf, pos, len) != SY_R_NONE &&
+      decided_by(buf, pos, len, e) > pos)
+    b = byte_reason(buf, pos, len);
   if (b == SY_R__COUNT)
     return SY_R_NONE; /* a CR ends what we have: its meaning needs the next byte */
   switch (e) {
@@ -379,8 +393,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     size_t s = 0, i;
     while (s + 1 < len && buf[s] == '\r' && buf[s + 1] == '\n')
       s += 2; /* empty lines before the request line are skipped (RFC 9112 §2.2) */
-    for (i = s; i < len && sy_is_tchar((unsigned char)buf[i]); i++)
-      ;
+    i = s + sy_tchar_span(buf + s, len - s);
     if (i == len)
       return SY_R_NONE; /* still a token prefix: wait for more */
     if (i > s && buf[i] == ' ')
@@ -449,6 +462,35 @@ static int request_line_strict(const struct sy_request *r)
          t_end[10] == '\n';
 }
 
+/* RFC 9112 §3.2 / RFC 3986 §2: a request-target is ASCII (non-ASCII must be percent-encoded;
+ * llhttp 8 lets 0x80-0xff through) and no form has a fragment. */
+static SY_HOT_SCAN int target_clean(struct sy_span t)
+{
+  for (size_t i = 0; i < t.len; i++)
+    if ((unsigned char)t.ptr[i] >= 0x80 || t.ptr[i] == '#')
+      return 0;
+  return 1;
+}
+
+/* The line breaks of a complete head (it ends with LF): obs-fold, a field line that starts with
+ * SP/HTAB (RFC 9112 §5.2; llhttp joins it into the value), wherever it is; otherwise the first
+ * bare LF or bare CR (§2.2). */
+static SY_HOT_SCAN enum sy_reason head_line_breaks(const char *buf, size_t n)
+{
+  enum sy_reason first = SY_R_NONE;
+  for (size_t i = 0; i < n; i++) {
+    if (buf[i] == '\n') {
+      if (i > 0 && i + 1 < n && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
+        return SY_R_OBS_FOLD;
+      if (first == SY_R_NONE && (i == 0 || buf[i - 1] != '\r'))
+        first = SY_R_BARE_LF;
+    } else if (buf[i] == '\r' && first == SY_R_NONE && (i + 1 == n || buf[i + 1] != '\n')) {
+      first = SY_R_BARE_CR;
+    }
+  }
+  return first;
+}
+
 /* Checks llhttp 8 does not make, on a complete head (RFC 9112 §2.2, §3.2, §5.1, §5.2, §6.1). */
 static enum sy_reason check_head(struct sy_request *r, const char *buf)
 {
@@ -458,22 +500,12 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
     return SY_R_VERSION_UNSUPPORTED;
   if (!request_line_strict(r))
     return SY_R_BAD_REQUEST_LINE;
-  for (size_t i = 0; i < r->target.len; i++) {
-    unsigned char ch = (unsigned char)r->target.ptr[i];
-    /* RFC 9112 §3.2 / RFC 3986 §2: a request-target is ASCII (non-ASCII must be
-     * percent-encoded; llhttp 8 lets 0x80-0xff through) and no form has a fragment. */
-    if (ch >= 0x80 || ch == '#')
-      return SY_R_BAD_TARGET;
-  }
-  /* obs-fold: a field line that starts with SP/HTAB (llhttp joins it into the value). */
-  for (size_t i = 1; i + 1 < r->head_len; i++)
-    if (buf[i] == '\n' && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
-      return SY_R_OBS_FOLD;
-  for (size_t i = 0; i < r->head_len; i++) {
-    if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
-      return SY_R_BARE_LF;
-    if (buf[i] == '\r' && buf[i + 1] != '\n')
-      return SY_R_BARE_CR;
+  if (!target_clean(r->target))
+    return SY_R_BAD_TARGET;
+  {
+    enum sy_reason why = head_line_breaks(buf, r->head_len);
+    if (why != SY_R_NONE)
+      return why;
   }
   for (size_t i = 0; i < r->n_headers; i++) {
     struct sy_header *f = &r->headers[i];
@@ -481,12 +513,10 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
       return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
     if (f->name.len && (f->name.ptr[f->name.len - 1] == ' ' || f->name.ptr[f->name.len - 1] == '\t'))
       return SY_R_SPACE_BEFORE_COLON;
-    for (size_t k = 0; k < f->name.len; k++)
-      if (!sy_is_tchar((unsigned char)f->name.ptr[k]))
-        return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" (found by fuzz_render) */
-    for (size_t k = 0; k < f->value.len; k++)
-      if (is_ctl((unsigned char)f->value.ptr[k]))
-        return SY_R_CTL_IN_FIELD;
+    if (sy_tchar_span(f->name.ptr, f->name.len) != f->name.len)
+      return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" (found by fuzz_render) */
+    if (sy_ctl_find(f->value.ptr, f->value.len) != f->value.len)
+      return SY_R_CTL_IN_FIELD;
   }
   h = sy_request_field(r, "host", &n);
   if (n > 1)
