@@ -30,8 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZERS = ROOT / "fuzzers"
-CORE_FILES = ["lists.c", "reasons.c", "request.c", "policy.c", "decide.c", "render.c",
-              "wsaccept.c", "wsframe.c", "conn.c"]
+# The core: every reference_server/*.c but the two programs around it (Makefile CORE_SRCS).
+CORE_FILES = sorted(p.name for p in (ROOT / "reference_server").glob("*.c")
+                    if p.name not in ("server.c", "decide_cli.c"))
 LLVM_PROFDATA = os.environ.get("LLVM_PROFDATA", "llvm-profdata-14")
 LLVM_COV = os.environ.get("LLVM_COV", "llvm-cov-14")
 # refserver --stdin under AFL++ takes request inputs; its coverage is read through fuzz_stream,

@@ -472,9 +472,9 @@ static SY_HOT_SCAN int target_clean(struct sy_span t)
   return 1;
 }
 
-/* The line breaks of a complete head (it ends with LF): obs-fold, a field line that starts with
- * SP/HTAB (RFC 9112 §5.2; llhttp joins it into the value), wherever it is; otherwise the first
- * bare LF or bare CR (§2.2). */
+/* The line breaks of a complete head (it ends with LF, so a CR is never its last byte):
+ * obs-fold, a field line that starts with SP/HTAB (RFC 9112 §5.2; llhttp joins it into the
+ * value), wherever it is; otherwise the first bare LF or bare CR (§2.2). */
 static SY_HOT_SCAN enum sy_reason head_line_breaks(const char *buf, size_t n)
 {
   enum sy_reason first = SY_R_NONE;
@@ -484,7 +484,7 @@ static SY_HOT_SCAN enum sy_reason head_line_breaks(const char *buf, size_t n)
         return SY_R_OBS_FOLD;
       if (first == SY_R_NONE && (i == 0 || buf[i - 1] != '\r'))
         first = SY_R_BARE_LF;
-    } else if (buf[i] == '\r' && first == SY_R_NONE && (i + 1 == n || buf[i + 1] != '\n')) {
+    } else if (buf[i] == '\r' && first == SY_R_NONE && buf[i + 1] != '\n') {
       first = SY_R_BARE_CR;
     }
   }
