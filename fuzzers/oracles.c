@@ -579,6 +579,12 @@ static size_t list_len(const struct oc_head *h, const char *name, int protocols)
 
 /* A WebSocket handshake that every reading of RFC 6455 §4.2.1 accepts, on a WebSocket route:
  * the converse of the 101 rules, restricted to heads without anything else to judge. */
+/* HTTP/1.1, or a later HTTP/1 minor, which RFC 9110 §2.5 says to process as 1.1. */
+static int http11_or_later(const char *version)
+{
+  return memcmp(version, "HTTP/1.", 7) == 0 && version[7] >= '1' && version[7] <= '9';
+}
+
 static int textbook_handshake(const struct sy_policy *pol, const struct oc_head *h)
 {
   const struct oc_field *host, *key, *ver;
@@ -587,7 +593,7 @@ static int textbook_handshake(const struct sy_policy *pol, const struct oc_head 
   if (h->head_len > SY_MAX_HEAD_BYTES || h->n_fields > SY_MAX_HEADERS)
     return 0;
   if (h->mlen != 3 || memcmp(h->method, "GET", 3) != 0 ||
-      memcmp(h->version, "HTTP/1.1", 8) != 0 || !plain_target(h->target, h->tlen))
+      !http11_or_later(h->version) || !plain_target(h->target, h->tlen))
     return 0;
   oc_target_path(h->target, h->tlen, &path, &plen);
   if (!ws_route(pol, path, plen))
@@ -659,7 +665,7 @@ void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req
              h.head_len, req->head_len);
     OC_CHECK(h.mlen == 3 && memcmp(h.method, "GET", 3) == 0, "switch-needs-get", "RFC 6455 §4.2.1",
              "101 to method %.*s", (int)h.mlen, h.method);
-    OC_CHECK(memcmp(h.version, "HTTP/1.1", 8) == 0, "switch-needs-http11", "RFC 9110 §7.8",
+    OC_CHECK(http11_or_later(h.version), "switch-needs-http11", "RFC 9110 §7.8, §2.5",
              "101 to %.8s", h.version);
     oc_target_path(h.target, h.tlen, &path, &plen);
     OC_CHECK(ws_route(pol, path, plen), "switch-needs-websocket-route", "RFC 9110 §7.8",

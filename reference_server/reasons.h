@@ -60,7 +60,7 @@
   XX(TE_CODING_UNKNOWN, 501, "RFC 9112 §6.1", SHOULD, "transfer coding other than chunked")       \
   XX(TE_HTTP10, 400, "RFC 9112 §6.1", MUST, "Transfer-Encoding in an HTTP/1.0 request")           \
   XX(BAD_CHUNK, 400, "RFC 9112 §7.1", SHOULD, "malformed chunked body")                              \
-  XX(VERSION_UNSUPPORTED, 505, "RFC 9110 §15.6.6", MAY, "HTTP version other than 1.0 and 1.1")     \
+  XX(VERSION_UNSUPPORTED, 505, "RFC 9110 §15.6.6", MAY, "HTTP version other than 1.x")              \
   XX(HEAD_TOO_LARGE, 431, "RFC 6585 §5", MAY, "request head (or field count) too large")          \
   XX(TARGET_TOO_LONG, 414, "RFC 9112 §3", MUST, "request-target too long")                         \
   XX(BODY_TOO_LARGE, 413, "RFC 9110 §15.5.14", MAY, "request content too large")                  \

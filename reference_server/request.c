@@ -289,7 +289,7 @@ const struct sy_header *sy_request_field(const struct sy_request *req, const cha
 
 /* The number of SP in buf[0..n): a request line has exactly two, one after the method and one
  * after the target (RFC 9112 §3), so the version is what follows the second. */
-static size_t count_sp(const char *buf, size_t n)
+static SY_HOT_SCAN size_t count_sp(const char *buf, size_t n)
 {
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
@@ -297,20 +297,27 @@ static size_t count_sp(const char *buf, size_t n)
   return k;
 }
 
-/* HTTP-version = "HTTP/" DIGIT "." DIGIT: 1 if the request line carries a well-formed version
- * that llhttp refused (HTTP/1.2, HTTP/3.0): a version we do not support, not a syntax error.
- * The version is the token after the second SP, not whatever ends the line ("GET /a HTTP/1a
- * HTTP/1.1" is malformed; fuzz_stream found it answered 505 or 400 depending on the reads). */
-static int wellformed_other_version(const char *buf, size_t len)
+/* HTTP-version = "HTTP/" DIGIT "." DIGIT: where a complete (CRLF-ended) request line carries
+ * a well-formed version, or NULL. The version is the token after the second SP, not whatever
+ * ends the line ("GET /a HTTP/1a HTTP/1.1" is malformed; fuzz_stream found it answered 505 or
+ * 400 depending on the reads). */
+static const char *line_version(const char *buf, size_t len)
 {
   const char *eol = memchr(buf, '\r', len);
   if (eol == NULL || (size_t)(eol - buf) + 1 >= len || eol[1] != '\n')
-    return 0;
+    return NULL;
   const char *v = eol - 8;
-  if (v <= buf || v[-1] != ' ' || count_sp(buf, (size_t)(eol - buf)) != 2)
-    return 0;
-  return memcmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' && v[7] >= '0' &&
-         v[7] <= '9';
+  if (v <= buf || v[-1] != ' ' || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' ||
+      v[6] != '.' || v[7] < '0' || v[7] > '9')
+    return NULL;
+  return count_sp(buf, (size_t)(eol - buf)) == 2 ? v : NULL;
+}
+
+/* A well-formed version that llhttp refused (HTTP/3.0, HTTP/0.9): one we do not support (505),
+ * not a syntax error. */
+static int wellformed_other_version(const char *buf, size_t len)
+{
+  return line_version(buf, len) != NULL;
 }
 
 /* The request line has not ended and what follows its last SP could still become "HTTP/D.D"
@@ -496,8 +503,8 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
 {
   size_t n;
   const struct sy_header *h;
-  if (r->version_major != 1 || r->version_minor > 1)
-    return SY_R_VERSION_UNSUPPORTED;
+  if (r->version_major != 1)
+    return SY_R_VERSION_UNSUPPORTED; /* llhttp refused minors above 1: see parse_later_minor */
   if (!request_line_strict(r))
     return SY_R_BAD_REQUEST_LINE;
   if (!target_clean(r->target))
@@ -569,7 +576,9 @@ static int fail(struct sy_request *r, enum sy_reason why, size_t at, size_t len)
   return len > 0 ? (int)len : 1;
 }
 
-int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
+/* The head is read from hb (buf itself, or a copy of its first bytes: see parse_later_minor),
+ * the content from buf. */
+static int parse(struct sy_request *req, const char *hb, const char *buf, size_t len)
 {
   llhttp_settings_t s;
   llhttp_t p;
@@ -577,14 +586,9 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
   llhttp_errno_t e;
   size_t head_cap, pos;
 
-  if (req == NULL || (buf == NULL && len > 0) || len > (size_t)0x7fffffff)
-    return SY_EINVAL;
-  memset(req, 0, sizeof *req);
-  if (len == 0)
-    return SY_INCOMPLETE;
   memset(&c, 0, sizeof c);
   c.req = req;
-  c.buf = buf;
+  c.buf = hb;
   llhttp_settings_init(&s);
   s.on_method = on_method;
   s.on_method_complete = on_method_complete;
@@ -601,7 +605,7 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
 
   /* 1. The head, from at most SY_MAX_HEAD_BYTES bytes. */
   head_cap = len < SY_MAX_HEAD_BYTES ? len : SY_MAX_HEAD_BYTES;
-  e = llhttp_execute(&p, buf, head_cap);
+  e = llhttp_execute(&p, hb, head_cap);
   if (e != HPE_PAUSED) {
     size_t limit_at = c.method_done ? c.target_start + SY_MAX_TARGET_BYTES : (size_t)-1;
     if (e == HPE_OK || e == HPE_PAUSED_UPGRADE) {
@@ -612,10 +616,10 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
         return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
       return SY_INCOMPLETE;
     }
-    pos = (size_t)(llhttp_get_error_pos(&p) - buf);
+    pos = (size_t)(llhttp_get_error_pos(&p) - hb);
     if (c.cb_reason == SY_R_NONE && !c.url_done && c.method_done && pos > limit_at)
       return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len); /* the limit came first */
-    enum sy_reason why = classify_error(&c, e, buf, pos, head_cap);
+    enum sy_reason why = classify_error(&c, e, hb, pos, head_cap);
     if (why == SY_R_NONE) {
       if (len > SY_MAX_HEAD_BYTES)
         return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
@@ -623,13 +627,13 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
     }
     return fail(req, why, pos, len);
   }
-  req->head_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+  req->head_len = (size_t)(llhttp_get_error_pos(&p) - hb);
   for (size_t i = 0; i < req->n_headers; i++)
     trim_ows(&req->headers[i].value);
   req->method_id = method_id(req->method);
   req->path = path_of(req->target);
   {
-    enum sy_reason why = check_head(req, buf);
+    enum sy_reason why = check_head(req, hb);
     if (why != SY_R_NONE)
       return fail(req, why, req->head_len, len);
   }
@@ -654,4 +658,48 @@ int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
       return SY_INCOMPLETE; /* the error's reason needs bytes that have not arrived */
     return fail(req, why, pos, len);
   }
+}
+
+/* Spans that point into the copy `from` (n bytes) point into `to` afterwards. */
+static void rebase(struct sy_span *sp, const char *from, size_t n, const char *to)
+{
+  if (sp->ptr >= from && sp->ptr < from + n)
+    sp->ptr = to + (sp->ptr - from);
+}
+
+/* RFC 9110 §2.5: a request in a later minor version of HTTP/1 (1.2 to 1.9) SHOULD be processed
+ * as HTTP/1.1. llhttp 8 refuses any minor above 1, so the head is parsed from a copy whose
+ * version says HTTP/1.1; the spans are moved back into buf and the minor is the one sent. */
+static int parse_later_minor(struct sy_request *req, const char *buf, size_t len, size_t vpos)
+{
+  char copy[SY_MAX_HEAD_BYTES];
+  size_t n = len < sizeof copy ? len : sizeof copy;
+  int minor = buf[vpos + 7] - '0', rc;
+  memcpy(copy, buf, n);
+  copy[vpos + 7] = '1';
+  rc = parse(req, copy, buf, len);
+  rebase(&req->method, copy, n, buf);
+  rebase(&req->target, copy, n, buf);
+  rebase(&req->path, copy, n, buf);
+  for (size_t i = 0; i < req->n_headers && i < SY_MAX_HEADERS; i++) {
+    rebase(&req->headers[i].name, copy, n, buf);
+    rebase(&req->headers[i].value, copy, n, buf);
+  }
+  if (req->version_major == 1 && req->version_minor == 1)
+    req->version_minor = minor;
+  return rc;
+}
+
+int sy_request_parse(struct sy_request *req, const char *buf, size_t len)
+{
+  const char *v;
+  if (req == NULL || (buf == NULL && len > 0) || len > (size_t)0x7fffffff)
+    return SY_EINVAL;
+  memset(req, 0, sizeof *req);
+  if (len == 0)
+    return SY_INCOMPLETE;
+  v = line_version(buf, len < SY_MAX_HEAD_BYTES ? len : SY_MAX_HEAD_BYTES);
+  if (v && v[5] == '1' && v[7] >= '2')
+    return parse_later_minor(req, buf, len, (size_t)(v - buf));
+  return parse(req, buf, buf, len);
 }
