@@ -6,6 +6,8 @@ finding. The rule, in one place:
 * FAIL only for a MUST broken: the case's level is MUST and the status is outside `expect`
   (except a refusal where the case allows a refusal: see check_status), or a header rule of a
   101/426 is broken (Upgrade on 101/426, the accept value, a switch to a protocol not offered), or
+  a WebSocket server's error answer to a version it does not support lacks Sec-WebSocket-Version
+  (RFC 6455 §4.4, whatever the error status: see check_version_header), or
   a protocol rule (bytes after a 101 answered as HTTP, a close the RFC requires, an answer that
   is not HTTP/1.x, an HTTP/2 answer the case does not allow), or a close where the RFC requires
   an answer.
@@ -17,6 +19,7 @@ Harness trouble (no connection, no answer before the deadline) is ERROR, never a
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import observe as o
@@ -194,15 +197,60 @@ def check_426_headers(case: Case, obs: o.Observation, supports=None) -> Finding 
     if "upgrade" not in tokens(obs.header("Connection")):
         return Finding("426-connection", "RFC 9110 §7.8", "MUST", WARN,
                        "Upgrade sent without the upgrade connection option")
-    # RFC 6455 §4.4 binds a WebSocket server that does not support the requested version; a 426
-    # endpoint that implements no WebSocket at all has no versions to name
-    if obs.header("Sec-WebSocket-Version") or not _speaks(supports, "websocket"):
+    return None
+
+
+# RFC 6455 §4.1 (Sec-WebSocket-Version-Client = version): "version = DIGIT | (NZDIGIT DIGIT) |
+# ("1" DIGIT DIGIT) | ("2" DIGIT DIGIT) ; Limited to 0-255 range, with no leading zeros"
+_WS_VERSION = re.compile(rb"0|[1-9][0-9]{0,2}")
+
+
+def requested_version(case: Case) -> tuple[str, bytes | None]:
+    """What the request's Sec-WebSocket-Version asks for (llhttp through libsyresp):
+    ("missing", None), ("version", value) for one field line holding one version of the ABNF
+    (0-255, no leading zeros), or ("malformed", value) for anything else (an empty value, a list,
+    a leading zero, a number past 255, the field repeated)."""
+    values, _ = request_values(case.raw, "Sec-WebSocket-Version")
+    if not values:
+        return "missing", None
+    value = values[0].strip(b" \t")
+    if len(values) == 1 and _WS_VERSION.fullmatch(value) and int(value) <= 255:
+        return "version", value
+    return "malformed", value
+
+
+def check_version_header(case: Case, obs: o.Observation, supports=None) -> Finding | None:
+    """RFC 6455 §4.4: "If the server doesn't support the requested version, it MUST respond with a
+    |Sec-WebSocket-Version| header field (or multiple |Sec-WebSocket-Version| header fields)
+    containing all versions it is willing to use." (§4.2.2's /version/ step: "an appropriate HTTP
+    error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field"; §4.4's
+    own example answers 400 Bad Request with it.) So every error answer counts, not only a 426.
+
+    It binds a server that speaks WebSocket on the resource: the adapter claims `websocket` and
+    the reference reached its version check on this request (reason WS_VERSION_*: the WebSocket
+    endpoint, a handshake otherwise valid). A 426-only endpoint has no versions to name. The MUST
+    is for a requested version the server does not support: one version of the ABNF that is not
+    13. A value that is no version (empty, "13, 8", "013", "1337") makes the handshake invalid
+    (§4.2.1: any error code, no header required) and is a version request only in a server's
+    lenient reading, so its absence warns; so does it on a 426 to a request that named no version
+    (nothing requested is unsupported)."""
+    if not _refusal(obs.status) or obs.header("Sec-WebSocket-Version"):
+        return None
+    if not _speaks(supports, "websocket"):
         return None
     if case.reason == "WS_VERSION_UNSUPPORTED":
-        return Finding("426-version", "RFC 6455 §4.4", "MUST", FAIL,
-                       "a version mismatch must be answered with Sec-WebSocket-Version")
-    if case.reason == "WS_VERSION_MISSING":
-        return Finding("426-version", "RFC 6455 §4.4", "SHOULD", WARN,
+        kind, value = requested_version(case)
+        shown = (value or b"").decode("latin-1")
+        if kind == "version":
+            return Finding("ws-version", "RFC 6455 §4.4", "MUST", FAIL,
+                           f"{obs.status} to the unsupported version {shown!r} without "
+                           f"Sec-WebSocket-Version naming the versions this server speaks")
+        return Finding("ws-version", "RFC 6455 §4.4", "MUST", WARN,
+                       f"{obs.status} without Sec-WebSocket-Version; the request's {shown!r} is no "
+                       f"version of the ABNF (§4.2.1 allows any error for it; §4.4's MUST binds "
+                       f"where the server read it as a version it does not support)")
+    if case.reason == "WS_VERSION_MISSING" and obs.status == 426:
+        return Finding("ws-version", "RFC 6455 §4.4", "SHOULD", WARN,
                        "no Sec-WebSocket-Version naming the versions this server speaks (the "
                        "request named none: §4.4's MUST is for a version it does not support)")
     return None
@@ -244,8 +292,8 @@ def check_must_close(case: Case, obs: o.Observation, supports=None) -> Finding |
     return None
 
 
-CHECKS = (check_answered, check_status, check_101_headers, check_426_headers, check_tail,
-          check_must_close)
+CHECKS = (check_answered, check_status, check_101_headers, check_426_headers, check_version_header,
+          check_tail, check_must_close)
 
 
 def classify(case: Case, obs: o.Observation, supports: tuple[str, ...] | None = None) -> Verdict:

@@ -126,12 +126,70 @@ def test_426_version_binds_websocket_servers_only():
     no_version = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade")])
     assert compare.classify_for(bad, no_version, ()).verdict == compare.PASS
     v = compare.classify_for(bad, no_version, ("websocket",))
-    assert (v.verdict, v.rule) == (compare.FAIL, "426-version")
+    assert (v.verdict, v.rule) == (compare.FAIL, "ws-version")
     named = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade"), ("Sec-WebSocket-Version", "13")])
     assert compare.classify_for(bad, named, ("websocket",)).verdict == compare.PASS
     # no version in the request: nothing it asked for is unsupported (a warning, not §4.4's MUST)
     missing = replace(bad, reason="WS_VERSION_MISSING")
     assert compare.classify_for(missing, no_version, ("websocket",)).verdict == compare.WARN
+
+
+def test_every_error_answer_to_an_unsupported_version_names_the_versions():
+    # RFC 6455 §4.4 "If the server doesn't support the requested version, it MUST respond with a
+    # |Sec-WebSocket-Version| header field ... containing all versions it is willing to use": any
+    # error status (§4.4's own example is a 400), not only a 426
+    ws = ("websocket",)
+    for version in (b"8", b"12", b"0", b"255"):
+        bad = case(WS.replace(b"Version: 13", b"Version: " + version), expect=[426, 400],
+                   reason="WS_VERSION_UNSUPPORTED", rfc="RFC 6455 §4.4")
+        for st in (400, 403, 426, 501):
+            hdrs = [("Upgrade", "websocket"), ("Connection", "upgrade")] if st == 426 else []
+            v = compare.classify_for(bad, o(st, hdrs), ws)
+            assert (v.verdict, v.rule, v.level, v.rfc) == (compare.FAIL, "ws-version", "MUST",
+                                                           "RFC 6455 §4.4"), (version, st)
+            named = o(st, hdrs + [("Sec-Websocket-Version", "13")])
+            assert compare.classify_for(bad, named, ws).rule != "ws-version"
+        assert compare.classify_for(bad, o(400, [("Sec-WebSocket-Version", "13")]), ws).verdict == compare.PASS
+        # a 426-only endpoint (supports nothing) speaks no version: nothing to name
+        assert compare.classify_for(bad, o(400), ()).verdict == compare.PASS
+        # the rule is about error answers: a 101 or a 200 is judged by its status, not by this rule
+        assert "ws-version" not in [f.rule for f in compare.classify_for(bad, o(200), ws).findings]
+    # the case names another rule (bugs/kemal_refused_then_pipelined: RFC 9110 §7.8), the version is
+    # still unsupported, and the answer still owes the header
+    kemal = case(WS.replace(b"Version: 13", b"Version: 12"), expect=[426, 400],
+                 reason="WS_VERSION_UNSUPPORTED", rfc="RFC 9110 §7.8")
+    assert compare.classify_for(kemal, o(400), ws).rule == "ws-version"
+    # the distinctions kept: a request without the field asked for no version; a 400 to it owes
+    # nothing, a 426 without the versions warns (SHOULD); another reason is another rule
+    missing = case(WS.replace(b"Sec-WebSocket-Version: 13\r\n", b""), expect=[426, 400],
+                   reason="WS_VERSION_MISSING", rfc="RFC 6455 §4.2.1")
+    assert compare.requested_version(missing) == ("missing", None)
+    assert compare.classify_for(missing, o(400), ws).verdict == compare.PASS
+    v = compare.classify_for(missing, o(426, [("Upgrade", "websocket"), ("Connection", "upgrade")]), ws)
+    assert (v.verdict, v.level) == (compare.WARN, "SHOULD")
+    for reason in ("WS_KEY_MISSING", "WS_VERSION_REPEATED", "WS_REQUIRED"):
+        assert compare.classify_for(replace(missing, reason=reason), o(400), ws).verdict == compare.PASS
+
+
+def test_a_value_that_is_no_version_warns_without_the_header():
+    # RFC 6455 §4.1 "version = DIGIT | (NZDIGIT DIGIT) | ... ; Limited to 0-255 range, with no
+    # leading zeros": an empty value, a list, a leading zero or 1337 is no requested version but an
+    # invalid handshake (§4.2.1: any error); §4.4 binds only a server that read it as a version
+    ws = ("websocket",)
+    for value in (b"", b"13, 8", b"013", b"1337", b"256"):
+        c = case(WS.replace(b"Version: 13", b"Version: " + value), expect=[426, 400],
+                 reason="WS_VERSION_UNSUPPORTED", rfc="RFC 6455 §4.4")
+        assert compare.requested_version(c)[0] == "malformed", value
+        for st in (400, 426):
+            hdrs = [("Upgrade", "websocket"), ("Connection", "upgrade")] if st == 426 else []
+            v = compare.classify_for(c, o(st, hdrs), ws)
+            assert (v.verdict, v.rule) == (compare.WARN, "ws-version"), (value, st)
+            assert compare.classify_for(c, o(st, hdrs + [("Sec-WebSocket-Version", "13")]), ws).verdict == compare.PASS
+    assert compare.requested_version(case(WS, expect=[101])) == ("version", b"13")
+    ows = case(WS.replace(b"Version: 13", b"Version:  8 "), expect=[426, 400], reason="WS_VERSION_UNSUPPORTED")
+    assert compare.requested_version(ows) == ("version", b"8")
+    twice = case(WS.replace(b"Version: 13", b"Version: 8\r\nSec-WebSocket-Version: 8"), expect=[400, 426])
+    assert compare.requested_version(twice)[0] == "malformed"
 
 
 def test_offered_protocols_come_from_llhttp_with_folds_and_any_version():
