@@ -275,6 +275,27 @@ def test_must_close_is_checked_whatever_the_status():
     assert compare.classify(replace(c, must_close=False), replace(o(200), fate="open")).verdict == compare.PASS
 
 
+def test_te_not_chunked_prefers_400_and_warns_on_501_with_close():
+    # corpus/syntax/te_not_chunked (Transfer-Encoding: gzip, no content). RFC 9112 §6.3: "If a
+    # Transfer-Encoding header field is present in a request and the chunked transfer coding is not
+    # the final encoding, the message body length cannot be determined reliably; the server MUST
+    # respond with the 400 (Bad Request) status code and then close the connection." §6.1: "A server
+    # that receives a request message with a transfer coding it does not understand SHOULD respond
+    # with 501 (Not Implemented)." The MUST wins: 400 passes, 501 warns, a connection left open fails.
+    from harness.cases import CORPUS, load_topic
+    c = next(x for x in load_topic(CORPUS / "syntax") if x.id == "syntax/te_not_chunked")
+    assert b"Transfer-Encoding: gzip\r\n" in c.raw and c.raw.endswith(b"\r\n\r\n")
+    assert (c.expect, c.prefer, c.level, c.must_close, c.tail) == ((400, 501), 400, "MUST", True, "http")
+    closed = {"fate": "closed", "tail": "closed"}
+    assert compare.classify(c, replace(o(400), **closed)).verdict == compare.PASS
+    v = compare.classify(c, replace(o(501), **closed))
+    assert (v.verdict, v.rule) == (compare.WARN, "status") and "prefers 400" in v.detail
+    v = compare.classify(c, replace(o(501), fate="open", tail="http", tail_status=200))
+    assert (v.verdict, v.rule) == (compare.FAIL, "must-close")
+    assert compare.classify(c, replace(o(405), **closed)).verdict == compare.WARN
+    assert compare.classify(c, replace(o(200), **closed)).verdict == compare.FAIL
+
+
 def test_tail_after_refusal_and_after_switch():
     c = case(WS, expect=[426], reason="WS_REQUIRED", tail="http")
     ok = [("Upgrade", "websocket"), ("Connection", "upgrade")]
