@@ -254,6 +254,24 @@ def test_an_http2_preface_answer_is_judged_by_the_manifest():
     assert (v.verdict, v.rfc) == (compare.FAIL, "RFC 9110 §6.2") and "HTTP/1.2 101" in v.detail
 
 
+def test_an_http10_h2c_offer_is_judged_on_the_switch_not_on_the_response_version():
+    # upgrade/h2c_http10. RFC 9110 §7.8: "A server MUST ignore an Upgrade header field that is
+    # received in an HTTP/1.0 request." §6.2: "A server SHOULD send a response version equal to the
+    # highest version to which the server is conformant that has a major version less than or equal
+    # to the one received in the request": an HTTP/1.1 200 (reference, Apache, nginx, HAProxy, Node,
+    # Tornado) passes like an HTTP/1.0 one; a 101 or HTTP/2 frames fail whatever else is allowed.
+    from harness.cases import CORPUS, load_topic
+    c = next(x for x in load_topic(CORPUS / "upgrade") if x.id == "upgrade/h2c_http10")
+    assert c.raw.startswith(b"GET / HTTP/1.0\r\n") and compare.offered(c) == (("h2c",), True)
+    for version in ("1.0", "1.1"):
+        v = compare.classify(c, replace(o(200), version=version, fate="closed"), ("websocket", "h2c"))
+        assert v.verdict == compare.PASS, version
+    v = compare.classify(c, o(101, [("Upgrade", "h2c"), ("Connection", "Upgrade")]), ("h2c",))
+    assert (v.verdict, v.level) == (compare.FAIL, "MUST")
+    h2 = Observation(decision=observe.INVALID, parse_error="HPE_INVALID_CONSTANT", raw=SETTINGS, fate="open")
+    assert compare.classify(c, h2, ("h2c",)).rule == "http2-answer"
+
+
 def test_must_close_is_checked_whatever_the_status():
     # item 8: RFC 9112 §6.1 "Regardless, the server MUST close the connection after responding"
     c = replace(case(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
