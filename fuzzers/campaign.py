@@ -162,32 +162,53 @@ ORACLE_RE = re.compile(r'SY-ORACLE rule=(\S+) rfc="([^"]*)": ?(.*)')
 
 
 class Reproducer:
-    """Runs one input through the engine-less replay build (or refserver --stdin)."""
+    """Runs one input through the engine-less replay build (or refserver --stdin); when that
+    does not reproduce it, through the engine's own build of the target, which runs a file given
+    as argument (libFuzzer, and AFL++'s driver): the replay build's compiler ($(CC), gcc by
+    default) may not reproduce what clang's build crashed on (campaign_selftest.py found one)."""
 
-    def __init__(self, root: Path, target: str, timeout: float = 10):
+    def __init__(self, root: Path, target: str, timeout: float = 10, engine: str | None = None):
         self.target = target
         self.timeout = timeout
+        self.fallback = None
         if target == "refserver":
             self.argv = [str(root / "fuzz-afl" / "refserver"), "--stdin"]
             self.stdin = True
         else:
             self.argv = [str(root / "fuzz-replay" / target)]
             self.stdin = False
+            for flavour in ({"afl": ["fuzz-afl"], "libfuzzer": ["fuzz-libfuzzer"]}.get(engine)
+                            or ["fuzz-libfuzzer", "fuzz-afl"]):
+                if (root / flavour / target).exists():
+                    self.fallback = [str(root / flavour / target)]
+                    break
+        self.last_argv = self.argv
         self.runs = 0
 
     def command(self, path):
-        return " ".join(self.argv) + (f" < {path}" if self.stdin else f" {path}")
+        """The command that reproduced the last input run."""
+        return " ".join(self.last_argv) + (f" < {path}" if self.stdin else f" {path}")
 
     def run(self, path):
         """(signature or None, output)."""
+        sig, out = self._run(self.argv, path)
+        self.last_argv = self.argv
+        if sig is None and self.fallback:
+            fsig, fout = self._run(self.fallback, path)
+            if fsig is not None:
+                self.last_argv = self.fallback
+                return fsig, fout
+        return sig, out
+
+    def _run(self, argv, path):
         self.runs += 1
         try:
             if self.stdin:
                 with open(path, "rb") as f:
-                    p = subprocess.run(self.argv, stdin=f, stdout=subprocess.DEVNULL,
+                    p = subprocess.run(argv, stdin=f, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.PIPE, timeout=self.timeout, env=env_with())
             else:
-                p = subprocess.run(self.argv + [str(path)], stdout=subprocess.DEVNULL,
+                p = subprocess.run(argv + [str(path)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, timeout=self.timeout, env=env_with())
         except subprocess.TimeoutExpired:
             return f"timeout:{self.target}", f"no answer within {self.timeout} s\n"
@@ -215,10 +236,13 @@ def signature(out: str, rc: int):
     if k and k.group(1).startswith("runtime error"):
         kind = "ubsan"
     frames = []
-    for fm in FRAME_RE.finditer(out):
+    first = FRAME_RE.search(out)
+    # the report's own stack only: ASan follows it with the allocation/free stacks
+    stack = out[first.start():].split("\n\n", 1)[0] if first else ""
+    for fm in FRAME_RE.finditer(stack):
         fn, where = fm.group(1), fm.group(2)
         if any(s in where for s in ("compiler-rt", "sanitizer", "libc.so", "libFuzzer")) or \
-                fn.startswith(("__", "abort", "raise", "LLVMFuzzerTestOneInput", "main", "run_")):
+                fn.startswith(("__", "_start", "abort", "raise", "LLVMFuzzerTestOneInput", "main", "run_")):
             continue
         frames.append(fn)
         if len(frames) == 3:
@@ -258,9 +282,9 @@ def slug(sig):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", sig)[:80]
 
 
-def triage(root: Path, target: str, files, out: Path, budget_s: float):
+def triage(root: Path, target: str, files, out: Path, budget_s: float, engine=None):
     """Reproduce every file, group by signature, minimise one per group, write findings/."""
-    rep = Reproducer(root, target)
+    rep = Reproducer(root, target, engine=engine)
     groups = {}
     unreproduced = []
     for f in files:
@@ -284,8 +308,10 @@ def triage(root: Path, target: str, files, out: Path, budget_s: float):
         (d / "log.txt").write_text(small_text or text)
         m = ORACLE_RE.search(small_text or text)
         repro = rep.command(d / "input")
-        lib = f"build/fuzz-libfuzzer/{target} {d / 'input'}" if target != "refserver" else None
-        (d / "repro.sh").write_text("#!/bin/sh\n# reproduce (engine-less replay build):\n"
+        lib = f"{root / 'fuzz-libfuzzer' / target} {d / 'input'}" if target != "refserver" else None
+        how = ("engine-less replay build" if rep.last_argv is rep.argv else
+               "the engine's build: the replay build does not reproduce it")
+        (d / "repro.sh").write_text(f"#!/bin/sh\n# reproduce ({how}):\n"
                                     f"cd {ROOT} && {repro}\n"
                                     + (f"# or under libFuzzer:\n# {lib}\n" if lib else ""))
         os.chmod(d / "repro.sh", 0o755)
@@ -295,7 +321,8 @@ def triage(root: Path, target: str, files, out: Path, budget_s: float):
             "message": m.group(3)[:300] if m else first_error_line(small_text or text),
             "count": len(items), "inputs": [str(p) for p, _ in items][:20],
             "minimised": str(d / "input"), "size": len(small), "original_size": len(data),
-            "repro": repro, "dir": str(d)})
+            "repro": repro, "reproduced_by": "replay" if rep.last_argv is rep.argv else "engine",
+            "dir": str(d)})
     return findings, unreproduced, rep.runs
 
 
@@ -627,7 +654,8 @@ def cmd_run(a):
         stats, files = run_afl(a, root, out, corpus, seeds, workers, progress)
     elapsed = time.time() - t0
     print(f"campaign: fuzzing done in {elapsed:.0f} s; {len(files)} raw finding file(s); triage...")
-    findings, unrepro, repro_runs = triage(root, a.target, files, out, a.minimise_seconds)
+    findings, unrepro, repro_runs = triage(root, a.target, files, out, a.minimise_seconds,
+                                           a.engine)
     cov = None
     if not a.no_coverage:
         print("campaign: coverage of the reference core (llvm-cov)...")

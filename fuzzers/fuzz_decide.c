@@ -9,6 +9,40 @@
 
 const int sy_fuzz_request_shaped = 1; /* mutator.c: mutate as HTTP requests */
 
+#ifdef SY_FUZZ_PLANTED
+/* `make fuzz-campaign-selftest` only (fuzzers/campaign_selftest.py): two bugs no seed triggers,
+ * which a campaign must find, deduplicate, minimise and reproduce. A DELETE request overflows a
+ * heap buffer (a crash, deduplicated by stack); a 426 to a Sec-WebSocket-Version of 23, 33 ...
+ * 93 loses its Sec-WebSocket-Version field (RFC 6455 §4.4, deduplicated by the oracle rule).
+ * One byte away from the seeds' "13", so that both are found within a short campaign.
+ * SY_PLANTED=crash or =oracle keeps only one (libFuzzer stops at every crash, see the script). */
+static int planted_on(const char *which)
+{
+  const char *e = getenv("SY_PLANTED");
+  return e == NULL || strstr(e, which) != NULL;
+}
+
+__attribute__((noinline)) static void planted_overflow(size_t n)
+{
+  /* volatile twice: UBSan's object-size must not see the size, gcc must not drop the store */
+  volatile char *volatile p = malloc(8);
+  p[8 + n % 4] = 1;
+  free((void *)p);
+}
+
+static void planted(const struct sy_request *req, struct sy_decision *d)
+{
+  const struct sy_header *v = sy_request_field(req, "sec-websocket-version", NULL);
+  if (req->method_id == SY_M_DELETE && planted_on("crash"))
+    planted_overflow(req->n_headers);
+  if (planted_on("oracle") && d->status == 426 && v && v->value.len == 2 &&
+      v->value.ptr[0] != '1' && v->value.ptr[1] == '3')
+    for (size_t i = 0; i < d->n_fields; i++)
+      if (strcmp(d->fields[i].name, "Sec-WebSocket-Version") == 0)
+        d->fields[i] = d->fields[--d->n_fields];
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static uint8_t resp[SY_MAX_RESPONSE_BYTES], resp2[SY_MAX_RESPONSE_BYTES];
@@ -29,6 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
              "RFC 6585 §5", "%zu bytes and still incomplete", size);
     return 0;
   }
+#ifdef SY_FUZZ_PLANTED
+  planted(&req, &d);
+#endif
   oc_check_decision(pol, &req, &d, data, size);
   n = oc_render_checked(&d, resp);
 

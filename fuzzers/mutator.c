@@ -186,6 +186,10 @@ static struct line field_line(uint64_t *r, const struct field_kind *f)
   if (f->values == NULL) {
     make_key(r, key, sizeof key);
     v = key;
+  } else if (f->values == v_version && below(r, 3) == 0) {
+    /* any version of RFC 6455 §4.1's 0-255 (and a few past it): which ones get a 426 */
+    snprintf(key, sizeof key, "%u", (unsigned)below(r, 300));
+    v = key;
   } else {
     v = f->values[below(r, f->n_values)];
   }

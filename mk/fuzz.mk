@@ -13,6 +13,7 @@
 #                           $(LIB_FUZZING_ENGINE) (replay main when unset) -> build/fuzz-oss/, $(OUT)
 #   make test-fuzz          (part of `make test`) replay + a short libFuzzer run of every target
 #   make fuzz-campaign TARGET=fuzz_decide ENGINE=libfuzzer|afl DURATION=300 [WORKERS=n]
+#   make fuzz-campaign-selftest   campaigns (AFL++, libFuzzer) must find two planted bugs
 #   make fuzz-coverage [TARGET=...]   llvm-cov HTML of the core over seeds + kept corpora
 #   make bench-fuzz         exec/s against the bare llhttp target, and the coverage table
 #   make fuzz-mutator-compare   custom mutator vs plain libFuzzer mutation (same seeds/budget)
@@ -33,8 +34,9 @@ FUZZ_TEST_SECONDS ?= 4
 FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_ws_frames fuzz_policy
 FUZZ_MUTATED := fuzz_decide fuzz_stream fuzz_render
 FUZZ_BASELINE := fuzz_llhttp fuzz_core
+# FUZZ_EXTRA_DEFS: -DSY_FUZZ_PLANTED for the campaign self-test's own build root only.
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
-	-Ifuzzers -I$(LLHTTP_INC)
+	-Ifuzzers -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
 FUZZ_HDRS := $(HDRS) fuzzers/oracles.h
 # MSan must see every write: Debian's libcrypto is not instrumented (false reports inside its
 # config loading), so MSan builds link oss-fuzz/msan/crypto_shim.c (SHA-1 and base64 with
@@ -179,7 +181,7 @@ $(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(FUZZ_CORPUS_FILES)
 	@touch $@
 
 .PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz \
-	fuzz-campaign fuzz-coverage bench-fuzz fuzz-mutator-compare fuzz-clean
+	fuzz-campaign fuzz-coverage bench-fuzz fuzz-mutator-compare fuzz-clean fuzz-campaign-selftest
 fuzz-seeds: $(FUZZ_SEEDS)/.stamp
 fuzz: fuzz-build-libfuzzer fuzz-seeds
 fuzz-msan: fuzz-build-msan fuzz-seeds
@@ -210,6 +212,7 @@ test-fuzz: $(addprefix $(fz_replay_DIR)/,$(FUZZ_TARGETS)) $(addprefix $(fz_libfu
 	done
 	$(PYTHON) fuzzers/campaign.py smoke --seconds $(FUZZ_TEST_SECONDS) --build $(fz_libfuzzer_DIR) \
 	  --seeds $(FUZZ_SEEDS) --work $(FUZZ_ROOT)/fuzz-smoke $(FUZZ_TARGETS)
+	$(PYTHON) -m pytest -q -p no:cacheprovider fuzzers/tests
 
 TESTS += test-fuzz
 
@@ -227,6 +230,14 @@ fuzz-campaign: $(if $(filter afl,$(ENGINE)),fuzz-afl,fuzz) fuzz-replay fuzz-cov
 fuzz-coverage: fuzz-cov
 	$(PYTHON) fuzzers/campaign.py coverage --root $(FUZZ_ROOT) --corpus-dir $(FUZZ_CORPUS_DIR) \
 	  $(if $(filter command line,$(origin TARGET)),--target $(TARGET))
+
+# Planted bugs a campaign must find, deduplicate, minimise and reproduce, with each engine
+# (fuzzers/campaign_selftest.py). Its own build root; ~2 min of builds + 2 x SELFTEST_SECONDS.
+SELFTEST_ROOT := $(FUZZ_ROOT)/fuzz-selftest
+SELFTEST_SECONDS ?= 90
+fuzz-campaign-selftest:
+	$(MAKE) fuzz-afl fuzz fuzz-replay FUZZ_ROOT=$(SELFTEST_ROOT) FUZZ_EXTRA_DEFS=-DSY_FUZZ_PLANTED
+	$(PYTHON) fuzzers/campaign_selftest.py --root $(SELFTEST_ROOT) --duration $(SELFTEST_SECONDS)
 
 BENCH_SECONDS ?= 10
 BENCH_RUNS ?= 3
