@@ -10,6 +10,9 @@ without oracles (bench/fuzz_core.c), built the same way,
 run one after another under libFuzzer with the same flags for the same time, with and without
 ASan+UBSan; the request targets and fuzz_llhttp get the same seeds (fuzz_decide's), dictionary and
 max_len. Reports stat::average_exec_per_sec (median of the runs) and the ratio to fuzz_llhttp.
+Then the same inputs (fuzz_decide's seeds and kept corpus) through the request targets and the
+floors without libFuzzer's driver (their timed/ twins, replay_main.c's SY_REPLAY_SECONDS): ns per
+input, so that each target's own cost is compared on identical inputs.
 
 mutators: <T> (custom mutator) against <T>_plain (the same objects without mutator.o), both from
 a fresh copy of T's seeds, same seed number per run, one process each, same time; then the core
@@ -114,11 +117,61 @@ def cmd_exec(a):
         lines.append("| " + " | ".join(row) + " |")
     lines.append("\nRuns: " + "; ".join(f"{lab} {t} {results[lab][t]['runs']}"
                                         for lab in results for t in names))
+    cost = same_inputs_cost(root, a, lines)
     md = "\n".join(lines) + "\n"
     (out / "exec.md").write_text(md)
-    (out / "exec.json").write_text(json.dumps(results, indent=1))
+    (out / "exec.json").write_text(json.dumps({"exec_per_s": results, "ns_per_input": cost},
+                                              indent=1))
     print(md)
     return 0
+
+
+def same_inputs_cost(root: Path, a, lines):
+    """The request targets and the floors over the very same inputs (fuzz_decide's seeds and
+    kept corpus), through their `timed/` twins: ns per input, without libFuzzer's own per-input
+    work and whatever corpus each target would have grown. Appends a table to `lines`."""
+    inputs = [root / "fuzz-seeds" / "fuzz_decide", Path(a.corpus_dir) / "fuzz_decide"]
+    inputs = [str(d) for d in inputs if d.is_dir()]
+    names = [t for t in ("fuzz_llhttp", "fuzz_core") + REQUEST_TARGETS
+             if not a.targets or t in a.targets or t in ("fuzz_llhttp", "fuzz_core")]
+    cost, n_inputs = {}, 0
+    for flavour, label in (("fuzz-nosan", "no sanitizer"), ("fuzz-libfuzzer", "ASan+UBSan")):
+        for t in names:
+            binary = root / flavour / "timed" / t
+            if not binary.exists():
+                continue
+            runs = []
+            for r in range(a.runs):
+                p = subprocess.run([str(binary)] + inputs, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=a.seconds * 4 + 300,
+                                   env=campaign.env_with(SY_REPLAY_SECONDS=str(a.seconds)))
+                m = re.search(r"time: inputs=(\d+) runs=(\d+) ns_per_input=([\d.]+)",
+                              p.stdout.decode(errors="replace"))
+                if p.returncode != 0 or not m:
+                    raise SystemExit(f"bench: {binary} failed: {p.stdout.decode()[-500:]}")
+                n_inputs = int(m.group(1))
+                runs.append(float(m.group(3)))
+                print(f"bench: {label:13} {t:15} same inputs, run {r + 1}: {runs[-1]:>9,.0f} "
+                      "ns/input", flush=True)
+            cost.setdefault(label, {})[t] = {"runs": runs, "median": statistics.median(runs)}
+    if not cost:
+        return cost
+    lines += ["", "## The same inputs through every request target",
+              f"{n_inputs} inputs ({' + '.join(inputs)}), each target's `timed/` twin "
+              f"(SY_REPLAY_SECONDS={a.seconds}, median of {a.runs}): ns per input, and the floor's "
+              "time over the target's (the exec/s ratio those costs alone would give).", "",
+              "| target | no sanitizer ns | ratio | ASan+UBSan ns | ratio |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for t in names:
+        row = [t]
+        for lab in ("no sanitizer", "ASan+UBSan"):
+            c = cost.get(lab, {})
+            if t in c and "fuzz_llhttp" in c:
+                row += [f"{c[t]['median']:,.0f}", f"{c['fuzz_llhttp']['median'] / c[t]['median']:.3f}"]
+            else:
+                row += ["-", "-"]
+        lines.append("| " + " | ".join(row) + " |")
+    return cost
 
 
 def cmd_mutators(a):
@@ -180,6 +233,8 @@ def main():
     e.add_argument("--runs", type=int, default=3)
     e.add_argument("--root", default="build")
     e.add_argument("--targets", nargs="*")
+    e.add_argument("--corpus-dir", default="build/fuzz-corpus",
+                   help="kept corpora: <dir>/fuzz_decide joins the seeds for the same-inputs table")
     m = sub.add_parser("mutators")
     m.add_argument("--seconds", type=int, default=60)
     m.add_argument("--runs", type=int, default=3)

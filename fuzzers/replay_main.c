@@ -3,7 +3,11 @@
  * file named on the command line, walking directories in sorted order. Used by `make test`, by
  * campaign.py to reproduce and minimise findings, and wherever LIB_FUZZING_ENGINE is unset.
  * Arguments that start with '-' are ignored, so a libFuzzer command line also works.
- * SY_REPLAY_VERBOSE=1 prints every file name before running it. */
+ * SY_REPLAY_VERBOSE=1 prints every file name before running it.
+ * SY_REPLAY_SECONDS=S times instead: every input is loaded first, then run over and over for S
+ * seconds (one pass at least, after one untimed pass); stdout gets one line
+ * "time: inputs=N runs=R ns_per_input=X" (`make bench-fuzz`, linked with the engine's
+ * instrumentation but not its driver). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "oracles.h"
@@ -21,6 +26,12 @@ __attribute__((weak)) void __sanitizer_set_death_callback(void (*cb)(void));
 static char current[4096];
 static unsigned long n_run;
 static int verbose;
+static double time_seconds; /* > 0: SY_REPLAY_SECONDS, inputs are kept for timing */
+static struct input {
+  uint8_t *data;
+  size_t len;
+} *kept;
+static size_t n_kept, cap_kept;
 
 static void say_current(void)
 {
@@ -63,6 +74,17 @@ static int run_file(const char *path)
       break;
   }
   fclose(f);
+  if (time_seconds > 0) {
+    if (n_kept == cap_kept) {
+      cap_kept = cap_kept ? cap_kept * 2 : 1024;
+      kept = realloc(kept, cap_kept * sizeof *kept);
+      if (kept == NULL)
+        return -1;
+    }
+    kept[n_kept].data = realloc(buf, len ? len : 1);
+    kept[n_kept++].len = len;
+    return 0;
+  }
   snprintf(current, sizeof current, "%s", path);
   if (verbose)
     fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
@@ -135,11 +157,41 @@ static int run_path(const char *path, int top)
   return run_file(path);
 }
 
+static double now(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* SY_REPLAY_SECONDS: whole passes over the kept inputs until the time is up. */
+static void time_kept(void)
+{
+  unsigned long runs = 0;
+  double start, elapsed;
+  for (size_t i = 0; i < n_kept; i++)
+    LLVMFuzzerTestOneInput(kept[i].data, kept[i].len); /* untimed: caches, lazy set-up */
+  start = now();
+  do {
+    for (size_t i = 0; i < n_kept; i++)
+      LLVMFuzzerTestOneInput(kept[i].data, kept[i].len);
+    runs += n_kept;
+    elapsed = now() - start;
+  } while (elapsed < time_seconds && n_kept > 0);
+  printf("time: inputs=%zu runs=%lu ns_per_input=%.1f\n", n_kept, runs,
+         runs ? elapsed * 1e9 / (double)runs : 0.0);
+  for (size_t i = 0; i < n_kept; i++)
+    free(kept[i].data);
+  free(kept);
+}
+
 int main(int argc, char **argv)
 {
   int rc = 0, given = 0;
   const char *v = getenv("SY_REPLAY_VERBOSE");
+  const char *t = getenv("SY_REPLAY_SECONDS");
   verbose = v && *v && strcmp(v, "0") != 0;
+  time_seconds = t ? atof(t) : 0;
   signal(SIGABRT, on_abort);
   if (__sanitizer_set_death_callback)
     __sanitizer_set_death_callback(say_current);
@@ -156,6 +208,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: %s FILE|DIR...  (runs LLVMFuzzerTestOneInput on each file)\n",
             argv[0]);
     return 2;
+  }
+  if (time_seconds > 0) {
+    time_kept();
+    return rc;
   }
   fprintf(stderr, "replay: %s: %lu inputs, no finding\n", argv[0], n_run);
   return rc;

@@ -46,7 +46,7 @@ FUZZ_CRYPTO_SHIM := oss-fuzz/msan/crypto_shim.c
 # oracles keep edge counters (a gradient towards inputs they judge) but no comparison tracing,
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
 # $(1): object stem, $(2): the flavour's CFLAGS.
-fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter mutator,$(1)),\
+fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter mutator replay_main,$(1)),\
 	-fno-sanitize=fuzzer-no-link,$(if $(filter oracles,$(1)),-fno-sanitize-coverage=trace-cmp)))
 
 # ---- flavours: directory, compiler, flags, linker, engine ----
@@ -167,6 +167,21 @@ $(foreach f,$(FUZZ_FLAVOURS),$(foreach t,$(filter-out %_plain,$(fz_$(f)_TARGETS)
 $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_MUTATED),\
 	$(eval $(call FUZZ_LINK,$(f),$(t)_plain,$(t).o oracles.o))))
 
+# Timed twins for `make bench-fuzz`: the flavour's objects (instrumented as under libFuzzer) with
+# replay_main.o's SY_REPLAY_SECONDS loop instead of libFuzzer's driver, so every target runs the
+# very same inputs. libFuzzer's runtime without its main supplies the instrumentation hooks.
+FUZZ_TIMED := $(FUZZ_BASELINE) $(FUZZ_MUTATED)
+FUZZ_NO_MAIN_RT ?= $(shell $(FUZZ_CLANG) -print-resource-dir)/lib/linux/libclang_rt.fuzzer_no_main-$(shell uname -m).a
+define FUZZ_TIMED_LINK
+$$(fz_$(1)_DIR)/timed/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3) replay_main.o) \
+		$$(fz_$(1)_DIR)/libsy-fuzz.a
+	@mkdir -p $$(@D)
+	$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_CRYPTO) -o $$@
+endef
+$(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_TIMED),\
+	$(eval $(call FUZZ_TIMED_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
+fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,$(FUZZ_TIMED)))
+
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
 $(fz_afl_DIR)/refserver: $(fz_afl_DIR)/core/server.o $(fz_afl_DIR)/libsy-fuzz.a
 	$(fz_afl_LD) $^ $(LDLIBS_CRYPTO) -o $@
@@ -180,7 +195,7 @@ $(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(FUZZ_CORPUS_FILES)
 	$(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
 	@touch $@
 
-.PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz \
+.PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz fuzz-build-timed \
 	fuzz-campaign fuzz-coverage bench-fuzz fuzz-mutator-compare fuzz-clean fuzz-campaign-selftest
 fuzz-seeds: $(FUZZ_SEEDS)/.stamp
 fuzz: fuzz-build-libfuzzer fuzz-seeds
@@ -241,8 +256,9 @@ fuzz-campaign-selftest:
 
 BENCH_SECONDS ?= 10
 BENCH_RUNS ?= 3
-bench-fuzz: fuzz-build-libfuzzer fuzz-build-nosan fuzz-cov fuzz-seeds
-	$(PYTHON) fuzzers/bench.py exec --seconds $(BENCH_SECONDS) --runs $(BENCH_RUNS) --root $(FUZZ_ROOT)
+bench-fuzz: fuzz-build-libfuzzer fuzz-build-nosan fuzz-build-timed fuzz-cov fuzz-seeds
+	$(PYTHON) fuzzers/bench.py exec --seconds $(BENCH_SECONDS) --runs $(BENCH_RUNS) --root $(FUZZ_ROOT) \
+	  --corpus-dir $(FUZZ_CORPUS_DIR)
 	$(PYTHON) fuzzers/campaign.py coverage --root $(FUZZ_ROOT) --corpus-dir $(FUZZ_CORPUS_DIR)
 
 COMPARE_SECONDS ?= 60
