@@ -229,15 +229,22 @@ static struct sy_span path_of(struct sy_span t)
  * decided on the bytes before it. Which one matters for naming the error by its bytes and for
  * split invariance: parse buf[0..pos) again, without callbacks; if the same error comes at the
  * same place, the byte at pos played no part. Only asked when that byte would name the error. */
-static size_t decided_by(const char *buf, size_t pos, size_t len, llhttp_errno_t e)
+static size_t decided_by(const struct ctx *c, const char *buf, size_t pos, size_t len,
+                         llhttp_errno_t e)
 {
   llhttp_settings_t s;
   llhttp_t p;
+  size_t h = c->req->head_len < pos ? c->req->head_len : pos;
+  llhttp_errno_t got = HPE_OK;
   if (pos >= len)
     return len;
   llhttp_settings_init(&s);
   llhttp_init(&p, HTTP_REQUEST, &s);
-  if (llhttp_execute(&p, buf, pos) == e && llhttp_get_error_pos(&p) == buf + pos)
+  if (h > 0)
+    got = llhttp_execute(&p, c->buf, h); /* the head as parsed (parse_later_minor's copy) */
+  if (got == HPE_OK)
+    got = llhttp_execute(&p, buf + h, pos - h);
+  if (got == e && llhttp_get_error_pos(&p) == buf + pos)
     return pos;
   return pos + 1;
 }
@@ -388,7 +395,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
    * second parse only runs then). */
   b = classify_bytes(buf, pos, len);
   if (b == SY_R_NONE && pos < len && byte_reason(buf, pos, len) != SY_R_NONE &&
-      decided_by(buf, pos, len, e) > pos)
+      decided_by(c, buf, pos, len, e) > pos)
     b = byte_reason(buf, pos, len);
   if (b == SY_R__COUNT)
     return SY_R_NONE; /* a CR ends what we have: its meaning needs the next byte */
