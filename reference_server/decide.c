@@ -43,20 +43,24 @@ static int list_of(const struct sy_request *req, const char *name, enum sy_list_
   return 0;
 }
 
-/* "websocket" with no protocol-version: "websocket/13" names a version of the protocol that no
- * specification defines, and a 101 may only name what the client offered (RFC 9110 §7.8). */
-static int offers_websocket(const struct sy_list *up)
+/* Whether the `name` field lines list `token` (RFC 9110 §5.3: together they are one list),
+ * looking at every element, not only the SY_MAX_LIST_ITEMS that list_of() keeps. Only asked
+ * once list_of() found the list well-formed. */
+static int lists_token(const struct sy_request *req, const char *name, enum sy_list_flags flags,
+                       const char *token, int versionless)
 {
-  for (size_t i = 0; i < up->n; i++)
-    if (sy_span_ieq(up->items[i].name, "websocket") && up->items[i].version.len == 0)
+  for (size_t i = 0; i < req->n_headers; i++) {
+    const struct sy_header *h = &req->headers[i];
+    if (sy_span_ieq(h->name, name) &&
+        sy_list_contains(h->value.ptr, h->value.len, flags, token, versionless) > 0)
       return 1;
+  }
   return 0;
 }
 
 /* The WebSocket opening handshake, RFC 6455 §4.2.1 items 1-6, in the order they are listed;
  * only reached for a GET in HTTP/1.1 with Host (checked by the parser). */
-static enum sy_reason websocket(const struct sy_request *req, const struct sy_list *conn,
-                                struct sy_decision *d)
+static enum sy_reason websocket(const struct sy_request *req, struct sy_decision *d)
 {
   struct sy_list up, ver;
   size_t up_lines, ver_lines, nkey;
@@ -66,9 +70,11 @@ static enum sy_reason websocket(const struct sy_request *req, const struct sy_li
     return SY_R_UPGRADE_SYNTAX;
   if (up_lines == 0)
     return SY_R_WS_REQUIRED;
-  if (!sy_list_has(conn, "upgrade"))
+  if (!lists_token(req, "connection", SY_LIST_TOKENS, "upgrade", 0))
     return SY_R_WS_NO_CONNECTION_UPGRADE; /* RFC 9110 §7.8: Upgrade needs the connection option */
-  if (!offers_websocket(&up))
+  /* "websocket" with no protocol-version: "websocket/13" names a version of the protocol that
+   * no specification defines, and a 101 may only name what the client offered (§7.8). */
+  if (!lists_token(req, "upgrade", SY_LIST_PROTOCOLS, "websocket", 1))
     return SY_R_WS_NOT_OFFERED;
   if (list_of(req, "sec-websocket-version", SY_LIST_TOKENS, &ver, &ver_lines) < 0)
     return SY_R_WS_VERSION_UNSUPPORTED;
@@ -112,10 +118,9 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
     add(d, "Connection", "close");
     return;
   }
-  /* RFC 9112 §9.6: "close" means close. Past SY_MAX_LIST_ITEMS elements are counted, not kept,
-   * so a dropped one may have been "close": then close too (always allowed). Found by
-   * fuzz_decide (oracle close-option-honoured). */
-  keep_alive = req->keep_alive && !sy_list_has(&conn, "close") && conn.dropped == 0;
+  /* RFC 9112 §9.6: "close" means close, wherever it is in the list (fuzz_decide found one past
+   * the kept SY_MAX_LIST_ITEMS elements ignored: oracle close-option-honoured). */
+  keep_alive = req->keep_alive && !lists_token(req, "connection", SY_LIST_TOKENS, "close", 0);
   d->head_only = req->method_id == SY_M_HEAD;
   route = route_for(pol, req->path);
   expect = sy_request_field(req, "expect", &n);
@@ -149,7 +154,7 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   } else if (req->version_minor == 0) {
     set(d, SY_R_WS_HTTP10); /* RFC 9110 §7.8: a server MUST ignore Upgrade in HTTP/1.0 */
   } else {
-    set(d, websocket(req, &conn, d));
+    set(d, websocket(req, d));
   }
 
   if (d->status == 101) {

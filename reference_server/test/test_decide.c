@@ -62,6 +62,30 @@ static size_t gen_too_many_fields(char *buf, size_t cap)
   return gen_fields(buf, cap, SY_MAX_HEADERS + 1);
 }
 
+/* A handshake whose Connection (or Upgrade) lists 40 other tokens before the one that counts:
+ * every element is looked at, not only the SY_MAX_LIST_ITEMS kept (RFC 9110 §5.6.1). */
+static size_t gen_long_list(char *buf, size_t cap, const char *field, const char *last,
+                            const char *rest)
+{
+  size_t o = (size_t)snprintf(buf, cap, "GET /live HTTP/1.1\r\nHost: a\r\n%s: ", field);
+  for (int i = 0; i < 40; i++)
+    o += (size_t)snprintf(buf + o, cap - o, "x%d, ", i);
+  o += (size_t)snprintf(buf + o, cap - o, "%s\r\n%s" KEY V13 "\r\n", last, rest);
+  return o;
+}
+static size_t gen_upgrade_option_41st(char *buf, size_t cap)
+{
+  return gen_long_list(buf, cap, "Connection", "Upgrade", UPG);
+}
+static size_t gen_websocket_41st(char *buf, size_t cap)
+{
+  return gen_long_list(buf, cap, "Upgrade", "websocket", CUP);
+}
+static size_t gen_close_41st(char *buf, size_t cap)
+{
+  return gen_long_list(buf, cap, "Connection", "close", UPG);
+}
+
 /* A head of exactly `total` bytes: GET, one padding field, the empty line. */
 static size_t gen_head(char *buf, size_t cap, size_t total)
 {
@@ -302,6 +326,9 @@ static const struct row rows[] = {
   {"HTTP/0.9", LIT("GET / HTTP/0.9\r\n" H END), 505, R(VERSION_UNSUPPORTED), CL, CLOSE, 0, NULL},
   {"HTTP/2 connection preface", LIT("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505, R(VERSION_UNSUPPORTED), CL, CLOSE, 0, NULL},
   {"one field too many", NULL, 0, 431, R(HEAD_TOO_LARGE), CL, CLOSE, 0, gen_too_many_fields},
+  {"upgrade as the 41st Connection option", NULL, 0, 101, R(WS_SWITCH), SW, F101, 0, gen_upgrade_option_41st},
+  {"websocket as the 41st Upgrade protocol", NULL, 0, 101, R(WS_SWITCH), SW, F101, 0, gen_websocket_41st},
+  {"close as the 41st Connection option", NULL, 0, 426, R(WS_NO_CONNECTION_UPGRADE), CL, F426_CLOSE, 0, gen_close_41st},
   {"head one byte too large", NULL, 0, 431, R(HEAD_TOO_LARGE), CL, CLOSE, 0, gen_head_over_limit},
   {"target one byte too long", NULL, 0, 414, R(TARGET_TOO_LONG), CL, CLOSE, 0, gen_target_over_limit},
   {"Content-Length over the limit", LIT("POST / HTTP/1.1\r\n" H "Content-Length: 65537\r\n" END), 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, NULL},

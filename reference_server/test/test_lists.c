@@ -202,6 +202,30 @@ static void test_overflow_counted_in_dropped(void **state)
   CHECK_INT(l.n, SY_MAX_LIST_ITEMS);
 }
 
+/* sy_list_contains sees every element, kept or past SY_MAX_LIST_ITEMS; versionless asks for
+ * the bare protocol-name (RFC 9110 §7.8). */
+static void test_contains_past_the_limit(void **state)
+{
+  char value[4096];
+  size_t len;
+  (void)state;
+  len = many_tokens(value, sizeof value, 40, ", ");
+  CHECK_INT(sy_list_contains(value, len, SY_LIST_TOKENS, "T39", 0), 1);
+  CHECK_INT(sy_list_contains(value, len, SY_LIST_TOKENS, "t4", 0), 1);
+  CHECK_INT(sy_list_contains(value, len, SY_LIST_TOKENS, "t40", 0), 0);
+  CHECK_INT(sy_list_contains(value, len, SY_LIST_TOKENS, "t", 0), 0); /* whole tokens only */
+  CHECK_INT(sy_list_contains(LIT("h2c, websocket/13"), SY_LIST_PROTOCOLS, "websocket", 1), 0);
+  CHECK_INT(sy_list_contains(LIT("h2c, websocket/13"), SY_LIST_PROTOCOLS, "websocket", 0), 1);
+  CHECK_INT(sy_list_contains(LIT(",, WebSocket ,"), SY_LIST_PROTOCOLS, "websocket", 1), 1);
+  CHECK_INT(sy_list_contains(LIT("notupgrade, upgrades"), SY_LIST_TOKENS, "upgrade", 0), 0);
+  CHECK_INT(sy_list_contains(LIT(""), SY_LIST_TOKENS, "upgrade", 0), 0);
+  /* a malformed element before the token is an error, after it the match stands */
+  CHECK_INT(sy_list_contains(LIT("a b, upgrade"), SY_LIST_TOKENS, "upgrade", 0), SY_ESYNTAX);
+  CHECK_INT(sy_list_contains(LIT("upgrade, a b"), SY_LIST_TOKENS, "upgrade", 0), 1);
+  CHECK_INT(sy_list_contains(NULL, 1, SY_LIST_TOKENS, "upgrade", 0), SY_EINVAL);
+  CHECK_INT(sy_list_contains(LIT("a"), SY_LIST_TOKENS, NULL, 0), SY_EINVAL);
+}
+
 static void test_format_no_space(void **state)
 {
   struct sy_list l;
@@ -270,6 +294,7 @@ int main(void)
   TU_ADD_ROWS(&l, has_rows, test_has_row);
   tu_add(&l, "repeated fields combine", test_repeated_fields_combine, NULL);
   tu_add(&l, "overflow counted in dropped", test_overflow_counted_in_dropped, NULL);
+  tu_add(&l, "contains: every element, past the limit too", test_contains_past_the_limit, NULL);
   tu_add(&l, "format: buffer too small", test_format_no_space, NULL);
   tu_add(&l, "misuse", test_misuse, NULL);
   tu_add(&l, "tchar: all bytes", test_tchar_all_bytes, NULL);
