@@ -320,16 +320,10 @@ static const char *line_version(const char *buf, size_t len)
   return count_sp(buf, (size_t)(eol - buf)) == 2 ? v : NULL;
 }
 
-/* A well-formed version that llhttp refused (HTTP/3.0, HTTP/0.9): one we do not support (505),
- * not a syntax error. */
-static int wellformed_other_version(const char *buf, size_t len)
-{
-  return line_version(buf, len) != NULL;
-}
 
 /* The request line has not ended and what follows its last SP could still become "HTTP/D.D"
  * CRLF: llhttp refuses e.g. "HTTP/3.1" at the minor digit, before the CRLF that makes it a
- * well-formed line of another version (wellformed_other_version). */
+ * well-formed line of another version (line_version). */
 static int other_version_prefix(const char *buf, size_t len)
 {
   static const char shape[] = "HTTP/9.9\r"; /* '9' stands for any digit */
@@ -339,7 +333,7 @@ static int other_version_prefix(const char *buf, size_t len)
     return 0;
   sp = memrchr(buf, ' ', len);
   if (sp == NULL || count_sp(buf, len) != 2)
-    return 0; /* not the version's SP: see wellformed_other_version */
+    return 0; /* not the version's SP: see line_version */
   n = len - (size_t)(sp + 1 - buf);
   if (n > sizeof shape - 1)
     return 0;
@@ -419,7 +413,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return SY_R_BAD_REQUEST_LINE; /* a CTL here is in the request line, not in a field */
   }
   case HPE_INVALID_VERSION:
-    if (wellformed_other_version(buf, len))
+    if (line_version(buf, len)) /* well-formed, refused by llhttp (HTTP/3.0, HTTP/0.9) */
       return SY_R_VERSION_UNSUPPORTED;
     if (other_version_prefix(buf, len))
       return SY_R_NONE; /* split invariance: wait for the end of the line */
@@ -493,13 +487,12 @@ static SY_HOT_SCAN enum sy_reason head_line_breaks(const char *buf, size_t n)
 {
   enum sy_reason first = SY_R_NONE;
   for (size_t i = 0; i < n; i++) {
-    if (buf[i] == '\n') {
-      if (i > 0 && i + 1 < n && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
-        return SY_R_OBS_FOLD;
-      if (first == SY_R_NONE && (i == 0 || buf[i - 1] != '\r'))
-        first = SY_R_BARE_LF;
-    } else if (buf[i] == '\r' && first == SY_R_NONE && buf[i + 1] != '\n') {
-      first = SY_R_BARE_CR;
+    if (buf[i] == '\n' && i > 0 && i + 1 < n && (buf[i + 1] == ' ' || buf[i + 1] == '\t'))
+      return SY_R_OBS_FOLD;
+    if (first == SY_R_NONE) {
+      enum sy_reason b = byte_reason(buf, i, n); /* CTLs are judged per field, later */
+      if (b == SY_R_BARE_LF || b == SY_R_BARE_CR)
+        first = b;
     }
   }
   return first;
