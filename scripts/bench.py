@@ -15,6 +15,11 @@ What is measured (docs/bench.md has the figures and how to read them):
          scripts/handshake_load.c, a small single-threaded epoll client compiled here with cc.
          handshakes/s from that tool.
 
+  426-pipelined  the 426 load with DEPTH requests per write (`--pipeline`, default 16; wrk with
+         scripts/wrk_pipeline.lua), RFC 9112 §9.3.2 pipelining. Each write costs the same system
+         calls whatever it carries, so this load shows the servers' own per-request cost, which
+         the one-request-per-write load above hides under the kernel's (docs/bench.md).
+
   426-fresh (with --all) the 426 request through handshake_load too: one request per fresh
          connection, to separate per-connection cost from per-request cost.
 
@@ -35,8 +40,8 @@ or more CPUs the server runs pinned to one CPU and the load generator to another
 every scenario on both servers, the order alternating between rounds; the table shows the median
 and every round. Every process is started here and stopped by its PID; every wait is bounded.
 
-usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--all] [--json FILE] [--no-pin]
-                        [--nice N]
+usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--pipeline DEPTH] [--all]
+                        [--json FILE] [--no-pin] [--nice N]
 """
 from __future__ import annotations
 
@@ -254,13 +259,19 @@ def check_answers(name: str, port: int) -> None:
         raise RuntimeError(f"{name}: the handshake did not get a 101 with the accept: {r[:300]!r}")
 
 
-def run_wrk(port: int, seconds: float, conc: int, cpu: int | None) -> dict:
+def run_wrk(port: int, seconds: float, conc: int, cpu: int | None, pipeline: int = 0) -> dict:
+    """wrk's req/s; with pipeline > 0, every write carries that many requests."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not installed (Debian package wrk: `make deps`)")
-    p = subprocess.run([wrk, "-t1", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "2s",
-                        f"http://127.0.0.1:{port}/live"], capture_output=True, text=True,
-                       timeout=seconds + 30, preexec_fn=pin(cpu))
+    cmd = [wrk, "-t1", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "2s"]
+    if pipeline:
+        cmd += ["-s", str(ROOT / "scripts" / "wrk_pipeline.lua")]
+    cmd.append(f"http://127.0.0.1:{port}/live")
+    if pipeline:
+        cmd += ["--", str(pipeline)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
+                       preexec_fn=pin(cpu))
     m = re.search(r"Requests/sec:\s+([\d.]+)", p.stdout)
     if p.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({p.returncode}): {p.stdout}{p.stderr}")
@@ -300,6 +311,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     ap.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement (default 5)")
     ap.add_argument("--conc", type=int, default=50, help="concurrent connections (default 50)")
+    ap.add_argument("--pipeline", type=int, default=16, metavar="DEPTH",
+                    help="requests per write in the 426-pipelined scenario (default 16; 0 skips it)")
     ap.add_argument("--all", action="store_true", help="also 426 with a fresh connection each")
     ap.add_argument("--json", metavar="FILE", help="write every measurement as JSON")
     ap.add_argument("--nice", type=int, default=0, metavar="N",
@@ -308,8 +321,9 @@ def main() -> int:
     ap.add_argument("--no-pin", action="store_true",
                     help="do not pin the server and the load generator to separate CPUs")
     args = ap.parse_args()
-    if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000):
-        ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000")
+    if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000
+            and 0 <= args.pipeline <= 256):
+        ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000, --pipeline 0..256")
 
     global NICE
     NICE = args.nice
@@ -320,7 +334,8 @@ def main() -> int:
     cpus = sorted(os.sched_getaffinity(0))
     server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
         else (None, None)
-    scenarios = ["426", "101"] + (["426-fresh"] if args.all else [])
+    scenarios = (["426"] + (["426-pipelined"] if args.pipeline else []) + ["101"]
+                 + (["426-fresh"] if args.all else []))
     results: dict[str, dict[str, list[dict]]] = {s: {"refserver": [], "nginx": []} for s in scenarios}
 
     with tempfile.TemporaryDirectory(prefix="sy-bench-") as tmp:
@@ -346,6 +361,9 @@ def main() -> int:
                         cpu0, t0 = cpu_seconds(pids[name]), time.monotonic()
                         if scen == "426":
                             r = run_wrk(ports[name], args.seconds, args.conc, load_cpu)
+                        elif scen == "426-pipelined":
+                            r = run_wrk(ports[name], args.seconds, args.conc, load_cpu,
+                                        args.pipeline)
                         elif scen == "101":
                             r = run_load(tool, ports[name], args.seconds, args.conc, 101,
                                          tmpdir / "handshake.http", load_cpu)
@@ -354,7 +372,7 @@ def main() -> int:
                                          tmpdir / "live.http", load_cpu)
                         r["server_cpu"] = (cpu_seconds(pids[name]) - cpu0) / (time.monotonic() - t0)
                         results[scen][name].append(r)
-                        log(f"bench: round {rnd + 1} {scen:9} {name:9} {r['rate']:10.0f}/s, "
+                        log(f"bench: round {rnd + 1} {scen:13} {name:9} {r['rate']:10.0f}/s, "
                             f"server CPU {100 * r['server_cpu']:3.0f}%")
                 for name, port in ports.items():  # both still answer correctly after the load
                     check_answers(name, port)
@@ -369,7 +387,7 @@ def main() -> int:
           + (f"; server on CPU {server_cpu}, load on CPU {load_cpu}" if server_cpu is not None else "")
           + (f"; nice {NICE:+d}" if NICE else ""))
     print()
-    print(f"{'scenario':<10} {'refserver/s':>12} {'nginx/s':>10} {'ratio':>6}  {'1.2x?':<5}  "
+    print(f"{'scenario':<13} {'refserver/s':>12} {'nginx/s':>10} {'ratio':>6}  {'1.2x?':<5}  "
           f"{'server CPU':>10}  {'per CPU-s ratio':>15}  rounds: refserver | nginx")
     summary = {}
     for scen in scenarios:
@@ -387,15 +405,16 @@ def main() -> int:
                          "nginx_cpu": cn, "per_cpu_second_ratio": eff}
         rounds_ref = " ".join(f"{r['rate']:.0f}" for r in ref)
         rounds_ngx = " ".join(f"{r['rate']:.0f}" for r in ngx)
-        print(f"{scen:<10} {mr:>12.0f} {mn:>10.0f} {ratio:>5.2f}x  {'yes' if ratio >= 1.2 else 'NO':<5}  "
+        print(f"{scen:<13} {mr:>12.0f} {mn:>10.0f} {ratio:>5.2f}x  {'yes' if ratio >= 1.2 else 'NO':<5}  "
               f"{100 * cr:>4.0f}%/{100 * cn:>3.0f}%  {eff:>14.2f}x  "
               f"{rounds_ref} | {rounds_ngx}")
     errs = {f"{s}/{n}": sum(r.get("errors", 0) + r.get("wrong_status", 0) for r in rs)
             for s, by in results.items() for n, rs in by.items()}
     if any(errs.values()):
         print(f"\nerrors or unexpected statuses during the load: {errs}")
-    print("\n426: GET /live answered 426, keep-alive connections (wrk). 101: opening handshakes, "
-          "one per new TCP connection\n(scripts/handshake_load.c). 426-fresh: GET /live, one per "
+    print("\n426: GET /live answered 426, keep-alive connections (wrk). 426-pipelined: the same, "
+          f"{args.pipeline} requests per write.\n101: opening handshakes, "
+          "one per new TCP connection (scripts/handshake_load.c). 426-fresh: GET /live, one per\n"
           "new connection. ratio = refserver/nginx (medians).\nserver CPU: share of one CPU the "
           "server used (refserver/nginx); below ~90% the load generator, not the server, was the\n"
           "limit. per CPU-s ratio: requests per CPU-second of refserver / of nginx. nginx's 101 is "
