@@ -304,20 +304,33 @@ static SY_HOT_SCAN size_t count_sp(const char *buf, size_t n)
   return k;
 }
 
+/* Where the request line starts: after the empty lines (CRLF) a server SHOULD ignore before it
+ * (RFC 9112 §2.2), as llhttp does. A bare LF there is not an empty line but a bare LF. */
+static size_t empty_lines(const char *buf, size_t len)
+{
+  size_t s = 0;
+  while (s + 1 < len && buf[s] == '\r' && buf[s + 1] == '\n')
+    s += 2;
+  return s;
+}
+
 /* HTTP-version = "HTTP/" DIGIT "." DIGIT: where a complete (CRLF-ended) request line carries
  * a well-formed version, or NULL. The version is the token after the second SP, not whatever
  * ends the line ("GET /a HTTP/1a HTTP/1.1" is malformed; fuzz_stream found it answered 505 or
  * 400 depending on the reads). */
 static const char *line_version(const char *buf, size_t len)
 {
-  const char *eol = memchr(buf, '\r', len);
-  if (eol == NULL || (size_t)(eol - buf) + 1 >= len || eol[1] != '\n')
+  const char *line = buf + empty_lines(buf, len), *eol;
+  len -= (size_t)(line - buf);
+  eol = memchr(line, '\r', len);
+  if (eol == NULL || (size_t)(eol - line) + 1 >= len || eol[1] != '\n' ||
+      memchr(line, '\n', (size_t)(eol - line)))
     return NULL;
   const char *v = eol - 8;
-  if (v <= buf || v[-1] != ' ' || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' ||
+  if (v <= line || v[-1] != ' ' || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' ||
       v[6] != '.' || v[7] < '0' || v[7] > '9')
     return NULL;
-  return count_sp(buf, (size_t)(eol - buf)) == 2 ? v : NULL;
+  return count_sp(line, (size_t)(eol - line)) == 2 ? v : NULL;
 }
 
 
@@ -328,7 +341,9 @@ static int other_version_prefix(const char *buf, size_t len)
 {
   static const char shape[] = "HTTP/9.9\r"; /* '9' stands for any digit */
   const char *sp;
-  size_t n;
+  size_t n, s = empty_lines(buf, len);
+  buf += s;
+  len -= s;
   if (memchr(buf, '\n', len))
     return 0;
   sp = memrchr(buf, ' ', len);
@@ -398,9 +413,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return c->cb_reason;
   case HPE_INVALID_METHOD: {
     /* A token followed by SP is a method we do not know: 501 (RFC 9110 §9.1). */
-    size_t s = 0, i;
-    while (s + 1 < len && buf[s] == '\r' && buf[s + 1] == '\n')
-      s += 2; /* empty lines before the request line are skipped (RFC 9112 §2.2) */
+    size_t s = empty_lines(buf, len), i;
     i = s + sy_tchar_span(buf + s, len - s);
     if (i == len)
       return SY_R_NONE; /* still a token prefix: wait for more */
@@ -413,6 +426,9 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return SY_R_BAD_REQUEST_LINE; /* a CTL here is in the request line, not in a field */
   }
   case HPE_INVALID_VERSION:
+    if (b == SY_R_BARE_LF || b == SY_R_BARE_CR)
+      return b; /* before the version, e.g. a bare LF in place of an empty line (found by
+                   fuzz_stream: 400 or 505 depending on the reads) */
     if (line_version(buf, len)) /* well-formed, refused by llhttp (HTTP/3.0, HTTP/0.9) */
       return SY_R_VERSION_UNSUPPORTED;
     if (other_version_prefix(buf, len))
@@ -503,6 +519,12 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
 {
   size_t n;
   const struct sy_header *h;
+  if (r->method.ptr > buf) {
+    /* What precedes the request line comes first, as when llhttp stops at the version */
+    enum sy_reason why = head_line_breaks(buf, (size_t)(r->method.ptr - buf));
+    if (why != SY_R_NONE)
+      return why;
+  }
   if (r->version_major != 1)
     return SY_R_VERSION_UNSUPPORTED; /* llhttp refused minors above 1: see parse_later_minor */
   if (!request_line_strict(r))
