@@ -341,16 +341,18 @@ def coverage(root: Path, targets, dirs_for, out: Path):
     prof = out / "profraw"
     shutil.rmtree(prof, ignore_errors=True)
     prof.mkdir(parents=True)
-    bins = []
+    bins, stopped = [], {}
     for t in targets:
         b = root / "fuzz-cov" / t
         dirs = [str(d) for d in dirs_for(t) if Path(d).exists()]
         if not b.exists() or not dirs:
             continue
         bins.append(str(b))
-        subprocess.run([str(b)] + dirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env=env_with(LLVM_PROFILE_FILE=str(prof / f"{t}.%p.profraw"),
-                                    ASAN_OPTIONS="detect_leaks=0"), timeout=1800)
+        stopped[t] = replay_for_coverage(b, dirs, prof / f"{t}.%p.profraw")
+        for path in stopped[t]:
+            print(f"coverage: warning: {t} stopped at {path} (a finding in this build: triage it, "
+                  "e.g. `make fuzz-replay` and run the target on it); the other inputs still count",
+                  file=sys.stderr)
     raws = sorted(str(p) for p in prof.glob("*.profraw"))
     if not raws:
         return None
@@ -380,7 +382,32 @@ def coverage(root: Path, targets, dirs_for, out: Path):
         rows.append(row)
     shutil.rmtree(prof, ignore_errors=True)
     return {"files": sorted(rows, key=lambda r: r["file"]), "total": tot,
-            "html": str(html / "index.html"), "binaries": [os.path.basename(b) for b in bins]}
+            "html": str(html / "index.html"), "binaries": [os.path.basename(b) for b in bins],
+            "stopped_at": {t: v for t, v in stopped.items() if v}}
+
+
+MAX_COVERAGE_RESUMES = 20
+
+
+def replay_for_coverage(binary: Path, dirs, profile_pattern: Path):
+    """Runs the coverage build over dirs. An input that aborts or crashes ends a run (its profile
+    is written first, replay_main.c), so the run resumes after it (SY_REPLAY_AFTER); returns the
+    inputs that stopped it."""
+    stopped, after = [], ""
+    for _ in range(MAX_COVERAGE_RESUMES + 1):
+        p = subprocess.run([str(binary)] + dirs, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           env=env_with(LLVM_PROFILE_FILE=str(profile_pattern),
+                                        ASAN_OPTIONS="detect_leaks=0", SY_REPLAY_AFTER=after),
+                           timeout=1800)
+        if p.returncode == 0:
+            return stopped
+        m = re.findall(r"^replay: failing input: (.*)$", p.stderr.decode(errors="replace"), re.M)
+        if not m or m[-1] == after:
+            stopped.append(f"(exit {p.returncode}, no input named)" if not m else m[-1])
+            return stopped
+        after = m[-1]
+        stopped.append(after)
+    return stopped
 
 
 def pct(pair):
@@ -415,9 +442,25 @@ def cmd_coverage(a):
     md = (f"# Coverage of the reference core\n\nTargets: {', '.join(cov['binaries'])}; inputs: "
           f"seeds + {corpus_dir}/<target> + fuzzers/regressions/<target>.\n\n{coverage_md(cov)}\n\n"
           f"HTML: {cov['html']}\n")
+    for t, paths in cov["stopped_at"].items():
+        md += f"\n{t} stopped at (findings in this build; the inputs after each still ran): {', '.join(paths)}\n"
     (out / "coverage.md").write_text(md)
     print(md)
-    return 0
+    return coverage_verdict(cov, a.min_lines, a.min_branches)
+
+
+def coverage_verdict(cov, min_lines, min_branches):
+    """With goals given: one line per goal, and 1 when one is missed (`make fuzz-coverage-goal`)."""
+    missed = 0
+    for what, goal in (("lines", min_lines), ("branches", min_branches)):
+        if goal is None:
+            continue
+        got = pct(cov["total"][what])
+        ok = got >= goal
+        missed += not ok
+        print(f"coverage goal: {what} {got:.1f} % {'>=' if ok else '<'} {goal:g} %: "
+              f"{'met' if ok else 'NOT met'}")
+    return 1 if missed else 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -750,6 +793,8 @@ def main():
     c.add_argument("--corpus-dir", default="build/fuzz-corpus")
     c.add_argument("--target")
     c.add_argument("--out")
+    c.add_argument("--min-lines", type=float, help="exit 1 below this % of the core's lines")
+    c.add_argument("--min-branches", type=float, help="exit 1 below this % of its branches")
     t = sub.add_parser("triage")
     t.add_argument("--target", required=True)
     t.add_argument("--root", default="build")

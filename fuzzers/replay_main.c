@@ -7,7 +7,10 @@
  * SY_REPLAY_SECONDS=S times instead: every input is loaded first, then run over and over for S
  * seconds (one pass at least, after one untimed pass); stdout gets one line
  * "time: inputs=N runs=R ns_per_input=X" (`make bench-fuzz`, linked with the engine's
- * instrumentation but not its driver). */
+ * instrumentation but not its driver).
+ * SY_REPLAY_AFTER=PATH skips every input up to and including PATH (as walked): campaign.py's
+ * coverage resumes after an input that stopped the replay. In a coverage build the profile is
+ * written before an abort or a sanitizer's exit, so the inputs run before it still count. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -22,10 +25,12 @@
 
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 __attribute__((weak)) void __sanitizer_set_death_callback(void (*cb)(void));
+__attribute__((weak)) int __llvm_profile_write_file(void);
 
 static char current[4096];
 static unsigned long n_run;
 static int verbose;
+static const char *resume_after; /* SY_REPLAY_AFTER */
 static double time_seconds; /* > 0: SY_REPLAY_SECONDS, inputs are kept for timing */
 static struct input {
   uint8_t *data;
@@ -43,16 +48,29 @@ static void say_current(void)
   (void)!write(2, "\n", 1);
 }
 
+static void on_death(void)
+{
+  say_current();
+  if (__llvm_profile_write_file)
+    __llvm_profile_write_file(); /* coverage builds: keep what ran before this input */
+}
+
 static void on_abort(int sig)
 {
-  say_current(); /* an oracle's abort(): name the file, then die as before */
+  on_death(); /* an oracle's abort(): name the file, then die as before */
   signal(sig, SIG_DFL);
   raise(sig);
 }
 
 static int run_file(const char *path)
 {
-  FILE *f = fopen(path, "rb");
+  FILE *f;
+  if (resume_after) {
+    if (strcmp(path, resume_after) == 0)
+      resume_after = NULL; /* the inputs after this one run */
+    return 0;
+  }
+  f = fopen(path, "rb");
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0;
   if (f == NULL) {
@@ -192,9 +210,12 @@ int main(int argc, char **argv)
   const char *t = getenv("SY_REPLAY_SECONDS");
   verbose = v && *v && strcmp(v, "0") != 0;
   time_seconds = t ? atof(t) : 0;
+  resume_after = getenv("SY_REPLAY_AFTER");
+  if (resume_after && !*resume_after)
+    resume_after = NULL;
   signal(SIGABRT, on_abort);
   if (__sanitizer_set_death_callback)
-    __sanitizer_set_death_callback(say_current);
+    __sanitizer_set_death_callback(on_death);
   if (LLVMFuzzerInitialize)
     LLVMFuzzerInitialize(&argc, &argv);
   for (int i = 1; i < argc; i++) {

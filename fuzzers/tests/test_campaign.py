@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """campaign.py's finding ids: what deduplication rests on (run by `make test-fuzz`)."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,3 +63,42 @@ def test_reproducer_falls_back_to_the_engine_build(tmp_path):
     (root / "fuzz-libfuzzer" / "fuzz_decide").write_text("#!/bin/sh\nexit 0\n")
     assert rep.run(inp)[0] is None
     assert rep.command(inp) == f"{root / 'fuzz-replay' / 'fuzz_decide'} {inp}"
+
+
+TINY_TARGET = r"""
+#include <stdint.h>
+#include <stdlib.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+  if (n && d[0] == 'X')
+    abort(); /* an oracle's abort */
+  return 0;
+}
+"""
+
+
+def test_coverage_replay_resumes_after_an_input_that_stops_it(tmp_path):
+    # a coverage build of replay_main.c: an abort on the second of three inputs keeps the profile
+    # of what ran, and the replay resumes after it, so all three inputs count
+    src = tmp_path / "tiny.c"
+    src.write_text(TINY_TARGET)
+    binary = tmp_path / "tiny"
+    subprocess.run(["clang-14", "-O0", "-fprofile-instr-generate", "-fcoverage-mapping",
+                    "-I", str(campaign.ROOT / "reference_server"), "-I", str(campaign.FUZZERS),
+                    str(src), str(campaign.FUZZERS / "replay_main.c"),
+                    "-o", str(binary)], check=True, timeout=120)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    for name, data in (("a", b"ok"), ("b", b"X stops"), ("c", b"ok too"), ("d", b"X again")):
+        (inputs / name).write_bytes(data)
+    prof = tmp_path / "prof"
+    prof.mkdir()
+    stopped = campaign.replay_for_coverage(binary, [str(inputs)], prof / "t.%p.profraw")
+    assert stopped == [f"{inputs}/b", f"{inputs}/d"]
+    raws = sorted(str(p) for p in prof.glob("*.profraw"))
+    assert len(raws) == 3  # two aborted runs wrote their profile, then the run that finished
+    merged = tmp_path / "merged.profdata"
+    subprocess.run([campaign.LLVM_PROFDATA, "merge", "-o", str(merged)] + raws, check=True)
+    show = subprocess.run([campaign.LLVM_PROFDATA, "show", "--function=LLVMFuzzerTestOneInput",
+                           str(merged)], capture_output=True, text=True, check=True).stdout
+    assert "Function count: 4" in show  # every input ran once, the stopping ones included
