@@ -20,7 +20,8 @@ Harness trouble (no connection, no answer before the deadline) is ERROR, never a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from . import observe as o
 from .cases import Case
@@ -267,7 +268,9 @@ def check_tail(case: Case, obs: o.Observation, supports=None) -> Finding | None:
     if obs.tail == "protocol":
         return Finding("tail-after-refusal", "RFC 9110 §7.8", "MUST", FAIL,
                        "after a refused upgrade the next bytes were not treated as HTTP/1.1")
-    if obs.tail == "silent":
+    if obs.tail == "silent" and case.tail != "ws":
+        # (frame bytes after a refusal are no complete request line: an HTTP/1.1 server that
+        # waits for the rest of it is not tunnelling)
         return Finding("tail-after-refusal", "RFC 9110 §7.8", "SHOULD", WARN,
                        "a request sent after the refused upgrade got no answer (tunnel on intent?)")
     return None
@@ -343,11 +346,16 @@ def _fmt(expect: tuple[int, ...]) -> str:
 
 def switch_targets(case: Case) -> tuple[str, ...]:
     """The protocols a case can only be passed by switching to, or () when some answer other
-    than a switch passes it. A WebSocket handshake (websocket offered, Sec-WebSocket-Key sent)
-    is passed by a WebSocket switch alone: the other protocols it lists cannot be switched to on
-    it (h2c needs exactly one HTTP2-Settings, RFC 7540 §3.2.1)."""
+    than a switch passes it."""
     if any(s != 101 for s in case.expect):
         return ()
+    return switch_protocols(case)
+
+
+def switch_protocols(case: Case) -> tuple[str, ...]:
+    """What a 101 to this case's request would switch to. A WebSocket handshake (websocket
+    offered, Sec-WebSocket-Key sent) switches to WebSocket alone: the other protocols it lists
+    cannot be switched to on it (h2c needs exactly one HTTP2-Settings, RFC 7540 §3.2.1)."""
     offer, _ = offered(case)
     names = tuple(dict.fromkeys(p.partition("/")[0] for p in offer))
     if "websocket" in names and request_values(case.raw, "Sec-WebSocket-Key")[0]:
@@ -364,9 +372,32 @@ def applicable(case: Case, supports: tuple[str, ...]) -> str | None:
     return f"server does not claim {'/'.join(targets)}"
 
 
+def _targets_ws_resource(case: Case) -> bool:
+    """The request line names the WebSocket endpoint (/live, origin- or absolute-form)."""
+    line = case.raw.lstrip(b"\r\n").split(b"\r\n", 1)[0].split(b" ")
+    if len(line) < 2:
+        return False
+    target = line[1].decode("latin-1")
+    path = urlsplit(target).path if "://" in target else target.split("?", 1)[0]
+    return path == "/live"
+
+
+def judged_as(case: Case, supports: tuple[str, ...] | None) -> Case:
+    """The case as a server without WebSocket is judged on it. Where the WebSocket endpoint's
+    handshake expects a 101 beside other answers, such a server's 101 stands as its refusal, 426
+    naming the protocol the resource requires (RFC 9110 §15.5.22): nginx-426 answers a handshake
+    after an empty line as it answers one without. A 101 from it still fails."""
+    if (supports is None or _speaks(supports, "websocket") or 101 not in case.expect
+            or switch_protocols(case) != ("websocket",) or not _targets_ws_resource(case)):
+        return case
+    expect = tuple(dict.fromkeys(426 if s == 101 else s for s in case.expect))
+    return replace(case, expect=expect, prefer=426 if case.prefer == 101 else case.prefer)
+
+
 def classify_for(case: Case, obs: o.Observation, supports: tuple[str, ...]) -> Verdict:
-    """classify(), with SKIP for a case the server does not claim to support (still observed)."""
+    """classify(), with SKIP for a case the server does not claim to support (still observed),
+    and a WebSocket endpoint's 101 read as 426 for a server without WebSocket (judged_as)."""
     why = applicable(case, supports)
     if why is not None:
         return Verdict(SKIP, "not-applicable", case.rfc, case.level, why)
-    return classify(case, obs, supports)
+    return classify(judged_as(case, supports), obs, supports)

@@ -42,9 +42,9 @@ def fake_server():
 
 
 def case(raw: bytes, expect=(200,), reason="SERVED", level="MUST", tail=None, id="t/case",
-         rfc="RFC 9110 §7.8") -> Case:
+         rfc="RFC 9110 §7.8", prefer=None) -> Case:
     return Case(id=id, raw=raw, expect=tuple(expect), reason=reason, rfc=rfc, level=level,
-                description="test case", tail=tail)
+                description="test case", tail=tail, prefer=prefer)
 
 
 def pid_alive(pid: int) -> bool:

@@ -116,7 +116,26 @@ def test_applicability_needs_a_case_only_a_websocket_switch_passes():
                  reason="WS_NOT_OFFERED")
     ok426 = o(426, [("Upgrade", "websocket"), ("Connection", "upgrade")])
     assert compare.classify_for(mixed, ok426, ()).verdict == compare.PASS
-    assert compare.classify_for(case(WS, expect=[101, 404], level="MAY"), ok426, ()).verdict == compare.WARN
+    # the WebSocket endpoint's 101 beside other answers: a server without WebSocket refuses with
+    # its 426 instead, and a preferred 101 is a preferred 426 for it
+    assert compare.classify_for(case(WS, expect=[101, 404], level="MAY"), ok426, ()).verdict == compare.PASS
+    assert compare.classify_for(case(WS, expect=[101, 404], level="MAY"), ok426,
+                                ("websocket",)).verdict == compare.WARN
+    lead = case(b"\r\n" + WS, expect=[101, 400], prefer=101, level="SHOULD")
+    assert compare.judged_as(lead, ()).expect == (426, 400) and compare.judged_as(lead, ()).prefer == 426
+    assert compare.classify_for(lead, ok426, ()).verdict == compare.PASS
+    assert compare.classify_for(lead, o(400), ()).verdict == compare.WARN
+    assert compare.classify_for(lead, ok426, ("websocket",)).verdict == compare.WARN
+    assert compare.judged_as(lead, None) is lead  # a server that says nothing: judged as is
+    must = case(WS, expect=[101, 400], level="MUST")
+    assert compare.classify_for(must, o(101, GOOD), ()).verdict == compare.FAIL  # it cannot switch
+    # not the WebSocket endpoint, or not a switch to WebSocket: unchanged
+    plain = case(WS.replace(b"GET /live", b"GET /"), expect=[101, 200])
+    assert compare.judged_as(plain, ()) is plain
+    h2c = case(WS.replace(b"Upgrade: websocket", b"Upgrade: h2c"), expect=[101, 426])
+    assert compare.judged_as(h2c, ()) is h2c
+    absolute = case(WS.replace(b"GET /live", b"GET http://localhost/live?x=1"), expect=[101, 400])
+    assert compare.judged_as(absolute, ()).expect == (426, 400)
 
 
 def test_426_version_binds_websocket_servers_only():
@@ -326,6 +345,10 @@ def test_tail_after_refusal_and_after_switch():
     assert compare.classify(c, o(426, ok, tail="silent")).verdict == compare.WARN
     s = case(WS, expect=[101], reason="WS_SWITCH", tail="ws")
     assert compare.classify(s, o(101, GOOD, accept_ok=True, tail="http")).rule == "tail-after-101"
+    # frame bytes after a refusal: waiting for the rest of a "request line" is no tunnel
+    w = case(WS, expect=[426, 101], reason="WS_SWITCH", tail="ws")
+    assert compare.classify(w, o(426, ok, tail="silent")).verdict == compare.PASS
+    assert compare.classify(w, o(426, ok, tail="protocol")).rule == "tail-after-refusal"
 
 
 def test_harness_trouble_is_error_not_failure():
