@@ -25,6 +25,8 @@ struct ctx {
   int url_done;      /* on_url_complete fired */
   size_t target_start;
   int method_done;
+  int head_done;     /* field callbacks from now on are the trailer section's */
+  struct sy_span tname, tvalue; /* the trailer field line being read */
   enum sy_reason cb_reason; /* why a callback stopped the parser */
 };
 
@@ -72,6 +74,16 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
   struct ctx *c = ctx_of(p);
   struct sy_request *r = c->req;
+  if (c->head_done) {
+    /* A trailer field is never one of the request's header fields (RFC 9110 §6.5.1: not
+     * merged into the header section): an Upgrade or a key there must not switch (found by
+     * the handshake-accepted oracle). It is only checked, in on_header_value_complete. */
+    if (c->in_value)
+      c->tname = c->tvalue = (struct sy_span){0};
+    c->in_value = 0;
+    extend(&c->tname, at, n);
+    return 0;
+  }
   if (c->in_value || r->n_headers == 0) {
     c->in_value = 0;
     if (r->n_headers == SY_MAX_HEADERS) {
@@ -101,7 +113,25 @@ static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
   struct ctx *c = ctx_of(p);
   c->in_value = 1;
-  extend(&c->req->headers[c->req->n_headers - 1].value, at, n);
+  extend(c->head_done ? &c->tvalue : &c->req->headers[c->req->n_headers - 1].value, at, n);
+  return 0;
+}
+
+static enum sy_reason field_line_reason(struct sy_span name, struct sy_span value);
+
+/* A trailer field line has the syntax of a header field line (RFC 9112 §7.1.2, §5). */
+static int on_header_value_complete(llhttp_t *p)
+{
+  struct ctx *c = ctx_of(p);
+  enum sy_reason why;
+  if (!c->head_done)
+    return 0;
+  c->in_value = 1; /* the next name starts a new line, even after an empty value */
+  why = field_line_reason(c->tname, c->tvalue);
+  if (why != SY_R_NONE) {
+    c->cb_reason = why;
+    return -1;
+  }
   return 0;
 }
 
@@ -112,6 +142,8 @@ static int on_headers_complete(llhttp_t *p)
   r->version_minor = p->http_minor;
   r->keep_alive = llhttp_should_keep_alive(p);
   r->parser_upgrade = p->upgrade;
+  ctx_of(p)->head_done = 1;
+  ctx_of(p)->in_value = 1;
   return HPE_PAUSED; /* stop exactly at the end of the head: its length is the error pos */
 }
 
@@ -514,6 +546,24 @@ static SY_HOT_SCAN enum sy_reason head_line_breaks(const char *buf, size_t n)
   return first;
 }
 
+/* One field line's name and value, as llhttp passed them (head or trailer section). */
+static enum sy_reason field_line_reason(struct sy_span name, struct sy_span value)
+{
+  if (name.len == 0)
+    return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
+  if (name.ptr[name.len - 1] == ' ' || name.ptr[name.len - 1] == '\t')
+    return SY_R_SPACE_BEFORE_COLON;
+  if (sy_tchar_span(name.ptr, name.len) != name.len)
+    return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" (found by fuzz_render) */
+  size_t k = sy_ctl_find(value.ptr, value.len);
+  if (k == value.len)
+    return SY_R_NONE;
+  if (value.ptr[k] == '\r' && k + 2 < value.len && value.ptr[k + 1] == '\n' &&
+      (value.ptr[k + 2] == ' ' || value.ptr[k + 2] == '\t'))
+    return SY_R_OBS_FOLD; /* a trailer's fold: the head's are found first, by head_line_breaks */
+  return SY_R_CTL_IN_FIELD;
+}
+
 /* Checks llhttp 8 does not make, on a complete head (RFC 9112 §2.2, §3.2, §5.1, §5.2, §6.1). */
 static enum sy_reason check_head(struct sy_request *r, const char *buf)
 {
@@ -537,15 +587,9 @@ static enum sy_reason check_head(struct sy_request *r, const char *buf)
       return why;
   }
   for (size_t i = 0; i < r->n_headers; i++) {
-    struct sy_header *f = &r->headers[i];
-    if (f->name.len == 0)
-      return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
-    if (f->name.len && (f->name.ptr[f->name.len - 1] == ' ' || f->name.ptr[f->name.len - 1] == '\t'))
-      return SY_R_SPACE_BEFORE_COLON;
-    if (sy_tchar_span(f->name.ptr, f->name.len) != f->name.len)
-      return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" (found by fuzz_render) */
-    if (sy_ctl_find(f->value.ptr, f->value.len) != f->value.len)
-      return SY_R_CTL_IN_FIELD;
+    enum sy_reason why = field_line_reason(r->headers[i].name, r->headers[i].value);
+    if (why != SY_R_NONE)
+      return why;
   }
   h = sy_request_field(r, "host", &n);
   if (n > 1)
@@ -619,6 +663,7 @@ static int parse(struct sy_request *req, const char *hb, const char *buf, size_t
   s.on_header_field = on_header_field;
   s.on_header_field_complete = on_header_field_complete;
   s.on_header_value = on_header_value;
+  s.on_header_value_complete = on_header_value_complete;
   s.on_headers_complete = on_headers_complete;
   s.on_body = on_body;
   s.on_message_complete = on_message_complete;

@@ -314,6 +314,14 @@ static const struct row rows[] = {
   {"Transfer-Encoding in HTTP/1.0", LIT("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n" END "0\r\n\r\n"), 400, R(TE_HTTP10), CL, CLOSE, 0, NULL},
   {"chunk size not hex", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "zz\r\n"), 400, R(BAD_CHUNK), CL, CLOSE, 0, NULL},
   {"chunk data longer than its size", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "1\r\nab\r\n0\r\n\r\n"), 400, R(BAD_CHUNK), CL, CLOSE, 0, NULL},
+  /* The trailer section is not merged into the header section (RFC 9110 §6.5.1), and its field
+   * lines have the header fields' syntax (RFC 9112 §7.1.2; found by the handshake-accepted oracle:
+   * a handshake carried in the trailer switched) */
+  {"handshake fields in the trailer do not switch", LIT(GL "Transfer-Encoding: chunked\r\n" END "0\r\n" UPG CUP KEY V13 END), 426, R(WS_REQUIRED), KA, F426, 0, NULL},
+  {"trailer field", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "0\r\nX-T: v\r\nY:\r\n" END), 405, R(METHOD_NOT_ALLOWED), KA, ALLOW, 0, NULL},
+  {"trailer: space before colon", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "0\r\nX-T : v\r\n" END), 400, R(SPACE_BEFORE_COLON), CL, CLOSE, 0, NULL},
+  {"trailer: obs-fold", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "0\r\nX-T: a\r\n b\r\n" END), 400, R(OBS_FOLD), CL, CLOSE, 0, NULL},
+  {"trailer: CTL in value", LIT("POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n" END "0\r\nX-T: a\x01b\r\n" END), 400, R(CTL_IN_FIELD), CL, CLOSE, 0, NULL},
   {"HTTP/2.0", LIT("GET / HTTP/2.0\r\n" H END), 505, R(VERSION_UNSUPPORTED), CL, CLOSE, 0, NULL},
   {"HTTP/3.1", LIT("GET / HTTP/3.1\r\n" H END), 505, R(VERSION_UNSUPPORTED), CL, CLOSE, 0, NULL},
   /* RFC 9110 §2.5: a later HTTP/1 minor is processed as HTTP/1.1 (llhttp 8 refuses it) */
