@@ -7,7 +7,7 @@
 #define SY_MAX_HEAD_BYTES 16384      /* request line + fields + CRLF; more -> 431 */
 #define SY_MAX_TARGET_BYTES 8000     /* request-target; more -> 414 (RFC 9112 §3 RECOMMENDS
                                       * request lines of at least 8000 octets) */
-#define SY_MAX_BODY_BYTES 65536      /* request content the server buffers; more -> 413 */
+#define SY_MAX_BODY_BYTES 65536      /* request content (+ trailer fields) buffered; more -> 413 */
 #define SY_MAX_LIST_ITEMS 32         /* elements kept by sy_list_parse() */
 #define SY_MAX_ROUTES 16             /* routes in a policy */
 #define SY_MAX_ROUTE_PATH 256        /* bytes of one route path */

@@ -27,6 +27,7 @@ struct ctx {
   int method_done;
   int head_done;     /* field callbacks from now on are the trailer section's */
   struct sy_span tname, tvalue; /* the trailer field line being read */
+  size_t trailer_bytes;         /* counted with the content against SY_MAX_BODY_BYTES */
   enum sy_reason cb_reason; /* why a callback stopped the parser */
 };
 
@@ -70,6 +71,17 @@ static int on_url_complete(llhttp_t *p)
   return 0;
 }
 
+/* The trailer section is buffered like the content, so it shares the content's limit. */
+static int trailer_bytes(struct ctx *c, size_t n)
+{
+  c->trailer_bytes += n;
+  if (c->req->content_len + c->trailer_bytes > SY_MAX_BODY_BYTES) {
+    c->cb_reason = SY_R_BODY_TOO_LARGE;
+    return -1;
+  }
+  return 0;
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
   struct ctx *c = ctx_of(p);
@@ -82,7 +94,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
       c->tname = c->tvalue = (struct sy_span){0};
     c->in_value = 0;
     extend(&c->tname, at, n);
-    return 0;
+    return trailer_bytes(c, n);
   }
   if (c->in_value || r->n_headers == 0) {
     c->in_value = 0;
@@ -113,8 +125,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
   struct ctx *c = ctx_of(p);
   c->in_value = 1;
-  extend(c->head_done ? &c->tvalue : &c->req->headers[c->req->n_headers - 1].value, at, n);
-  return 0;
+  if (!c->head_done) {
+    extend(&c->req->headers[c->req->n_headers - 1].value, at, n);
+    return 0;
+  }
+  extend(&c->tvalue, at, n);
+  return trailer_bytes(c, n);
 }
 
 static enum sy_reason field_line_reason(struct sy_span name, struct sy_span value);

@@ -145,6 +145,24 @@ static size_t gen_chunked_over_limit(char *buf, size_t cap)
 {
   return gen_chunked(buf, cap, SY_MAX_BODY_BYTES + 1);
 }
+/* content 8 bytes under the limit, then a trailer field of 5 + pad bytes (name and value) */
+static size_t gen_trailer(char *buf, size_t cap, size_t pad)
+{
+  size_t o = gen_chunked(buf, cap, SY_MAX_BODY_BYTES - 8) - 2; /* before the final CRLF */
+  o += (size_t)snprintf(buf + o, cap - o, "X-Pad: ");
+  memset(buf + o, 'p', pad);
+  o += pad;
+  o += (size_t)snprintf(buf + o, cap - o, "\r\n\r\n");
+  return o;
+}
+static size_t gen_trailer_at_limit(char *buf, size_t cap)
+{
+  return gen_trailer(buf, cap, 3); /* "X-Pad" + "ppp": the 8 bytes left */
+}
+static size_t gen_trailer_over_limit(char *buf, size_t cap)
+{
+  return gen_trailer(buf, cap, 4);
+}
 
 /* clang-format off */
 static const struct row rows[] = {
@@ -353,6 +371,8 @@ static const struct row rows[] = {
   {"Content-Length of 16 digits", LIT("POST / HTTP/1.1\r\n" H "Content-Length: 1000000000000000\r\n" END), 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, NULL},
   {"chunked content at the limit", NULL, 0, 405, R(METHOD_NOT_ALLOWED), KA, ALLOW, 0, gen_chunked_at_limit},
   {"chunked content over the limit", NULL, 0, 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, gen_chunked_over_limit},
+  {"content and trailer fields at the limit", NULL, 0, 405, R(METHOD_NOT_ALLOWED), KA, ALLOW, 0, gen_trailer_at_limit},
+  {"content and trailer fields over the limit", NULL, 0, 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, gen_trailer_over_limit},
 };
 /* clang-format on */
 
