@@ -457,8 +457,6 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
   if (b == SY_R__COUNT)
     return SY_R_NONE; /* a CR ends what we have: its meaning needs the next byte */
   switch (e) {
-  case HPE_USER:
-    return c->cb_reason;
   case HPE_INVALID_METHOD: {
     /* A token followed by SP is a method we do not know: 501 (RFC 9110 §9.1). */
     size_t s = empty_lines(buf, len), i;
