@@ -2,6 +2,7 @@
 /* request.c: bytes -> struct sy_request with llhttp in strict mode. The only file of the core
  * that includes llhttp.h. It adds the RFC 9112 checks llhttp 8 does not make (whitespace before
  * the colon, obs-fold, HTTP/1.0 + Transfer-Encoding, Host) and names each failure by its rule.
+ * Trailer fields get the same field-line checks but are never stored as header fields.
  *
  * Split invariance: every outcome depends only on a prefix of the input whose length the
  * outcome itself fixes (the head is parsed from at most SY_MAX_HEAD_BYTES bytes; a limit wins
