@@ -72,15 +72,19 @@ static int on_url_complete(llhttp_t *p)
   return 0;
 }
 
-/* The trailer section is buffered like the content, so it shares the content's limit. */
+/* The content and the trailer section are buffered, within one limit (413). */
+static int within_body_limit(struct ctx *c)
+{
+  if (c->req->content_len + c->trailer_bytes <= SY_MAX_BODY_BYTES)
+    return 0;
+  c->cb_reason = SY_R_BODY_TOO_LARGE;
+  return -1;
+}
+
 static int trailer_bytes(struct ctx *c, size_t n)
 {
   c->trailer_bytes += n;
-  if (c->req->content_len + c->trailer_bytes > SY_MAX_BODY_BYTES) {
-    c->cb_reason = SY_R_BODY_TOO_LARGE;
-    return -1;
-  }
-  return 0;
+  return within_body_limit(c);
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
@@ -169,11 +173,7 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
   struct ctx *c = ctx_of(p);
   (void)at;
   c->req->content_len += n;
-  if (c->req->content_len > SY_MAX_BODY_BYTES) {
-    c->cb_reason = SY_R_BODY_TOO_LARGE;
-    return -1;
-  }
-  return 0;
+  return within_body_limit(c); /* trailer_bytes is still 0: the trailer comes after */
 }
 
 static int on_message_complete(llhttp_t *p)
