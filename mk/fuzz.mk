@@ -256,13 +256,15 @@ COVGOAL_PLAN ?= fuzz_stream:120 fuzz_decide:60 fuzz_render:30 fuzz_ws_frames:30 
 	fuzz_ws_key:20 fuzz_policy:20
 COVGOAL_LINES ?= 95
 COVGOAL_BRANCHES ?= 90
+covgoal_target = $(word 1,$(subst :, ,$(1)))
+covgoal_seconds = $(word 2,$(subst :, ,$(1)))
 fuzz-coverage-goal: fuzz fuzz-replay fuzz-cov fuzz-seeds
 	@rm -rf $(COVGOAL_ROOT) && mkdir -p $(COVGOAL_ROOT)/logs
-	@$(foreach p,$(COVGOAL_PLAN),echo "fuzz-coverage-goal: $(p) s, log $(COVGOAL_ROOT)/logs/$(word 1,$(subst :, ,$(p))).log" && \
-	  $(PYTHON) fuzzers/campaign.py run --target $(word 1,$(subst :, ,$(p))) \
-	  --duration $(word 2,$(subst :, ,$(p))) --root $(FUZZ_ROOT) --corpus-dir $(COVGOAL_ROOT)/corpus \
-	  --out $(COVGOAL_ROOT)/campaigns/$(word 1,$(subst :, ,$(p))) --no-coverage \
-	  >$(COVGOAL_ROOT)/logs/$(word 1,$(subst :, ,$(p))).log 2>&1 &&) true
+	@$(foreach p,$(COVGOAL_PLAN),echo "fuzz-coverage-goal: $(p) s, log $(COVGOAL_ROOT)/logs/$(call covgoal_target,$(p)).log" && \
+	  $(PYTHON) fuzzers/campaign.py run --target $(call covgoal_target,$(p)) \
+	  --duration $(call covgoal_seconds,$(p)) --root $(FUZZ_ROOT) --corpus-dir $(COVGOAL_ROOT)/corpus \
+	  --out $(COVGOAL_ROOT)/campaigns/$(call covgoal_target,$(p)) --no-coverage \
+	  >$(COVGOAL_ROOT)/logs/$(call covgoal_target,$(p)).log 2>&1 &&) true
 	@grep -H "^## Findings" $(COVGOAL_ROOT)/campaigns/*/summary.md
 	$(PYTHON) fuzzers/campaign.py coverage --root $(FUZZ_ROOT) --corpus-dir $(COVGOAL_ROOT)/corpus \
 	  --out $(COVGOAL_ROOT) --min-lines $(COVGOAL_LINES) --min-branches $(COVGOAL_BRANCHES)
