@@ -133,15 +133,30 @@ def select(cases: list[Case], patterns: list[str]) -> list[Case]:
     return keep
 
 
+def request_line(raw: bytes) -> tuple[int, int]:
+    """Where the first request line is: after the empty lines (CRLF) a server SHOULD ignore
+    before it (RFC 9112 §2.2), up to its LF (or the end of raw)."""
+    start = 0
+    while raw.startswith(b"\r\n", start):
+        start += 2
+    eol = raw.find(b"\n", start)
+    return start, eol if eol >= 0 else len(raw)
+
+
+def request_target(raw: bytes) -> str | None:
+    """The request-target of the first request line, or None when it has no SP-separated target."""
+    start, end = request_line(raw)
+    parts = raw[start:end].split(b" ")
+    return parts[1].decode("latin-1") if len(parts) >= 3 else None
+
+
 def retarget(raw: bytes, paths: dict[str, str]) -> bytes:
     """Rewrite the request-target of the first request line (for a server whose WebSocket endpoint
     or plain resource lives elsewhere than /live and /). Only an exact target match is replaced."""
-    if not paths:
+    target = request_target(raw)
+    if target not in paths:
         return raw
-    eol = raw.find(b"\n")
-    line = raw[:eol if eol >= 0 else len(raw)]
-    parts = line.split(b" ")
-    if len(parts) >= 3 and parts[1].decode("latin-1") in paths:
-        parts[1] = paths[parts[1].decode("latin-1")].encode("latin-1")
-        return b" ".join(parts) + raw[len(line):]
-    return raw
+    start, end = request_line(raw)
+    parts = raw[start:end].split(b" ")
+    parts[1] = paths[target].encode("latin-1")
+    return raw[:start] + b" ".join(parts) + raw[end:]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from . import observe as o
-from .cases import Case
+from .cases import Case, request_target
 from .normalise import Decision, decision, differing, tokens
 from .response import http2_settings, request_values
 
@@ -374,10 +374,9 @@ def applicable(case: Case, supports: tuple[str, ...]) -> str | None:
 
 def _targets_ws_resource(case: Case) -> bool:
     """The request line names the WebSocket endpoint (/live, origin- or absolute-form)."""
-    line = case.raw.lstrip(b"\r\n").split(b"\r\n", 1)[0].split(b" ")
-    if len(line) < 2:
+    target = request_target(case.raw)
+    if target is None:
         return False
-    target = line[1].decode("latin-1")
     path = urlsplit(target).path if "://" in target else target.split("?", 1)[0]
     return path == "/live"
 

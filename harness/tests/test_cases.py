@@ -47,6 +47,11 @@ def test_select_and_retarget():
         cases.select(cs, ["no/such"])
     raw = b"GET /live HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
     assert cases.retarget(raw, {"/live": "/ws"}) == b"GET /ws HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
+    # after the empty lines a server skips before the request line (RFC 9112 §2.2)
+    assert cases.retarget(b"\r\n" + raw, {"/live": "/ws"}) == b"\r\nGET /ws HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
+    assert cases.retarget(raw, {}) == raw and cases.retarget(b"GET /live", {"/live": "/ws"}) == b"GET /live"
+    assert cases.request_target(b"\r\n\r\nGET /a?b HTTP/1.1\r\n") == "/a?b"
+    assert cases.request_target(b"\nGET /a HTTP/1.1\r\n") is None  # a bare LF is no empty line
 
 
 def test_ws_tail_is_a_masked_text_frame():
