@@ -1,23 +1,27 @@
 """corpus/<topic>/<scenario>.http + corpus/<topic>/cases.toml -> list[Case] (frozen dataclasses).
 
-A case is data: the exact bytes, the expected status (or the statuses the RFC allows), the
-reference's reason name, the RFC section and requirement level, the delivery modes and the tail
-probe. A .http file without a manifest row, or a row without a file, is an error.
+A case is data: the exact bytes and what they exercise (the reference's reason, whose status,
+RFC section and level come from the core's reasons table), the delivery modes, the tail probe,
+and the relations a case has to others. This module is the only reader of corpus/: the socket
+tests, the fuzz seeds and the C tests' generated rows all come through load(). A .http file
+without a manifest row, a row without a file, an unknown key or a bad value is an error naming
+the file, the case and the key.
 """
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import core
 from .wire import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEVELS = ("MUST", "SHOULD", "MAY")
 TAILS = ("http", "ws")
-KEYS = ("expect", "reason", "rfc", "level", "description", "modes", "tail", "prefer", "must_close",
-        "allow_http2")
+KEYS = ("reason", "description", "modes", "tail", "prefer", "allow_http2", "equivalent_to",
+        "equivalence_rfc", "origin")
 
 # The tail probes. HTTP: a second request on the same connection (RFC 9931's concern: after a
 # refused upgrade the connection is still HTTP/1.1). WS: one masked text frame "sy-tail" with a
@@ -35,20 +39,25 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True)
 class Case:
+    """A manifest row says what a case exercises: the reason the reference gives (its status, RFC
+    section and level come from the core's reasons table), the delivery modes, the tail probe,
+    an optional `prefer`, `equivalent_to` (a case RFC 9110 makes equivalent) and provenance.
+    What a server's answer must be is the rules' business (harness/rules), not the manifest's."""
     id: str                         # "<topic>/<scenario>"
     raw: bytes
-    expect: tuple[int, ...]
     reason: str
-    rfc: str
-    level: str
     description: str
+    status: int = 0                 # the reason's status: what the reference answers
+    rfc: str = ""                   # the reason's RFC section
+    level: str = "MAY"              # the reason's requirement level
     modes: tuple[str, ...] = MODES
     tail: str | None = None
     path: str = ""                  # the .http file, relative to the repository root
-    prefer: int | None = None       # the one status of `expect` that passes; the others warn
-    must_close: bool = False        # the RFC requires a close after the answer, whatever it is
+    prefer: int | None = None       # an answer the RFC allows that the others warn against
     allow_http2: bool = False       # an HTTP/2 server preface (prior knowledge) is an allowed answer
-    origin: dict = field(default_factory=dict, compare=False, hash=False)
+    equivalent_to: str | None = None    # a case whose request RFC 9110 makes equivalent
+    equivalence_rfc: str | None = None  # the section that makes them equivalent
+    origin: str | None = None       # provenance: the bug or issue the case comes from
 
     @property
     def topic(self) -> str:
@@ -59,40 +68,51 @@ class Case:
         return {"http": TAIL_HTTP, "ws": TAIL_WS}.get(self.tail or "", b"")
 
 
+def _str(row: dict, key: str, where: str, required: bool = False) -> str | None:
+    v = row.get(key)
+    if v is None and not required:
+        return None
+    if not isinstance(v, str) or not v:
+        raise CorpusError(f"{where}: {key} must be a non-empty string"
+                          + (" (required)" if required else ""))
+    return v
+
+
 def _case(topic: str, stem: str, row: dict, http: Path) -> Case:
-    where = f"{topic}/cases.toml [{stem}]"
-    expect = row.get("expect")
-    if isinstance(expect, int):
-        expect = (expect,)
-    elif isinstance(expect, list) and expect and all(isinstance(x, int) for x in expect):
-        expect = tuple(expect)
-    else:
-        raise CorpusError(f"{where}: expect must be an int or a non-empty list of ints")
-    level = row.get("level", "")
-    if level not in LEVELS:
-        raise CorpusError(f"{where}: level must be one of {LEVELS}, not {level!r}")
-    modes = tuple(row.get("modes", MODES))
-    if not modes or any(m not in MODES for m in modes):
-        raise CorpusError(f"{where}: modes must be a subset of {MODES}")
+    from . import core              # the reasons table is the core's (libsycore.so)
+    where = f"corpus/{topic}/cases.toml [{stem}]"
+    unknown = sorted(set(row) - set(KEYS))
+    if unknown:
+        raise CorpusError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(KEYS)})")
+    reason = _str(row, "reason", where, required=True)
+    known = core.all_reasons()
+    if reason not in known:
+        raise CorpusError(f"{where}: reason {reason!r} is not in reference_server/reasons.h")
+    info = known[reason]
+    description = _str(row, "description", where, required=True)
+    modes = row.get("modes", list(MODES))
+    if (not isinstance(modes, list) or not modes
+            or any(not isinstance(m, str) or m not in MODES for m in modes)):
+        raise CorpusError(f"{where}: modes must be a non-empty list drawn from {list(MODES)}")
     tail = row.get("tail")
     if tail is not None and tail not in TAILS:
-        raise CorpusError(f"{where}: tail must be one of {TAILS}")
+        raise CorpusError(f"{where}: tail must be one of {list(TAILS)}, not {tail!r}")
     prefer = row.get("prefer")
-    if prefer is not None and (isinstance(prefer, bool) or prefer not in expect):
-        raise CorpusError(f"{where}: prefer must be one of expect {list(expect)}")
-    for key in ("must_close", "allow_http2"):
-        if not isinstance(row.get(key, False), bool):
-            raise CorpusError(f"{where}: {key} must be true or false")
-    for key in ("reason", "rfc", "description"):
-        if not isinstance(row.get(key), str) or not row[key]:
-            raise CorpusError(f"{where}: {key} is required")
-    extra = {k: v for k, v in row.items()
-             if k not in KEYS}
+    if prefer is not None and (isinstance(prefer, bool) or not isinstance(prefer, int)
+                               or not 100 <= prefer <= 599):
+        raise CorpusError(f"{where}: prefer must be an HTTP status code (100-599), not {prefer!r}")
+    if not isinstance(row.get("allow_http2", False), bool):
+        raise CorpusError(f"{where}: allow_http2 must be true or false")
+    eq = _str(row, "equivalent_to", where)
+    eq_rfc = _str(row, "equivalence_rfc", where)
+    if (eq is None) != (eq_rfc is None):
+        raise CorpusError(f"{where}: equivalent_to and equivalence_rfc go together")
     rel = http.relative_to(ROOT) if http.is_relative_to(ROOT) else http
-    return Case(id=f"{topic}/{stem}", raw=http.read_bytes(), expect=expect, reason=row["reason"],
-                rfc=row["rfc"], level=level, description=row["description"], modes=modes,
-                tail=tail, path=str(rel), prefer=prefer, must_close=row.get("must_close", False),
-                allow_http2=row.get("allow_http2", False), origin=extra)
+    return Case(id=f"{topic}/{stem}", raw=http.read_bytes(), reason=reason,
+                description=description, status=info.status, rfc=info.rfc, level=info.level,
+                modes=tuple(modes), tail=tail, path=str(rel), prefer=prefer,
+                allow_http2=row.get("allow_http2", False), equivalent_to=eq, equivalence_rfc=eq_rfc,
+                origin=_str(row, "origin", where))
 
 
 def load_topic(folder: Path) -> list[Case]:
@@ -102,14 +122,21 @@ def load_topic(folder: Path) -> list[Case]:
         if files:
             raise CorpusError(f"{folder}: .http files without cases.toml")
         return []
-    with manifest.open("rb") as f:
-        rows = tomllib.load(f)
+    try:
+        rows = tomllib.loads(manifest.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise CorpusError(f"{manifest}: not UTF-8 (byte {e.start}): TOML files are UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise CorpusError(f"{manifest}: {e}") from None
     missing = sorted(set(files) - set(rows))
     orphans = sorted(set(rows) - set(files))
     if missing:
         raise CorpusError(f"{folder.name}: no manifest row for {', '.join(missing)}")
     if orphans:
         raise CorpusError(f"{folder.name}: manifest rows without a .http file: {', '.join(orphans)}")
+    for stem in sorted(rows):
+        if not isinstance(rows[stem], dict):
+            raise CorpusError(f"{manifest}: {stem} must be a [table]")
     return [_case(folder.name, stem, rows[stem], files[stem]) for stem in sorted(files)]
 
 
@@ -120,43 +147,60 @@ def load(corpus: Path = CORPUS) -> list[Case]:
         return out
     for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
         out.extend(load_topic(folder))
+    ids = {c.id for c in out}
+    for c in out:
+        if c.equivalent_to is not None and c.equivalent_to not in ids:
+            raise CorpusError(f"corpus/{c.topic}/cases.toml [{c.id.split('/', 1)[1]}]: "
+                              f"equivalent_to names no case: {c.equivalent_to!r}")
     return out
 
 
+# The textbook handshake: a server's answer to it tells whether declining a valid variant is an
+# interoperability finding (harness/relations.py).
+CONTROL = "websocket/valid_handshake"
+
+
+def controls(case: Case) -> tuple[str, ...]:
+    """The cases whose cells judging this case reads (relations.py)."""
+    out = [case.equivalent_to] if case.equivalent_to else []
+    if case.reason == "WS_SWITCH" and case.id != CONTROL:
+        out.append(CONTROL)
+    return tuple(out)
+
+
 def select(cases: list[Case], patterns: list[str]) -> list[Case]:
-    """Cases whose id equals a pattern or starts with it followed by '/' (a topic), or all."""
+    """Cases whose id equals a pattern or starts with it followed by '/' (a topic), or all; plus
+    the controls the selected ones are judged against (controls())."""
     if not patterns:
         return cases
     keep = [c for c in cases if any(c.id == p or c.id.startswith(p.rstrip("/") + "/") for p in patterns)]
     if not keep:
         raise CorpusError(f"no case matches {patterns}")
-    return keep
+    wanted = {c.id for c in keep} | {x for c in keep for x in controls(c)}
+    return [c for c in cases if c.id in wanted]
 
 
 def request_line(raw: bytes) -> tuple[int, int]:
-    """Where the first request line is: after the empty lines (CRLF) a server SHOULD ignore
-    before it (RFC 9112 §2.2), up to its LF (or the end of raw)."""
-    start = 0
-    while raw.startswith(b"\r\n", start):
-        start += 2
-    eol = raw.find(b"\n", start)
-    return start, eol if eol >= 0 else len(raw)
+    """Where the first request line is, as the reference core read it: from its method, after
+    the empty lines (CRLF) a server SHOULD ignore before it (RFC 9112 §2.2; the core skips them,
+    and a bare LF there is no empty line), up to its LF (or the end of raw). (0, 0) when the core
+    read no method there."""
+    return core.facts(raw).line_span or (0, 0)
 
 
 def request_target(raw: bytes) -> str | None:
-    """The request-target of the first request line, or None when it has no SP-separated target."""
-    start, end = request_line(raw)
-    parts = raw[start:end].split(b" ")
-    return parts[1].decode("latin-1") if len(parts) >= 3 else None
+    """The request-target of the first request line (latin-1), as the reference core read it;
+    None when the core did not read a whole target there (followed by its SP)."""
+    f = core.facts(raw)
+    return f.target if f.line_span is not None else None
 
 
 def retarget(raw: bytes, paths: dict[str, str]) -> bytes:
     """Rewrite the request-target of the first request line (for a server whose WebSocket endpoint
-    or plain resource lives elsewhere than /live and /). Only an exact target match is replaced."""
+    or plain resource lives elsewhere than /live and /). Only an exact target match is replaced,
+    at the span where the core read it."""
     target = request_target(raw)
     if target not in paths:
         return raw
-    start, end = request_line(raw)
-    parts = raw[start:end].split(b" ")
-    parts[1] = paths[target].encode("latin-1")
-    return raw[:start] + b" ".join(parts) + raw[end:]
+    start, end = core.facts(raw).target_span
+    return raw[:start] + paths[target].encode("latin-1") + raw[end:]

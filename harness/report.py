@@ -9,7 +9,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import report_html
+from . import findings, report_html
 
 OUTPUTS = ("index.html", "report.md", "report.json", "junit.xml", "report.sarif")
 SARIF_LEVEL = {"MUST": "error", "SHOULD": "warning", "MAY": "note"}
@@ -22,6 +22,7 @@ def write_all(doc: dict, out: Path) -> None:
     junit(doc).write(out / "junit.xml", encoding="utf-8", xml_declaration=True)
     (out / "report.sarif").write_text(json.dumps(sarif(doc), indent=1, ensure_ascii=False) + "\n")
     (out / "index.html").write_text(report_html.render(doc))
+    (out / "findings.md").write_text(findings.markdown(doc))
 
 
 def _pct(score: dict) -> str:
@@ -33,19 +34,20 @@ def summary_rows(doc: dict) -> list[list[str]]:
     rows = []
     for s in doc["servers"]:
         if s["status"] != "ran":
-            rows.append([s["name"], "skipped", "", "", "", "", "", "", "", s["skip_reason"] or ""])
+            rows.append([s["name"], "skipped", "", "", "", "", "", "", "", "", s["skip_reason"] or ""])
             continue
         v = s["verdicts"]
         sc = s["score"]
-        rows.append([s["name"], str(s["cells"]), str(v.get("pass", 0)), str(v.get("warn", 0)),
-                     str(v.get("fail", 0)), str(v.get("error", 0)),
+        rows.append([s["name"], str(s["cells"]), str(v.get("pass", 0)), str(v.get("interop", 0)),
+                     str(v.get("warn", 0)), str(v.get("fail", 0)), str(v.get("error", 0)),
                      f"{_pct(sc['MUST'])} / {_pct(sc['SHOULD'])} / {_pct(sc['MAY'])}",
                      f"{s['agree']}/{s['agree'] + s['disagree']}", f"{s['cases_per_second']}",
                      f"{s['restarts']} restarts" if s["restarts"] else ""])
     return rows
 
 
-HEAD = ["server", "cells", "pass", "warn", "fail", "error", "MUST/SHOULD/MAY pass", "agree w/ ref",
+HEAD = ["server", "cells", "pass", "interop", "warn", "fail", "error", "MUST/SHOULD/MAY pass",
+        "agree w/ ref",
         "cases/s", "notes"]
 
 
@@ -83,6 +85,7 @@ def markdown(doc: dict) -> str:
         out += [f"- NEW `{a}` `{b}` [{c}]" for a, b, c in g["new_must_failures"]]
         out += [f"- did not reproduce (not counted): `{a}` `{b}` [{c}]" for a, b, c in g.get("flaky", [])]
     out += ["", "## Failures (MUST, whole delivery)", "",
+            "Each distinct (server, rule) group, with its sentence and bytes, is in `findings.md`.", "",
             "| server | case | rule | RFC | detail |", "|---|---|---|---|---|"]
     for r in doc["results"]:
         if r["verdict"] == "fail" and r["mode"] == "whole":
@@ -129,8 +132,8 @@ def junit(doc: dict) -> ET.ElementTree:
                 ET.SubElement(tc, "error", message=msg, type=r["rule"]).text = r["repro"]
             elif r["verdict"] == "skip":
                 ET.SubElement(tc, "skipped", message=r["detail"])
-            elif r["verdict"] == "warn":
-                ET.SubElement(tc, "system-out").text = "WARN " + msg
+            elif r["verdict"] in ("warn", "interop"):
+                ET.SubElement(tc, "system-out").text = f"{r['verdict'].upper()} {msg}"
     return ET.ElementTree(root)
 
 
@@ -141,12 +144,13 @@ def sarif(doc: dict) -> dict:
     results = []
     cases = {c["id"]: c for c in doc["cases"]}
     for r in doc["results"]:
-        if r["verdict"] not in ("fail", "warn"):
+        if r["verdict"] not in ("fail", "warn", "interop"):
             continue
         rid = f"{r['rule']}/{r['rfc']}".replace(" ", "_")
         if rid not in rules:
             rules[rid] = {"id": rid, "name": r["rule"],
                           "shortDescription": {"text": f"{r['rule']} ({r['rfc']})"},
+                          "fullDescription": {"text": r.get("sentence") or r["rule"]},
                           "properties": {"rfc": r["rfc"], "level": r["level"]}}
         level = SARIF_LEVEL.get(r["level"], "warning") if r["verdict"] == "fail" else "note"
         results.append({

@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import json
 
+from . import findings
+
 CSS = """
 body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}
 h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:18px 0 6px} h3{font-size:14px;margin:12px 0 4px}
@@ -22,7 +24,7 @@ th{background:#f3f3f3}
 #matrix th.id{left:0;z-index:3}
 #matrix td.lv,#matrix td.ex{white-space:nowrap;font-size:11px}
 #matrix tr:hover td{filter:brightness(0.93)}
-.pass{background:#b7e4b0}.warn{background:#ffe08a}.fail{background:#f4a3a3}.error{background:#c9a0dc}
+.pass{background:#b7e4b0}.interop{background:#a8d4f0}.warn{background:#ffe08a}.fail{background:#f4a3a3}.error{background:#c9a0dc}
 .skip{background:#e8e8e8;color:#777}.none{background:#fff}
 .dis{outline:2px solid #333;outline-offset:-3px}
 #controls{position:sticky;top:0;z-index:4;background:#fff;padding:4px 0;border-bottom:1px solid #ddd}
@@ -41,7 +43,7 @@ const D = JSON.parse(document.getElementById('data').textContent);
 const $ = (t, a = {}, ...kids) => { const e = document.createElement(t);
   for (const [k, v] of Object.entries(a)) { if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v); }
   for (const k of kids) e.append(k); return e; };
-const RANK = {pass: 0, skip: 0, warn: 1, error: 2, fail: 3};
+const RANK = {pass: 0, skip: 0, interop: 1, warn: 2, error: 3, fail: 4};
 const bytes = b64 => { const s = atob(b64 || ''); let o = '';
   for (const ch of s) { const c = ch.charCodeAt(0);
     if (c === 13) o += '\\r'; else if (c === 10) o += '\\n\n'; else if (c === 9) o += '\\t';
@@ -76,7 +78,7 @@ function matrix() {
   const mode = val('mode');
   const t = document.getElementById('matrix'); t.textContent = '';
   const head = $('thead'), body = $('tbody');
-  const hr = $('tr', {}, $('th', {class: 'id', text: 'case'}), $('th', {text: 'level'}), $('th', {text: 'expect'}));
+  const hr = $('tr', {}, $('th', {class: 'id', text: 'case'}), $('th', {text: 'level'}), $('th', {text: 'reference'}));
   for (const s of ran) hr.append($('th', {class: 's', text: s.name, title: s.description || ''}));
   head.append(hr);
   let n = 0;
@@ -86,7 +88,7 @@ function matrix() {
     n++;
     const id = $('td', {class: 'id', text: k.id, title: k.description});
     id.addEventListener('click', () => showCase(k));
-    const tr = $('tr', {}, id, $('td', {class: 'lv', text: k.level}), $('td', {class: 'ex', text: k.expect.join('|')}));
+    const tr = $('tr', {}, id, $('td', {class: 'lv', text: k.level}), $('td', {class: 'ex', text: String(k.status)}));
     ran.forEach((s, i) => {
       const c = row[i];
       const td = $('td', {class: 'c ' + (c ? c.v : 'none') + (c && c.a === false ? ' dis' : ''),
@@ -108,7 +110,7 @@ function panel(title) {
 }
 function about(p, k) {
   p.append($('div', {text: k.description}),
-    $('div', {class: 'muted', text: `${k.rfc} (${k.level}); expected ${k.expect.join(' or ')} (${k.reason}); file ${k.path}`}),
+    $('div', {class: 'muted', text: `the reference answers ${k.status} (${k.reason}: ${k.rfc}, ${k.level}); file ${k.path}`}),
     $('h3', {text: 'request'}), $('pre', {text: bytes(k.req)}));
 }
 function showCase(k) {
@@ -138,6 +140,7 @@ function show(server, k) {
     const c = cell(server, k.id, m); if (!c) continue;
     const box = $('div', {class: c.v}, $('b', {text: `${m}: ${c.v.toUpperCase()}`}),
       $('span', {text: ` — ${c.r} (${c.rfc}, ${c.l}): ${c.t}`}));
+    if (c.se) box.append($('blockquote', {text: c.se}));
     p.append($('h3', {text: `mode ${m}`}), box);
     p.append($('div', {text: 'reproduce: '}, $('code', {class: 'repro', text: c.repro})));
     p.append($('div', {text: 'agrees with reference: ' + (c.a === null ? 'n/a' : c.a ? 'yes' : 'no, differs on ' + c.df.join(', '))}));
@@ -156,7 +159,7 @@ function scores() {
     for (const l of ['MUST', 'SHOULD', 'MAY']) {
       const sc = s.score ? s.score[l] : null;
       const judged = sc ? sc.total - sc.skip : 0;
-      tr.append($('td', {text: sc && judged ? `${sc.pass}/${judged} pass, ${sc.warn} warn, ${sc.fail} fail, ${sc.error} err` : '-'}));
+      tr.append($('td', {text: sc && judged ? `${sc.pass}/${judged} pass, ${sc.interop || 0} interop, ${sc.warn} warn, ${sc.fail} fail, ${sc.error} err` : '-'}));
     }
     tr.append($('td', {text: s.status === 'ran' ? `${s.agree}/${s.agree + s.disagree}` : ''}),
       $('td', {text: s.status === 'ran' ? String(s.cases_per_second) : ''}),
@@ -182,7 +185,7 @@ document.body.dataset.ready = 'yes';
 
 def data(doc: dict) -> dict:
     cases = [{"id": c["id"], "description": c["description"], "rfc": c["rfc"], "level": c["level"],
-              "expect": c["expect"], "reason": c["reason"], "path": c["path"], "req": c["request_b64"]}
+              "status": c["status"], "reason": c["reason"], "path": c["path"], "req": c["request_b64"]}
              for c in doc["cases"]]
     cells = {}
     modes = []
@@ -192,6 +195,7 @@ def data(doc: dict) -> dict:
         o = r["observation"]
         cells[f"{r['server']}|{r['case']}|{r['mode']}"] = {
             "v": r["verdict"], "r": r["rule"], "rfc": r["rfc"], "l": r["level"], "t": r["detail"],
+            "se": r.get("sentence", ""),
             "a": r["agree"], "df": r["differs"], "s": o["status"], "d": o["decision"],
             "o": {k: o[k] for k in ("decision", "status", "protocol", "connection_upgrade", "accept_ok",
                                     "ws_version", "fate", "tail")},
@@ -202,6 +206,23 @@ def data(doc: dict) -> dict:
                for s in doc["servers"]]
     return {"cases": cases, "cells": cells, "modes": modes, "servers": servers,
             "divergences": doc["divergences"]}
+
+
+def audit(doc: dict) -> str:
+    """Each distinct (server, rule) Fail group once, with its sentence and smallest case's bytes
+    (the same groups as findings.md)."""
+    rows = []
+    for g in findings.groups(doc):
+        ex = g["example"]
+        rows.append(
+            f"<details><summary><b>{html.escape(g['server'])}</b> <code>{html.escape(g['rule'])}"
+            f"</code> ({html.escape(g['rfc'])}): {g['cells']} cell(s), {len(g['cases'])} case(s)"
+            f"</summary><blockquote>{html.escape(g['sentence'])}</blockquote>"
+            f"<p>{html.escape(g['detail'])}</p><p>smallest case <code>{html.escape(ex['case'])}"
+            f"</code> ({html.escape(ex['mode'])}); repro <code>{html.escape(ex['repro'])}</code></p>"
+            f"<pre>{html.escape(findings.printable(g['request']))}</pre>"
+            f"<pre>{html.escape(findings.printable(g['response']) or '(closed)')}</pre></details>")
+    return (f'<h2 id="findings">Fail groups to audit ({len(rows)})</h2>\n' + "\n".join(rows))
 
 
 def render(doc: dict) -> str:
@@ -217,7 +238,7 @@ def render(doc: dict) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard conformance report</title>
 <style>{CSS}</style></head><body>
 <h1>Switchyard conformance report</h1>
-<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#divergences">divergences</a></nav>
+<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#findings">fail groups</a><a href="#divergences">divergences</a></nav>
 <p class="muted">Generated {html.escape(doc['generated'])} by <code>{html.escape(doc['command'])}</code>:
 {s['cases']} cases × {s['servers_ran']} servers ({s['servers_skipped']} skipped) = {s['cells']} cells;
 matrix {doc['matrix_seconds']} s. Reference: <code>{html.escape(doc['reference'])}</code>.
@@ -225,8 +246,9 @@ Verdicts: {', '.join(f'{k} {v}' for k, v in s['verdicts'].items())}.</p>
 {gate}
 <h2 id="servers">Servers (score by requirement level)</h2><table id="scores"></table>
 <h2 id="matrix-h">Matrix</h2>
-<p class="legend"><span class="pass">pass</span><span class="warn">warn (allowed alternative)</span>
-<span class="fail">fail</span><span class="error">error (crash/hang/no answer)</span>
+<p class="legend"><span class="pass">pass</span><span class="interop">interop (a valid request
+declined, or equivalent requests split)</span><span class="warn">warn (a SHOULD, or another answer
+the RFC allows)</span><span class="fail">fail (a MUST the bytes contradict)</span><span class="error">error (crash/hang/no answer)</span>
 <span class="skip">skip (not claimed)</span><span class="dis">differs from reference</span>
 Cell text: status code; × closed, T no answer. Click a cell for the bytes, a case for every server.</p>
 <div id="controls">
@@ -235,11 +257,12 @@ Cell text: status code; × closed, T no answer. Click a cell for the bytes, a ca
 <label>topic <select id="topic"><option value="all">all</option></select></label>
 <label>rows where some server <select id="verdict"><option value="all">(any)</option>
 <option value="notpass">does not pass</option><option value="fail">fails</option>
-<option value="warn">warns</option><option value="error">errs</option>
+<option value="interop">interop</option><option value="warn">warns</option><option value="error">errs</option>
 <option value="differs">differs from the reference</option></select></label>
 <label>search <input id="search" type="search" placeholder="case, reason, RFC"></label>
 <span id="count"></span></div>
 <table id="matrix"></table>
+{audit(doc)}
 <h2 id="divergences">Divergences from the reference (by signature)</h2><ul id="div"></ul>
 <div id="panel"></div>
 <script type="application/json" id="data">{blob}</script>

@@ -14,7 +14,7 @@ from .matrix import Cell
 from .normalise import decision, view
 
 SCHEMA = "switchyard-report/1"
-VERDICTS = (compare.PASS, compare.WARN, compare.FAIL, compare.ERROR, compare.SKIP)
+VERDICTS = (compare.PASS, compare.INTEROP, compare.WARN, compare.FAIL, compare.ERROR, compare.SKIP)
 LEVELS = ("MUST", "SHOULD", "MAY")
 
 
@@ -40,11 +40,12 @@ def agreement(cells: list[Cell], reference: str) -> dict[tuple[str, str, str], t
     return out
 
 
-def score(cells: list[Cell]) -> dict[str, dict[str, int]]:
-    """Per requirement level (of the rule that decided the verdict), counts of each verdict."""
+def score(cells: list[Cell], levels: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per requirement level of the request's rule (its reason's level, `levels`: case id ->
+    level), counts of each verdict."""
     s = {lvl: {v: 0 for v in VERDICTS} | {"total": 0} for lvl in LEVELS}
     for c in cells:
-        lvl = c.verdict.level if c.verdict.level in LEVELS else "MUST"
+        lvl = levels.get(c.case, "MUST")
         s[lvl][c.verdict.verdict] += 1
         s[lvl]["total"] += 1
     return s
@@ -75,10 +76,12 @@ def divergences(cells: list[Cell], reference: str, mode: str = "whole") -> list[
 def document(cells: list[Cell], cases: list[Case], servers: list[dict], reference: str,
              meta: dict) -> dict:
     agree = agreement(cells, reference)
+    levels = {c.id: c.level for c in cases}
     case_rows = [{
         "id": c.id, "path": c.path, "description": c.description, "rfc": c.rfc, "level": c.level,
-        "expect": list(c.expect), "reason": c.reason, "modes": list(c.modes), "tail": c.tail,
-        "prefer": c.prefer, "must_close": c.must_close, "allow_http2": c.allow_http2,
+        "status": c.status, "reason": c.reason, "modes": list(c.modes), "tail": c.tail,
+        "prefer": c.prefer, "allow_http2": c.allow_http2, "equivalent_to": c.equivalent_to,
+        "equivalence_rfc": c.equivalence_rfc, "origin": c.origin,
         "request_b64": b64(c.raw),
     } for c in cases]
     results = []
@@ -87,12 +90,14 @@ def document(cells: list[Cell], cases: list[Case], servers: list[dict], referenc
         results.append({
             "server": c.server, "case": c.case, "mode": c.mode,
             "verdict": c.verdict.verdict, "rule": c.verdict.rule, "rfc": c.verdict.rfc,
-            "level": c.verdict.level, "detail": c.verdict.detail,
+            "level": c.verdict.level, "detail": c.verdict.detail, "sentence": c.verdict.sentence,
             "findings": [f.__dict__ for f in c.verdict.findings],
             "agree": ok, "differs": list(diff),
             "observation": view(c.obs, benign=True) | {"notes": list(c.obs.notes),
                                                         "extra_statuses": list(c.obs.extra_statuses),
-                                                        "after_101_b64": b64(c.obs.after_101)},
+                                                        "after_101_b64": b64(c.obs.after_101),
+                                                        "parse_error": c.obs.parse_error,
+                                                        "tail_status": c.obs.tail_status},
             "response_b64": b64(c.obs.raw),
             "sent_b64": b64(c.sent) if c.sent != _raw_of(cases, c.case) else None,
             "event": c.event or None,
@@ -104,7 +109,7 @@ def document(cells: list[Cell], cases: list[Case], servers: list[dict], referenc
         by_server[c.server].append(c)
     for s in servers:
         mine = by_server.get(s["name"], [])
-        s["score"] = score(mine)
+        s["score"] = score(mine, levels)
         s["verdicts"] = dict(Counter(c.verdict.verdict for c in mine))
         flags = [agree[(c.server, c.case, c.mode)][0] for c in mine]
         s["agree"] = sum(1 for f in flags if f is True)
