@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from . import compare, normalise, observe, response, wire
+from . import compare, core, normalise, observe, response, wire
 from .cases import Case, retarget
 from .compare import Verdict
 from .observe import Observation
@@ -58,7 +58,7 @@ def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tupl
         return r.complete or r.error is not None
 
     ex = wire.exchange(server.host, server.port, sent, mode, complete=complete,
-                       closing=_closing(response.request_keep_alive(sent), no_body),
+                       closing=_closing(core.facts(sent).keep_alive, no_body),
                        tail=case.tail_bytes, tail_complete=_tail_complete,
                        tail_closing=_closing(True, False), timeout=timeout)
     return observe.observe(case, ex, sent), sent
