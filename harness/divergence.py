@@ -1,5 +1,5 @@
 """Minimise each divergence (deduplicated by signature) against the running servers and save it
-as a corpus case (expectation from the reference via sy-decide)."""
+as a corpus case (its reason: the reference core's decision, harness/core.py)."""
 from __future__ import annotations
 
 import base64
@@ -10,13 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from . import compare, matrix, reasons
+from . import compare, core, matrix
 from .cases import Case
 from .minimise import Budget, minimise
 from .normalise import decision
 from .servers import Server
 
-TOML_KEYS = ("expect", "reason", "rfc", "level", "description", "modes")
+TOML_KEYS = ("reason", "description", "modes")   # a manifest row (harness/cases.py KEYS)
 
 
 def _decisions(raw: bytes, case: Case, involved: list[Server], pool) -> dict:
@@ -39,7 +39,7 @@ def save_case(folder: Path, stem: str, raw: bytes, row: dict) -> Path:
     path = folder / f"{stem}.http"
     manifest = folder / "cases.toml"
     text = manifest.read_text() if manifest.exists() else (
-        "# minimised divergences (written by harness/divergence.py; expectations from sy-decide)\n")
+        "# minimised divergences (written by harness/divergence.py; reasons from the reference core)\n")
     if f"[{stem}]" in text:
         return path
     path.write_bytes(raw)
@@ -82,12 +82,14 @@ def minimise_all(doc: dict, cases: list[Case], running: dict[str, Server], out: 
             g["minimised"] = None
             continue
         seen.add(small)
+        ref = core.facts(small)
+        if not ref.decided:
+            # the reference waits for more bytes: no decision, so no reason for the row
+            say(f"minimised {case.id}: the reference does not decide on the {len(small)} bytes "
+                f"left; not saved")
+            continue
         stem = f"min_{case.id.split('/')[-1]}_{hashlib.sha1(small).hexdigest()[:8]}"
-        tmp = out / "minimised" / f"{stem}.http"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(small)
-        ref = reasons.decide([str(tmp)])[0]
-        row = {"expect": ref["status"], "reason": ref["reason"], "rfc": ref["rfc"], "level": ref["level"],
+        row = {"reason": ref.reason,
                "description": f"minimised from {case.id}: {', '.join(g['servers'])} split from the "
                               f"reference on {', '.join(g['fields'])}",
                "modes": ["whole"]}
