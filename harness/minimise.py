@@ -2,11 +2,15 @@
 
 Pure apart from the `test` predicate the caller supplies (which re-runs the servers and checks the
 same servers still split the same way on the same fields). Bounded by a test count and a deadline.
+Where the request line and the head end are is read by the reference core (harness/core.py).
 """
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Callable, Sequence
+
+from . import core
 
 
 class Budget:
@@ -78,11 +82,8 @@ def minimise(raw: bytes, test: Callable[[bytes], bool], budget: Budget | None = 
     if not test(raw):
         return raw
     ls = lines(raw)
-    try:
-        blank = next(i for i, line in enumerate(ls) if i > 0 and line in (b"\r\n", b"\n"))
-    except StopIteration:
-        blank = len(ls)
-    head, middle, tail = ls[:1], ls[1:blank], ls[blank:]
+    first, blank = _frame(raw, ls)
+    head, middle, tail = ls[:first], ls[first:blank], ls[blank:]
     rest = [b"".join(tail[1:])] if len(tail) > 1 else []
     tail = tail[:1]
 
@@ -108,6 +109,22 @@ def minimise(raw: bytes, test: Callable[[bytes], bool], budget: Budget | None = 
 
     kept_bytes = ddmin(units2, lambda us: test(rebuild(us)), budget)
     return rebuild(kept_bytes)
+
+
+def _frame(raw: bytes, ls: list[bytes]) -> tuple[int, int]:
+    """(first, blank): lines ls[:first] end with the request line (and the empty lines before
+    it), ls[blank] is the head's closing empty line, as the reference core read raw. Without a
+    request line the core read, the first line stands for it; without a head the core read to its
+    end, there is no closing line to pin (blank = len(ls))."""
+    f = core.facts(raw)
+    ends = list(itertools.accumulate(len(x) for x in ls))
+    first = 1
+    if f.line_span is not None:
+        first = next((i + 1 for i, e in enumerate(ends) if e > f.line_span[1]), len(ls))
+    blank = len(ls)
+    if f.complete:
+        blank = next((i for i, e in enumerate(ends) if e == f.head_len), len(ls))
+    return first, max(blank, first)
 
 
 def _body(line: bytes) -> bytes:

@@ -26,3 +26,11 @@ def test_minimise_keeps_the_head_shape():
 
 def test_minimise_returns_input_when_the_predicate_does_not_hold():
     assert minimise(b"GET / HTTP/1.1\r\n\r\n", lambda r: False) == b"GET / HTTP/1.1\r\n\r\n"
+
+
+def test_minimise_pins_the_request_line_the_core_reads_after_empty_lines():
+    # RFC 9112 §2.2: the empty lines before the request line stay with it; the field lines go
+    raw = (b"\r\n\r\nGET /live HTTP/1.1\r\nHost: localhost\r\nX-Pad: aaaa\r\n"
+           b"Upgrade: websocket\r\n\r\n")
+    small = minimise(raw, lambda r: b"socket" in r and b"GET /live" in r)
+    assert small == b"\r\n\r\nGET /live HTTP/1.1\r\nsocket\r\n\r\n"
