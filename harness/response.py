@@ -73,8 +73,6 @@ def _load():
                                                ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint,
                                                ctypes.POINTER(ctypes.c_int)]
         lib.sy_resp_request_values.restype = ctypes.c_int
-        lib.sy_resp_request_keep_alive.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-        lib.sy_resp_request_keep_alive.restype = ctypes.c_int
         _lib = lib
     return _lib
 
@@ -165,7 +163,8 @@ def request_values(raw: bytes, name: str, limit: int = 16) -> tuple[list[bytes],
     """Every value of field `name` in a request head, in order (at most `limit`), found by llhttp
     (libsyresp's sy_resp_request_values: any HTTP/x.y version, an obs-fold joined as one SP), and
     whether llhttp read the head to its end. When it did not (it refused the head, or the head does
-    not end), only the values before that point are known."""
+    not end), only the values before that point are known. No harness module uses it any more:
+    requests are read by the reference core (harness/core.py); kept in place until its removal."""
     lib = _load()
     cap = len(raw) + limit
     out = ctypes.create_string_buffer(cap)
@@ -180,25 +179,6 @@ def request_values(raw: bytes, name: str, limit: int = 16) -> tuple[list[bytes],
         values.append(out.raw[pos:pos + lens[i]])
         pos += lens[i]
     return values, bool(complete.value)
-
-
-def request_fields(raw: bytes, name: str, limit: int = 16) -> list[bytes]:
-    """Every value of field `name` in a request head, in order (see request_values)."""
-    return request_values(raw, name, limit)[0]
-
-
-def request_field(raw: bytes, name: str, nth: int = 0) -> bytes | None:
-    """The nth value of field `name` in a request head (None when absent or past where llhttp
-    stopped reading)."""
-    values = request_fields(raw, name, nth + 1)
-    return values[nth] if nth < len(values) else None
-
-
-def request_keep_alive(raw: bytes) -> bool | None:
-    """Whether the connection persists after this request (llhttp; RFC 9112 §9.3: HTTP/1.1 unless
-    `Connection: close`, HTTP/1.0 only with `keep-alive`). None when llhttp rejects the head."""
-    rc = _load().sy_resp_request_keep_alive(raw, len(raw))
-    return None if rc < 0 else bool(rc)
 
 
 def http2_settings(raw: bytes) -> bool:

@@ -14,7 +14,6 @@ struct ctx {
   size_t body_cap;
   int no_body;
   int in_value; /* 1 while the current field's value is being collected */
-  int found; /* request persistence: 1 keep-alive, 2 close */
 };
 
 static struct ctx *ctx_of(llhttp_t *p) { return (struct ctx *)p->data; }
@@ -272,26 +271,4 @@ int sy_resp_request_values(const char *buf, size_t len, const char *name, char *
   (void)llhttp_execute(&parser, buf, len);
   *complete = c.complete;
   return (int)c.n;
-}
-
-/* ---- request persistence ---- */
-
-static int ka_on_headers_complete(llhttp_t *p) {
-  ctx_of(p)->found = llhttp_should_keep_alive(p) ? 1 : 2;
-  return HPE_PAUSED; /* the head is enough: stop before any body */
-}
-
-int sy_resp_request_keep_alive(const char *buf, size_t len) {
-  llhttp_t parser;
-  llhttp_settings_t settings;
-  struct ctx c;
-
-  if (buf == NULL) return -1;
-  memset(&c, 0, sizeof c);
-  llhttp_settings_init(&settings);
-  settings.on_headers_complete = ka_on_headers_complete;
-  llhttp_init(&parser, HTTP_REQUEST, &settings);
-  parser.data = &c;
-  (void)llhttp_execute(&parser, buf, len);
-  return c.found == 0 ? -1 : c.found == 1;
 }

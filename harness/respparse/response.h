@@ -58,9 +58,4 @@ const char *sy_resp_errno_name(int err);
 int sy_resp_request_values(const char *buf, size_t len, const char *name, char *out, size_t cap,
                            uint32_t *lens, unsigned max, int *complete);
 
-/* Whether the connection persists after the request whose head is at buf (llhttp's
- * should_keep_alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with "keep-alive";
- * RFC 9112 §9.3). Returns 1 or 0, or -1 when llhttp rejects the head or it does not end. */
-int sy_resp_request_keep_alive(const char *buf, size_t len);
-
 #endif
