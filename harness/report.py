@@ -1,4 +1,5 @@
-"""The results document -> reports/: report.json, report.md, junit.xml, report.sarif, index.html.
+"""The results document -> reports/: report.json, report.md, junit.xml, report.sarif, index.html,
+findings.md (each (server, rule) Fail group once, to audit).
 
 Only rendering here; every number comes from results.document(). JUnit and SARIF are built with
 xml.etree / json (no hand-written markup); index.html is rendered by report_html.py.
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from . import findings, report_html
 
-OUTPUTS = ("index.html", "report.md", "report.json", "junit.xml", "report.sarif")
+OUTPUTS = ("index.html", "report.md", "report.json", "junit.xml", "report.sarif", "findings.md")
 SARIF_LEVEL = {"MUST": "error", "SHOULD": "warning", "MAY": "note"}
 
 

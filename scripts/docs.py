@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Keeps the generated parts of README.md true.
+"""Keeps the generated parts of README.md and docs/harness.md true.
 
-The decision table comes from `sy-decide --reasons` (itself generated from reasons.h) and the
-flag list from `refserver --help`; both live in README.md between marker comments.
+The decision table comes from `sy-decide --reasons` (itself generated from reasons.h), the flag
+list from `refserver --help`, both in README.md; the harness's rule table from harness/rules
+(RULES), in docs/harness.md. Each lives between marker comments.
   docs.py --write   regenerate them
-  docs.py --check   exit 1 (with a diff) if README.md is stale
+  docs.py --check   exit 1 (with a diff) if a file is stale
 """
 import argparse
 import difflib
@@ -32,13 +33,30 @@ def flags(build):
     return "```\n" + text.rstrip("\n") + "\n```"
 
 
-def render(readme, build):
-    for name, body in (("reasons", reasons_table(build)), ("refserver-help", flags(build))):
-        pat = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
-        if not pat.search(readme):
-            sys.exit(f"docs.py: README.md lacks the <!-- {name}:begin/end --> markers")
-        readme = pat.sub(lambda m: m.group(1) + body + "\n" + m.group(2), readme)
-    return readme
+def rules_table(build):
+    sys.path.insert(0, ROOT)
+    from harness.compare import VERDICT_OF_LEVEL
+    from harness.rules import RULES
+    out = ["| rule | RFC | level | verdict when broken | the requirement |",
+           "| --- | --- | --- | --- | --- |"]
+    for r in RULES:
+        out.append(f"| `{r.id}` | {r.rfc} | {r.level} | {VERDICT_OF_LEVEL[r.level]} | "
+                   f"{r.sentence.replace('|', '&#124;')} |")
+    return "\n".join(out)
+
+
+GENERATED = {"README.md": (("reasons", reasons_table), ("refserver-help", flags)),
+             "docs/harness.md": (("rules", rules_table),)}
+
+
+def render(name, text, build):
+    for marker, make in GENERATED[name]:
+        pat = re.compile(rf"(<!-- {marker}:begin -->\n)(?:.*?\n)?(<!-- {marker}:end -->)", re.S)
+        if not pat.search(text):
+            sys.exit(f"docs.py: {name} lacks the <!-- {marker}:begin/end --> markers")
+        body = make(build)
+        text = pat.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text
 
 
 def main():
@@ -48,21 +66,25 @@ def main():
     g.add_argument("--write", action="store_true")
     g.add_argument("--check", action="store_true")
     a = ap.parse_args()
-    path = os.path.join(ROOT, "README.md")
-    with open(path, encoding="utf-8") as f:
-        old = f.read()
-    new = render(old, a.build)
-    if a.write:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-        return 0
-    if new != old:
-        sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                                   "README.md", "README.md (generated)"))
-        print("README.md is stale: run `make docs`", file=sys.stderr)
-        return 1
-    print("README.md generated sections are up to date")
-    return 0
+    os.environ.setdefault("SY_BUILD", os.path.abspath(a.build))
+    stale = 0
+    for name in GENERATED:
+        path = os.path.join(ROOT, name)
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+        new = render(name, old, a.build)
+        if a.write:
+            if new != old:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(new)
+        elif new != old:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
+                                                       name, f"{name} (generated)"))
+            print(f"{name} is stale: run `make docs`", file=sys.stderr)
+            stale = 1
+    if not a.write and not stale:
+        print("generated sections of " + ", ".join(GENERATED) + " are up to date")
+    return stale
 
 
 if __name__ == "__main__":

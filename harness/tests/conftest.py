@@ -41,10 +41,15 @@ def fake_server():
         srv.stop()
 
 
-def case(raw: bytes, expect=(200,), reason="SERVED", level="MUST", tail=None, id="t/case",
-         rfc="RFC 9110 §7.8", prefer=None) -> Case:
-    return Case(id=id, raw=raw, expect=tuple(expect), reason=reason, rfc=rfc, level=level,
-                description="test case", tail=tail, prefer=prefer)
+def case(raw: bytes, reason: str | None = None, tail=None, id="t/case", prefer=None,
+         equivalent_to=None, equivalence_rfc=None) -> Case:
+    """A case as the loader builds it: the reason (default: the core's reason for raw) gives the
+    status, RFC section and level from the core's table."""
+    from harness import core
+    info = core.reason_info(reason or core.facts(raw).reason or "SERVED")
+    return Case(id=id, raw=raw, reason=info.name, description="test case", status=info.status,
+                rfc=info.rfc, level=info.level, tail=tail, prefer=prefer,
+                equivalent_to=equivalent_to, equivalence_rfc=equivalence_rfc)
 
 
 def pid_alive(pid: int) -> bool:

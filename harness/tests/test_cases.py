@@ -21,7 +21,7 @@ def write(tmp_path, files, toml):
     return tmp_path
 
 
-ROW = '[a]\nexpect = 200\nreason = "SERVED"\nrfc = "RFC 9110 §9.3.1"\nlevel = "MAY"\ndescription = "d"\n'
+ROW = '[a]\nreason = "SERVED"\ndescription = "d"\n'
 
 
 def test_missing_row_and_orphan_row_are_errors(tmp_path):
@@ -34,15 +34,49 @@ def test_orphan_row(tmp_path):
         cases.load(write(tmp_path, {}, ROW))
 
 
-def test_bad_level(tmp_path):
-    with pytest.raises(cases.CorpusError, match="level"):
-        cases.load(write(tmp_path, {"a.http": b"x"}, ROW.replace('"MAY"', '"OFTEN"')))
+def test_status_rfc_and_level_come_from_the_reason(tmp_path):
+    c, = cases.load(write(tmp_path, {"a.http": b"x"}, ROW.replace("SERVED", "WS_KEY_INVALID")))
+    assert (c.status, c.rfc, c.level) == (400, "RFC 6455 §4.2.1", "MUST")
+
+
+@pytest.mark.parametrize("row,match", [
+    (ROW.replace('"SERVED"', '"SERVD"'), r"\[a\]: reason 'SERVD' is not in reference_server/reasons.h"),
+    (ROW.replace('reason = "SERVED"\n', ''), r"\[a\]: reason must be a non-empty string \(required\)"),
+    (ROW + "expect = 200\n", r"\[a\]: unknown key\(s\) expect"),
+    (ROW + "prefer = 99999\n", "prefer must be an HTTP status code"),
+    (ROW + "prefer = true\n", "prefer must be an HTTP status code"),
+    (ROW + "allow_http2 = \"yes\"\n", "allow_http2 must be true or false"),
+    (ROW + "modes = [\"sideways\"]\n", "modes must be"),
+    (ROW + "tail = \"ftp\"\n", "tail must be"),
+    (ROW + 'equivalent_to = "t/x"\n', "equivalent_to and equivalence_rfc go together"),
+    (ROW + 'equivalent_to = "topic/zz"\nequivalence_rfc = "RFC 9110 §5.3"\n', "equivalent_to names no case"),
+    ("[a]\nreason = \"SERVED\"\ndescription = 1\n", "description must be a non-empty string"),
+])
+def test_bad_manifest_fields_name_the_file_case_and_key(tmp_path, row, match):
+    with pytest.raises(cases.CorpusError, match=match):
+        cases.load(write(tmp_path, {"a.http": b"x"}, row))
+
+
+def test_non_utf8_and_bad_toml_name_the_file(tmp_path):
+    d = write(tmp_path, {"a.http": b"x"}, ROW)
+    (d / "topic" / "cases.toml").write_bytes(ROW.encode() + b"# \xff\n")
+    with pytest.raises(cases.CorpusError, match=r"topic/cases.toml: not UTF-8"):
+        cases.load(d)
+    (d / "topic" / "cases.toml").write_text("[a\n")
+    with pytest.raises(cases.CorpusError, match=r"topic/cases.toml: "):
+        cases.load(d)
+
+
+def test_select_adds_the_controls_a_case_is_judged_against():
+    cs = cases.load()
+    picked = {c.id for c in cases.select(cs, ["upgrade/key_ows"])}
+    assert picked == {"upgrade/key_ows", cases.CONTROL}
 
 
 def test_select_and_retarget():
     cs = cases.load()
     ws = cases.select(cs, ["websocket"])
-    assert ws and all(c.topic == "websocket" for c in ws)
+    assert ws and all(c.topic == "websocket" for c in ws)     # the control is in the topic
     with pytest.raises(cases.CorpusError):
         cases.select(cs, ["no/such"])
     raw = b"GET /live HTTP/1.1\r\nHost: x\r\nX: /live\r\n\r\n"
@@ -58,18 +92,8 @@ def test_ws_tail_is_a_masked_text_frame():
     assert cases.TAIL_WS[0] == 0x81 and cases.TAIL_WS[1] & 0x80
 
 
-def test_prefer_must_close_and_allow_http2(tmp_path):
-    row = ROW.replace("expect = 200", "expect = [400, 200]")
-    c, = cases.load(write(tmp_path, {"a.http": b"x"},
-                          row + "prefer = 400\nmust_close = true\nallow_http2 = true\n"))
-    assert (c.prefer, c.must_close, c.allow_http2) == (400, True, True)
-    (tmp_path / "d").mkdir()
-    assert not cases.load(write(tmp_path / "d", {"a.http": b"x"}, row))[0].must_close
-
-
-@pytest.mark.parametrize("extra,match", [("prefer = 404\n", "prefer"), ("prefer = true\n", "prefer"),
-                                         ("must_close = 1\n", "must_close"),
-                                         ("allow_http2 = \"yes\"\n", "allow_http2")])
-def test_bad_prefer_must_close_allow_http2(tmp_path, extra, match):
-    with pytest.raises(cases.CorpusError, match=match):
-        cases.load(write(tmp_path, {"a.http": b"x"}, ROW + extra))
+def test_prefer_allow_http2_equivalence_and_origin(tmp_path):
+    row = ROW + ('prefer = 400\nallow_http2 = true\nequivalent_to = "topic/a"\n'
+                 'equivalence_rfc = "RFC 9110 §5.3"\norigin = "oven-sh/bun#35870"\n')
+    c, = cases.load(write(tmp_path, {"a.http": b"x"}, row))
+    assert (c.prefer, c.allow_http2, c.equivalent_to, c.origin) == (400, True, "topic/a", "oven-sh/bun#35870")
