@@ -25,7 +25,8 @@ void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct s
     sy_conn_opts_default(&c->opts);
   c->state = SY_CONN_HTTP;
   c->now_ms = c->last_input_ms = c->head_start_ms = now_ms;
-  c->head_started = c->continue_sent = 0;
+  c->head_started = 1; /* the first request's clock runs from here (the accept), not its first byte */
+  c->continue_sent = 0;
   c->in_len = c->out_len = 0;
   c->ws_msg_opcode = 0;
   c->ws_msg_len = 0;
@@ -289,7 +290,7 @@ uint64_t sy_conn_deadline(const struct sy_conn *c)
     return t;
   if (c->opts.idle_timeout_ms)
     t = c->last_input_ms + c->opts.idle_timeout_ms;
-  if (c->state == SY_CONN_HTTP && c->head_started && c->in_len && c->opts.header_timeout_ms) {
+  if (c->state == SY_CONN_HTTP && c->head_started && c->opts.header_timeout_ms) {
     uint64_t h = c->head_start_ms + c->opts.header_timeout_ms;
     if (h < t)
       t = h;
@@ -302,10 +303,13 @@ void sy_conn_tick(struct sy_conn *c, uint64_t now_ms)
   c->now_ms = now_ms;
   if (c->state == SY_CONN_CLOSED)
     return;
-  if (c->state == SY_CONN_HTTP && c->head_started && c->in_len && c->opts.header_timeout_ms &&
+  if (c->state == SY_CONN_HTTP && c->head_started && c->opts.header_timeout_ms &&
       now_ms >= c->head_start_ms + c->opts.header_timeout_ms) {
-    /* slowloris: the request did not complete in time (RFC 9110 §15.5.9 408, then close) */
-    if (out_room(c) >= SY_MAX_RESPONSE_BYTES)
+    /* slowloris: the request did not complete in time (RFC 9110 §15.5.9 408, then close). A
+     * connection that sent nothing made no request, so no 408 is owed: it is just closed. */
+    if (c->in_len == 0)
+      c->state = SY_CONN_CLOSED;
+    else if (out_room(c) >= SY_MAX_RESPONSE_BYTES)
       reject(c, SY_R_REQUEST_TIMEOUT);
     else
       c->state = SY_CONN_CLOSED;

@@ -22,9 +22,10 @@
 #define SY_CONN_IN_CAP (SY_MAX_HEAD_BYTES + SY_MAX_BODY_BYTES + 1024)
 #define SY_CONN_OUT_CAP (SY_WS_MAX_MESSAGE + 64)
 
-/* Server defaults (all overridable by flags). */
-#define SY_DEFAULT_HEADER_TIMEOUT_MS 10000 /* head must arrive within this (slowloris) */
-#define SY_DEFAULT_IDLE_TIMEOUT_MS 60000   /* no byte in either direction for this long */
+/* Timeout defaults (--header-timeout, --idle-timeout); what they cover: struct sy_conn_opts in
+ * switchyard.h. */
+#define SY_DEFAULT_HEADER_TIMEOUT_MS 10000
+#define SY_DEFAULT_IDLE_TIMEOUT_MS 60000
 #define SY_DEFAULT_MAX_CONNS 256
 
 #endif

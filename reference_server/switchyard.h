@@ -228,10 +228,19 @@ enum sy_conn_state {
   SY_CONN_CLOSING,   /* flush the output, then close */
   SY_CONN_CLOSED,
 };
+/* The two timeouts (0 disables either). Time is an input: every call passes now_ms.
+ * - header_timeout_ms (slowloris): a request, head and content, must be complete within this
+ *   of the start of its clock. The clock of the connection's first request starts at
+ *   sy_conn_init() (the server calls it at accept); each later request's at its first byte
+ *   (between requests only the idle timeout runs). At the deadline a partial request gets 408
+ *   and the connection closes; a connection that has sent nothing is closed without a response
+ *   (it made no request, so no 408 is owed).
+ * - idle_timeout_ms: no byte received and none sent for this long closes the connection; an
+ *   HTTP connection (or one flushing its last bytes to a peer that stopped reading) is closed
+ *   silently, a WebSocket gets Close 1001 and one more idle period to flush it. */
 struct sy_conn_opts {
-  uint32_t header_timeout_ms; /* a started request (head and content) must complete within this
-                               * (slowloris); then 408 and close */
-  uint32_t idle_timeout_ms;   /* no input for this long closes the connection */
+  uint32_t header_timeout_ms;
+  uint32_t idle_timeout_ms;
 };
 /* Called for every HTTP decision (tests and fuzzers observe the machine through this). */
 typedef void (*sy_conn_decision_cb)(void *arg, const struct sy_request *req,
@@ -240,8 +249,11 @@ struct sy_conn {
   const struct sy_policy *pol;
   struct sy_conn_opts opts;
   enum sy_conn_state state;
-  uint64_t now_ms, last_input_ms, head_start_ms;
-  int head_started, continue_sent;
+  uint64_t now_ms;
+  uint64_t last_input_ms; /* last byte received or sent: the idle timeout runs from here */
+  uint64_t head_start_ms; /* start of the current request's header-timeout clock */
+  int head_started;       /* that clock runs (from init, then from each request's first byte) */
+  int continue_sent;
   uint8_t in[SY_CONN_IN_CAP];
   size_t in_len;
   uint8_t out[SY_CONN_OUT_CAP];
@@ -267,7 +279,7 @@ const uint8_t *sy_conn_output(const struct sy_conn *c, size_t *len);
 void sy_conn_sent(struct sy_conn *c, size_t n, uint64_t now_ms);
 /* The peer closed its side. */
 void sy_conn_eof(struct sy_conn *c, uint64_t now_ms);
-/* Time passed: applies the timeouts. */
+/* Time passed: applies the timeouts (struct sy_conn_opts). */
 void sy_conn_tick(struct sy_conn *c, uint64_t now_ms);
 /* Absolute time of the next timeout, or UINT64_MAX. */
 uint64_t sy_conn_deadline(const struct sy_conn *c);

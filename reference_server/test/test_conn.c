@@ -540,17 +540,17 @@ static void test_header_timeout(void **state)
   struct tconn t;
   (void)state;
   tc_open(&t, &o);
-  CHECK_INT(sy_conn_deadline(t.c), 60000); /* idle only: no head started */
+  CHECK_INT(sy_conn_deadline(t.c), 1000); /* the first request's clock runs from init (accept) */
   t.now = 100;
   TC_FEED(&t, "GET / HTTP/1.1\r\nHo");
-  CHECK_INT(sy_conn_deadline(t.c), 1100);
-  sy_conn_tick(t.c, 1099);
+  CHECK_INT(sy_conn_deadline(t.c), 1000); /* not from the first byte */
+  sy_conn_tick(t.c, 999);
   tc_drain(&t);
   CHECK_INT(t.out_len, 0);
   /* A slow sender keeps the idle timer alive, not the header one. */
-  t.now = 1000;
+  t.now = 900;
   TC_FEED(&t, "s");
-  sy_conn_tick(t.c, 1100);
+  sy_conn_tick(t.c, 1000);
   tc_drain(&t);
   {
     static const struct resp want[] = {{408, 0}};
@@ -560,6 +560,33 @@ static void test_header_timeout(void **state)
   CHECK(memmem(t.out, t.out_len, "REQUEST_TIMEOUT", 15) != NULL);
   CHECK(sy_conn_should_close(t.c));
   CHECK_INT(t.decisions, 1);
+  tc_close(&t);
+}
+
+/* No 408 to a connection that sent nothing: it made no request. It is closed at the header
+ * deadline (from init), silently, long before the idle timeout. */
+static void test_silent_connection_closes_at_the_header_deadline(void **state)
+{
+  static const struct sy_conn_opts o = {1000, 60000}, idle_only = {0, 5000};
+  struct tconn t;
+  (void)state;
+  tc_open(&t, &o);
+  sy_conn_tick(t.c, 999);
+  CHECK(!sy_conn_should_close(t.c));
+  sy_conn_tick(t.c, 1000);
+  tc_drain(&t);
+  CHECK(sy_conn_should_close(t.c));
+  CHECK_INT(t.out_len, 0);
+  CHECK_INT(t.decisions, 0);
+  CHECK_INT(sy_conn_deadline(t.c), UINT64_MAX);
+  tc_close(&t);
+  /* Header timeout off: the idle timeout closes it. */
+  tc_open(&t, &idle_only);
+  CHECK_INT(sy_conn_deadline(t.c), 5000);
+  sy_conn_tick(t.c, 5000);
+  tc_drain(&t);
+  CHECK(sy_conn_should_close(t.c));
+  CHECK_INT(t.out_len, 0);
   tc_close(&t);
 }
 
@@ -792,6 +819,8 @@ int main(void)
   tu_add(&l, "http: switch with frames in the same read", test_switch_with_frames_in_the_same_read,
          NULL);
   tu_add(&l, "time: header timeout -> 408 and close", test_header_timeout, NULL);
+  tu_add(&l, "time: a silent connection closes at the header deadline, no 408",
+         test_silent_connection_closes_at_the_header_deadline, NULL);
   tu_add(&l, "time: header timer restarts per request", test_header_timer_restarts_per_request,
          NULL);
   tu_add(&l, "time: the request timer covers the body", test_request_timer_covers_the_body, NULL);

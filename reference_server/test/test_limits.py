@@ -152,14 +152,31 @@ def test_header_timeout_does_not_hit_a_waiting_keep_alive_connection(timeout_ser
         assert rd.response().status == 200
 
 
-def test_idle_connection_is_closed(timeout_server):
+def test_silent_connection_is_closed_at_the_header_deadline(timeout_server):
+    """The first request's header timeout runs from the accept: a connection that sends nothing
+    is closed at the header deadline, not the idle one, and gets no 408 (it made no request)."""
     with timeout_server.connect() as s:
         rd = Reader(s)
         t0 = time.monotonic()
         assert rd.closed(timeout=IDLE_TIMEOUT + 3)
         elapsed = time.monotonic() - t0
-        assert rd.buf == b"", "an idle connection without a request gets no response"
-    assert IDLE_TIMEOUT - 0.05 <= elapsed <= IDLE_TIMEOUT + MARGIN, elapsed
+        assert rd.buf == b"", "a connection without a request gets no response"
+    assert HEADER_TIMEOUT - 0.05 <= elapsed <= HEADER_TIMEOUT + MARGIN, elapsed
+
+
+def test_first_request_counts_from_the_accept(timeout_server):
+    """Sending the first byte late does not restart the clock: 408 at the accept's deadline."""
+    with timeout_server.connect() as s:
+        rd = Reader(s)
+        t0 = time.monotonic()
+        time.sleep(HEADER_TIMEOUT - 0.05)
+        first_byte = time.monotonic() - t0
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        r = rd.response(timeout=HEADER_TIMEOUT + 2)
+        elapsed = time.monotonic() - t0
+        assert r.status == 408
+    # a clock started at the first byte could not have run out before this
+    assert HEADER_TIMEOUT - 0.05 <= elapsed < first_byte + HEADER_TIMEOUT - 0.05, elapsed
 
 
 def test_idle_after_a_response_is_closed(timeout_server):
