@@ -72,19 +72,34 @@ $(BUILD)/refserver: $(BUILD)/core/server.o $(LIBSY)
 $(BUILD)/sy-decide: $(BUILD)/core/decide_cli.o $(LIBSY)
 	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_CRYPTO) -o $@
 
+# ---- the corpus: harness/cases.py is its one reader ----
+# What a product made from corpus/ depends on: the loader, every file it reads, and the
+# directories, whose mtime changes when a file or a topic is added, removed or renamed (so a
+# deleted case cannot survive in a stale product). The loader also reads the reasons table from
+# the core through libsycore.so (harness/core.py, mk/harness.mk): each product names the one it
+# loads.
+CORPUS_INPUTS := harness/__init__.py harness/cases.py harness/core.py harness/wire.py corpus \
+	$(patsubst %/,%,$(wildcard corpus/*/)) $(wildcard corpus/*/*.http corpus/*/cases.toml)
+
 # ---- C unit tests (cmocka) ----
 UNIT_SRCS := $(wildcard reference_server/test/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:reference_server/test/%.c=$(BUILD)/test/%)
 $(BUILD)/test/%: reference_server/test/%.c reference_server/test/testutil.h $(LIBSY)
 	@mkdir -p $(@D)
-	$(CC) $(SY_CFLAGS) -DSY_SOURCE_DIR='"$(CURDIR)"' $< $(LIBSY) -lcmocka $(LDLIBS_CRYPTO) -o $@
+	$(CC) $(SY_CFLAGS) -I$(BUILD)/test $< $(LIBSY) -lcmocka $(LDLIBS_CRYPTO) -o $@
+
+# test_split.c's rows: every corpus case, from the loader.
+$(BUILD)/test/corpus_rows.h: reference_server/test/corpus_rows.py $(CORPUS_INPUTS) $(BUILD)/libsycore.so
+	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) reference_server/test/corpus_rows.py --out $@
+$(BUILD)/test/test_split: $(BUILD)/test/corpus_rows.h
 
 test-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # ---- pytest over real sockets ----
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
-test-py: $(PROGRAMS)
+# (libsycore.so: the corpus loader, harness/cases.py, reads the reasons table from the core)
+test-py: $(PROGRAMS) $(BUILD)/libsycore.so
 	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) reference_server/test
 
 # The same unit tests and socket tests against an ASan+UBSan build (build/san).

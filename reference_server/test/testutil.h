@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* testutil.h: what the cmocka unit tests share: row-named checks, a growable list of tests (one
- * cmocka test per table row, named after the row), files, the corpus walk and the `reason` of a
- * scenario from its cases.toml. Header-only; every helper is static inline so each test uses
- * only what it needs without -Wunused-function. */
+/* testutil.h: what the cmocka unit tests share: row-named checks and a growable list of tests (one
+ * cmocka test per table row, named after the row). Header-only; every helper is static inline so
+ * each test uses only what it needs without -Wunused-function. The corpus is not read here:
+ * test_split.c gets its rows from harness/cases.py (corpus_rows.py writes
+ * $(BUILD)/test/corpus_rows.h). */
 #ifndef SY_TESTUTIL_H
 #define SY_TESTUTIL_H
 
@@ -13,16 +14,11 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "switchyard.h"
-
-#ifndef SY_SOURCE_DIR
-#error "build with -DSY_SOURCE_DIR='\"<repo root>\"' (the Makefile does)"
-#endif
 
 /* A string literal as (pointer, length), NULs and all: rows carry raw bytes. */
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -149,225 +145,6 @@ static inline int tu_run(const char *group, struct tu_tests *l)
   l->t = NULL;
   l->n = l->cap = 0;
   return rc;
-}
-
-/* ---- files and the corpus ---- */
-
-/* The whole file, NUL-terminated (not counted in *len); NULL if it cannot be read. */
-static inline char *tu_read_file(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t n = 0, cap = 0, r;
-  if (f == NULL)
-    return NULL;
-  do {
-    if (cap - n < 4096) {
-      char *nb;
-      cap = cap ? 2 * cap : 8192;
-      nb = realloc(buf, cap + 1);
-      if (nb == NULL) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = nb;
-    }
-    r = fread(buf + n, 1, cap - n, f);
-    n += r;
-  } while (r > 0);
-  fclose(f);
-  buf[n] = '\0';
-  *len = n;
-  return buf;
-}
-
-struct tu_corpus_file {
-  char name[160];  /* "websocket/valid_handshake" */
-  char topic[64];  /* "websocket" */
-  char stem[96];   /* "valid_handshake" */
-  char path[1024]; /* absolute */
-  char *data;      /* the bytes (tu_corpus_load) */
-  size_t len;
-};
-
-struct tu_corpus {
-  struct tu_corpus_file *f;
-  size_t n;
-};
-
-static inline int tu_cmp_corpus_file(const void *a, const void *b)
-{
-  return strcmp(((const struct tu_corpus_file *)a)->name, ((const struct tu_corpus_file *)b)->name);
-}
-
-static inline int tu_has_suffix(const char *s, const char *suffix)
-{
-  size_t n = strlen(s), k = strlen(suffix);
-  return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Every SY_SOURCE_DIR/corpus/<topic>/<stem>.http, sorted by name, with its bytes loaded.
- * Exits (status 2) if the corpus cannot be read: a test that finds no files proves nothing. */
-static inline void tu_corpus_load(struct tu_corpus *c)
-{
-  const char *root = SY_SOURCE_DIR "/corpus";
-  DIR *top = opendir(root);
-  struct dirent *t;
-  size_t cap = 0;
-  c->f = NULL;
-  c->n = 0;
-  if (top == NULL) {
-    fprintf(stderr, "cannot open %s\n", root);
-    exit(2);
-  }
-  while ((t = readdir(top)) != NULL) {
-    char dpath[512];
-    DIR *d;
-    struct dirent *e;
-    if (t->d_name[0] == '.')
-      continue;
-    snprintf(dpath, sizeof dpath, "%s/%s", root, t->d_name);
-    if ((d = opendir(dpath)) == NULL)
-      continue; /* a file at the top level */
-    while ((e = readdir(d)) != NULL) {
-      struct tu_corpus_file *f;
-      size_t stem_len;
-      if (!tu_has_suffix(e->d_name, ".http"))
-        continue;
-      if (c->n == cap) {
-        cap = cap ? 2 * cap : 128;
-        c->f = realloc(c->f, cap * sizeof *c->f);
-        if (c->f == NULL) {
-          fprintf(stderr, "out of memory\n");
-          exit(2);
-        }
-      }
-      f = &c->f[c->n++];
-      memset(f, 0, sizeof *f);
-      stem_len = strlen(e->d_name) - strlen(".http");
-      if (strlen(t->d_name) >= sizeof f->topic || stem_len >= sizeof f->stem) {
-        fprintf(stderr, "corpus name too long: %s/%s\n", t->d_name, e->d_name);
-        exit(2);
-      }
-      memcpy(f->topic, t->d_name, strlen(t->d_name) + 1);
-      memcpy(f->stem, e->d_name, stem_len);
-      f->stem[stem_len] = '\0';
-      snprintf(f->name, sizeof f->name, "%s/%s", f->topic, f->stem);
-      snprintf(f->path, sizeof f->path, "%s/%s", dpath, e->d_name);
-      f->data = tu_read_file(f->path, &f->len);
-      if (f->data == NULL) {
-        fprintf(stderr, "cannot read %s\n", f->path);
-        exit(2);
-      }
-    }
-    closedir(d);
-  }
-  closedir(top);
-  if (c->n == 0) {
-    fprintf(stderr, "no corpus files under %s\n", root);
-    exit(2);
-  }
-  qsort(c->f, c->n, sizeof *c->f, tu_cmp_corpus_file);
-}
-
-static inline void tu_corpus_free(struct tu_corpus *c)
-{
-  for (size_t i = 0; i < c->n; i++)
-    free(c->f[i].data);
-  free(c->f);
-  c->f = NULL;
-  c->n = 0;
-}
-
-/* ---- corpus/<topic>/cases.toml, just enough of it ----
- * A line-oriented reader of the two things the unit tests need: `[stem]` section headers and
- * `reason = "NAME"` lines (docs/corpus.md). The full format is Python's (tomllib) business. */
-
-static inline const char *tu_skip_space(const char *p, const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t'))
-    p++;
-  return p;
-}
-
-/* Calls fn(arg, stem, reason) for every section of corpus/<topic>/cases.toml; reason is "" when
- * the section has no reason line. Returns the number of sections, or -1 if there is no file. */
-static inline int tu_cases_each(const char *topic,
-                                void (*fn)(void *arg, const char *stem, const char *reason),
-                                void *arg)
-{
-  char path[512], stem[128] = "", reason[128] = "";
-  size_t len;
-  char *text;
-  const char *p, *end;
-  int sections = 0;
-  snprintf(path, sizeof path, "%s/corpus/%s/cases.toml", SY_SOURCE_DIR, topic);
-  if ((text = tu_read_file(path, &len)) == NULL)
-    return -1;
-  end = text + len;
-  for (p = text; p < end;) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    const char *q = tu_skip_space(p, end);
-    if (eol == NULL)
-      eol = end;
-    if (q < eol && *q == '[') {
-      const char *close = memchr(q, ']', (size_t)(eol - q));
-      if (sections > 0)
-        fn(arg, stem, reason);
-      sections++;
-      reason[0] = '\0';
-      stem[0] = '\0';
-      if (close && (size_t)(close - q - 1) < sizeof stem) {
-        memcpy(stem, q + 1, (size_t)(close - q - 1));
-        stem[close - q - 1] = '\0';
-      }
-    } else if ((size_t)(eol - q) > 6 && memcmp(q, "reason", 6) == 0) {
-      const char *v = tu_skip_space(q + 6, eol);
-      if (v < eol && *v == '=') {
-        v = tu_skip_space(v + 1, eol);
-        if (v < eol && *v == '"') {
-          const char *e = memchr(v + 1, '"', (size_t)(eol - v - 1));
-          if (e && (size_t)(e - v - 1) < sizeof reason) {
-            memcpy(reason, v + 1, (size_t)(e - v - 1));
-            reason[e - v - 1] = '\0';
-          }
-        }
-      }
-    }
-    p = eol + (eol < end);
-  }
-  if (sections > 0)
-    fn(arg, stem, reason);
-  free(text);
-  return sections;
-}
-
-struct tu_reason_lookup {
-  const char *stem;
-  char *out;
-  size_t cap;
-  int found;
-};
-
-static inline void tu_reason_lookup_cb(void *arg, const char *stem, const char *reason)
-{
-  struct tu_reason_lookup *l = arg;
-  if (strcmp(stem, l->stem) == 0) {
-    snprintf(l->out, l->cap, "%s", reason);
-    l->found++;
-  }
-}
-
-/* The `reason` of [stem] in corpus/<topic>/cases.toml; returns how many sections have that stem
- * (1 is the only right answer), out gets "" when there is none. */
-static inline int tu_cases_reason(const char *topic, const char *stem, char *out, size_t cap)
-{
-  struct tu_reason_lookup l = {stem, out, cap, 0};
-  out[0] = '\0';
-  if (tu_cases_each(topic, tu_reason_lookup_cb, &l) < 0)
-    return 0;
-  return l.found;
 }
 
 /* ---- reasons by name ---- */
