@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from refserver_util import CASES, SLOW, SY_DECIDE, _running, start_refserver
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the repository root: refserver_util imports harness.cases
+
+from refserver_util import CASES, SLOW, SY_DECIDE, _running, start_refserver  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,14 +24,14 @@ def decisions() -> dict[str, dict]:
     """The reference decision (`sy-decide`) of every corpus file's first request, by case id."""
     if not CASES:
         return {}
-    files = [str(c.path) for c in CASES]
+    files = [str(ROOT / c.path) for c in CASES]
     out = subprocess.run([str(SY_DECIDE), *files], capture_output=True, timeout=30 * SLOW,
                          check=True).stdout.decode()
     by_file = {}
     for line in out.splitlines():
         d = json.loads(line)
         by_file[str(Path(d["file"]).resolve())] = d
-    return {c.id: by_file[str(c.path.resolve())] for c in CASES}
+    return {c.id: by_file[str((ROOT / c.path).resolve())] for c in CASES}
 
 
 @pytest.fixture(scope="session")

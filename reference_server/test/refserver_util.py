@@ -20,15 +20,15 @@ import socket
 import subprocess
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harness import cases
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
 REFSERVER = BUILD / "refserver"
 SY_DECIDE = BUILD / "sy-decide"
-CORPUS = ROOT / "corpus"
 MODES = ("whole", "bytewise", "split_after_head")
 # Sanitizer builds are several times slower: every deadline scales with this.
 SLOW = 3.0 if "/san" in str(BUILD) else 1.0
@@ -37,39 +37,12 @@ SAN_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime er
 
 
 # ---------------------------------------------------------------------------------------------
-# the corpus (corpus/<topic>/cases.toml + <scenario>.http)
+# the corpus: harness/cases.py is its one reader (conftest.py puts the repository root on
+# sys.path). It reads the reasons table from the core ($SY_BUILD/libsycore.so, `make test-py`
+# builds it): a case's `status` is its reason's. A .http file without a manifest row, or a row
+# without a file, fails this import.
 
-@dataclass(frozen=True)
-class Case:
-    id: str                    # "topic/scenario"
-    path: Path
-    raw: bytes
-    expect: tuple[int, ...]
-    reason: str
-    tail: str | None = None
-
-
-def load_corpus() -> list[Case]:
-    cases: list[Case] = []
-    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []:
-        manifest = folder / "cases.toml"
-        if not manifest.exists():
-            continue
-        with manifest.open("rb") as f:
-            rows = tomllib.load(f)
-        for http in sorted(folder.glob("*.http")):
-            row = rows.get(http.stem)
-            if row is None:
-                raise ValueError(f"{folder.name}/cases.toml has no row for {http.name}")
-            expect = row["expect"]
-            expect = tuple(expect) if isinstance(expect, list) else (expect,)
-            cases.append(Case(id=f"{folder.name}/{http.stem}", path=http, raw=http.read_bytes(),
-                              expect=expect, reason=row["reason"], tail=row.get("tail")))
-    return cases
-
-
-CASES = load_corpus()
-
+CASES = cases.load()
 
 _stdin_cache: dict[bytes, bytes] = {}
 

@@ -1,15 +1,17 @@
 """Every corpus case over a real socket, in three deliveries: whole, byte by byte, and split
 after the head.
 
-For each case the server must answer
-  * the manifest's status (corpus/<topic>/cases.toml `expect`), which is also the reference
-    decision's status (`sy-decide`), and on errors a body naming the reference reason;
+The cases come from harness/cases.py (the one reader of corpus/). For each case
+  * the reference decision (`sy-decide`) carries the manifest's `reason`;
+  * the server answers that reason's status (`case.status`: the loader reads it from the core's
+    reasons table, reasons.h, through harness/core.py), and on errors a body naming the reason;
   * exactly the bytes `refserver --stdin` writes for the same input (the same state machine,
     so every pipelined response in order, and the WebSocket frames after a 101), except for an
     interim `100 Continue` that only a split delivery can cause (RFC 9110 §10.1.1);
   * then the connection's fate: closed by the server after `Connection: close` or a WebSocket
-    Close; otherwise the manifest's tail probe (`http`: a second request answered 200, the
-    connection is still HTTP/1.1; `ws`: a masked frame echoed) and a clean close on our EOF.
+    Close; otherwise the manifest's tail probe, the loader's bytes (`http`: a second request
+    answered 200, the connection is still HTTP/1.1; `ws`: a masked frame, echoed) and a clean
+    close on our EOF.
 """
 from __future__ import annotations
 
@@ -18,13 +20,10 @@ import time
 
 import pytest
 
+from harness.cases import TAIL_WS
 from refserver_util import CASES, MODES, Reader, parse_response, stdin_output
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-TAIL_HTTP = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
-_MASK = b"\x37\xfa\x21\x3d"
-TAIL_WS = bytes([0x81, 0x80 | 7]) + _MASK + bytes(c ^ _MASK[i % 4] for i, c in enumerate(b"sy-tail"))
-TAIL_WS_ECHO = b"\x81\x07sy-tail"
 BYTEWISE_PAUSED = 512      # bytes sent one by one with a pause after each (the rest: no pause)
 BYTEWISE_PAUSE = 0.0001
 
@@ -88,12 +87,26 @@ def drop_interim_continue(buf: bytes) -> bytes:
     return buf.replace(CONTINUE, b"", 1) if buf.startswith(CONTINUE) else buf
 
 
+def echo_of(frame: bytes) -> bytes:
+    """The server's echo of one short masked client frame: the same opcode and payload, unmasked
+    (RFC 6455 §5.1: a server never masks)."""
+    n = frame[1] & 0x7F
+    assert frame[1] & 0x80 and n < 126 and len(frame) == 6 + n, frame
+    mask = frame[2:6]
+    return bytes([frame[0], n]) + bytes(c ^ mask[i % 4] for i, c in enumerate(frame[6:]))
+
+
+TAIL_WS_ECHO = echo_of(TAIL_WS)
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_corpus_case(server, decisions, case, mode):
     ref = decisions[case.id]
-    assert ref["reason"] == case.reason, f"corpus manifest and sy-decide disagree on {case.id}"
-    assert ref["status"] in case.expect
+    assert ref["reason"] == case.reason, \
+        f"{case.path}: the reference decides {ref['reason']}, the manifest says {case.reason}"
+    want = case.status  # the status of the manifest's reason in the core's table
+    assert 100 <= want <= 599, f"{case.path}: {case.reason} has no status ({want})"
     expected = stdin_output(case.raw)
     assert expected.startswith(ref["response"].encode()), "--stdin and sy-decide disagree"
     is_head = case.raw.startswith(b"HEAD ")
@@ -107,12 +120,13 @@ def test_corpus_case(server, decisions, case, mode):
         if mode != "whole" and b"100-continue" in case.raw:
             got = drop_interim_continue(got)
 
-        # the first response: the manifest's status and, on errors, the reason named in the body
+        # the first response: the status of the manifest's reason and, on errors, that reason
+        # named in the body
         first = parse_response(got, is_head)
         assert first is not None, f"no complete response (eof={rd.eof}): {got[:300]!r}"
         resp = first[0]
-        assert resp.status in case.expect, f"{resp.status} not in {case.expect}: {got[:300]!r}"
-        assert resp.status == ref["status"]
+        assert resp.status == want, \
+            f"{resp.status}, but {case.reason} is {want}: {got[:300]!r}"
         if resp.status >= 400 and not is_head:  # a response to HEAD has no body to name it
             assert f"reason: {case.reason}\n".encode() in resp.body, resp.body
         # the whole stream: exactly the reference machine's output
@@ -124,11 +138,11 @@ def test_corpus_case(server, decisions, case, mode):
             assert rd.buf == b"", f"bytes after the last response: {rd.buf[:200]!r}"
             return
         if case.tail == "http" and state == "http":
-            sock.sendall(TAIL_HTTP)
+            sock.sendall(case.tail_bytes)
             tail = rd.response()
             assert tail.status == 200, "the connection must still speak HTTP/1.1"
         elif case.tail == "ws" and state == "ws":
-            sock.sendall(TAIL_WS)
+            sock.sendall(case.tail_bytes)
             assert rd.exactly(len(TAIL_WS_ECHO)) == TAIL_WS_ECHO
         elif case.tail:
             pytest.fail(f"manifest tail {case.tail!r} but the connection ends in {state!r}")
