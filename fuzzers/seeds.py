@@ -1,39 +1,34 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""seeds: corpus/<topic>/<scenario>.http + cases.toml -> build/fuzz-seeds/<target>/ for every target.
+"""seeds: the corpus (harness/cases.py's load()) -> build/fuzz-seeds/<target>/ for every target.
 
 Nothing here is hand-written input: each seed is derived from a corpus file (its bytes, one of its
 field values, the bytes after its head) or made by a documented rule from corpus data (WebSocket
 frames carrying a scenario's description, pipelined pairs of scenarios, policies naming the
 targets the corpus uses). Seed names say where they came from: <topic>__<scenario>[__<how>].
+The corpus is read by harness/cases.py only (a .http file without a manifest row, or a row without
+a file, is its error, and stops this); it reads the reasons table from the core, so
+$SY_BUILD/libsycore.so must exist (mk/fuzz.mk builds a host one). <out>/corpus.list names the
+corpus files, one a line, for `make test-fuzz` to replay through every target.
 """
 import argparse
 import hashlib
-import os
 import shutil
 import struct
 import sys
-import tomllib
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository root: `import harness`
+
+from harness import cases as corpus  # noqa: E402
 
 REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render", "fuzz_llhttp")
 LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-encoding",
                b"sec-websocket-protocol", b"sec-websocket-extensions")
-
-
-def load(corpus: Path):
-    """[(topic, scenario, bytes, manifest-row)] in sorted order; complains about orphans."""
-    cases = []
-    for topic_dir in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        manifest_path = topic_dir / "cases.toml"
-        manifest = tomllib.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        for f in sorted(topic_dir.glob("*.http")):
-            row = manifest.get(f.stem)
-            if row is None:
-                print(f"seeds: {f} has no entry in {manifest_path}", file=sys.stderr)
-                row = {}
-            cases.append((topic_dir.name, f.stem, f.read_bytes(), row))
-    return cases
+# The reason of a valid WebSocket opening handshake (reasons.h): the reference switches, and what
+# follows the head is frames (fuzz_ws_frames' input).
+WS_SWITCH = "WS_SWITCH"
 
 
 def split_head(data: bytes):
@@ -67,10 +62,11 @@ def frame(opcode: int, payload: bytes, key: bytes, fin: bool = True) -> bytes:
     return head + key + masked
 
 
-def frames_from(topic, name, row):
-    """WebSocket conversations made from one scenario's manifest row."""
-    text = (row.get("description") or name).encode()
-    key = hashlib.sha1(f"{topic}/{name}".encode()).digest()[:4]
+def frames_from(case):
+    """WebSocket conversations made from one case (its id, description and reason)."""
+    name = case.id.split("/", 1)[1]
+    text = (case.description or name).encode()
+    key = hashlib.sha1(case.id.encode()).digest()[:4]
     code = struct.pack("!H", 1000)
     half = len(text) // 2
     return {
@@ -80,7 +76,8 @@ def frames_from(topic, name, row):
         "fragmented": frame(1, text[:half], key, fin=False) + frame(9, b"", key)
         + frame(0, text[half:], key),
         "binary16": frame(2, text * (200 // max(1, len(text)) + 1), key),
-        "close_reason": frame(8, code + (row.get("rfc") or "").encode()[:100], key),
+        # the reason's RFC section: UTF-8 ("§") in a close reason
+        "close_reason": frame(8, code + case.rfc.encode()[:100], key),
         "unmasked": bytes([0x81, len(text[:125])]) + text[:125],
     }
 
@@ -97,17 +94,25 @@ def write(out: Path, target: str, name: str, data: bytes, seen: dict):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=Path("corpus"))
+    ap.add_argument("--corpus", type=Path, default=corpus.CORPUS)
     ap.add_argument("--out", type=Path, default=Path("build/fuzz-seeds"))
     args = ap.parse_args()
-    cases = load(args.corpus)
+    try:
+        cases = corpus.load(args.corpus.resolve())
+    except (corpus.CorpusError, RuntimeError) as e:  # RuntimeError: no libsycore.so to read
+        print(f"seeds: {e}", file=sys.stderr)        # the reasons table from (harness/core.py)
+        return 1
+    if not cases:
+        print(f"seeds: no cases under {args.corpus}", file=sys.stderr)
+        return 1
     if args.out.exists():
         shutil.rmtree(args.out)
     seen: dict = {}
     paths = set()
-    plain = next((c[2] for c in cases if c[1] == "plain_get"), None)
-    for topic, name, data, row in cases:
-        stem = f"{topic}__{name}"
+    plain = next((c.raw for c in cases if c.id.endswith("/plain_get")), None)
+    for case in cases:
+        data = case.raw
+        stem = case.id.replace("/", "__")
         for t in REQUEST_TARGETS:
             write(args.out, t, stem, data, seen)
         if plain is not None and plain != data:
@@ -128,10 +133,10 @@ def main() -> int:
                       b"\n".join(by_name[fname]), seen)
         for key in by_name.get(b"sec-websocket-key", []):
             write(args.out, "fuzz_ws_key", f"{stem}__key", key, seen)
-        if row.get("expect") == 101 and row.get("tail") == "ws" and tail:
+        if case.reason == WS_SWITCH and case.tail == "ws" and tail:
             write(args.out, "fuzz_ws_frames", f"{stem}__tail", tail, seen)
-        if row.get("expect") == 101:
-            for how, conv in frames_from(topic, name, row).items():
+        if case.reason == WS_SWITCH:
+            for how, conv in frames_from(case).items():
                 write(args.out, "fuzz_ws_frames", f"{stem}__{how}", conv, seen)
     # policies: the paths the corpus requests, as WebSocket and as plain routes
     ordered = sorted(paths)
@@ -142,6 +147,12 @@ def main() -> int:
           b"clear-routes\nws-method-status 400\n"
           + b"".join(b"route %s %s\n" % (p, b"websocket" if i % 2 else b"plain")
                      for i, p in enumerate(ordered)), seen)
+    if "fuzz_ws_frames" not in seen:
+        print(f"seeds: no case has reason {WS_SWITCH}: fuzz_ws_frames would get no seed",
+              file=sys.stderr)
+        return 1
+    # the corpus files, for `make test-fuzz` to replay through every target
+    (args.out / "corpus.list").write_text("".join(f"{ROOT / c.path}\n" for c in cases))
     total = sum(len(v) for v in seen.values())
     print(f"seeds: {total} seeds for {len(seen)} targets from {len(cases)} corpus files "
           f"-> {args.out}")

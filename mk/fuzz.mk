@@ -8,7 +8,7 @@
 #                           the mutator as an AFL++ library  -> build/fuzz-afl/, build/fuzz-afl-cmplog/
 #   make fuzz-replay        engine-less main, any $(CC)       -> build/fuzz-replay/<target>
 #   make fuzz-cov           clang source coverage + replay    -> build/fuzz-cov/<target>
-#   make fuzz-seeds         corpus/ + manifests -> build/fuzz-seeds/<target>/
+#   make fuzz-seeds         corpus/ (harness/cases.py's load) -> build/fuzz-seeds/<target>/
 #   make fuzzers [OUT=dir]  OSS-Fuzz entry: $(CC) $(CFLAGS), linked by $(CXX) $(CXXFLAGS)
 #                           $(LIB_FUZZING_ENGINE) (replay main when unset) -> build/fuzz-oss/, $(OUT)
 #   make test-fuzz          (part of `make test`) replay + a short libFuzzer run of every target
@@ -191,10 +191,21 @@ $(fz_afl_DIR)/sy_mutator.so: fuzzers/mutator.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $< -o $@
 
-# ---- seeds, built from corpus/ and its manifests ----
-FUZZ_CORPUS_FILES := $(wildcard corpus/*/*.http corpus/*/cases.toml)
-$(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(FUZZ_CORPUS_FILES)
-	$(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
+# ---- seeds, built from the corpus as harness/cases.py loads it (CORPUS_INPUTS: Makefile) ----
+# The loader reads the reasons table from the core, libsycore.so loaded into $(PYTHON) by ctypes:
+# a host build of its own (mk/harness.mk's rule, run with BUILD=$(FUZZ_HOST_BUILD)), whatever CC
+# and CFLAGS the fuzz build is given, since sanitizer- or AFL-instrumented code (OSS-Fuzz's
+# `make fuzzers`) cannot be loaded into Python.
+FUZZ_HOST_BUILD := $(FUZZ_ROOT)/fuzz-host
+FUZZ_HOST_CC ?= $(firstword $(shell command -v cc gcc clang 2>/dev/null) cc)
+FUZZ_HOST_LIB := $(FUZZ_HOST_BUILD)/libsycore.so
+ifneq ($(BUILD),$(FUZZ_HOST_BUILD))
+$(FUZZ_HOST_LIB): $(CORE_SRCS) $(HDRS) harness/corebind/facts.c harness/corebind/facts.h
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_HOST_BUILD) SAN= CC=$(FUZZ_HOST_CC) \
+	  CFLAGS='-O2 -g' LDLIBS_CRYPTO=-lcrypto $@
+endif
+$(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(CORPUS_INPUTS) $(FUZZ_HOST_LIB)
+	SY_BUILD=$(abspath $(FUZZ_HOST_BUILD)) $(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
 	@touch $@
 
 .PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz fuzz-build-timed \
@@ -221,11 +232,12 @@ fuzzers: fuzz-build-oss fuzz-seeds
 	fi
 
 # ---- make test: replay everything through every target, then a short run of each ----
+# The corpus files replayed are the ones harness/cases.py loads (seeds.py lists them).
 test-fuzz: $(addprefix $(fz_replay_DIR)/,$(FUZZ_TARGETS)) $(addprefix $(fz_libfuzzer_DIR)/,$(FUZZ_TARGETS)) \
 		fuzz-seeds
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@set -e; test -s $(FUZZ_SEEDS)/corpus.list; for t in $(FUZZ_TARGETS); do \
 	  regs=""; [ -d fuzzers/regressions/$$t ] && regs=fuzzers/regressions/$$t; \
-	  $(fz_replay_DIR)/$$t corpus $(FUZZ_SEEDS)/$$t $$regs; \
+	  $(fz_replay_DIR)/$$t $$(cat $(FUZZ_SEEDS)/corpus.list) $(FUZZ_SEEDS)/$$t $$regs; \
 	done
 	$(PYTHON) fuzzers/campaign.py smoke --seconds $(FUZZ_TEST_SECONDS) --build $(fz_libfuzzer_DIR) \
 	  --seeds $(FUZZ_SEEDS) --work $(FUZZ_ROOT)/fuzz-smoke $(FUZZ_TARGETS)
@@ -292,4 +304,4 @@ fuzz-mutator-compare: fuzz-build-libfuzzer fuzz-cov fuzz-seeds
 
 fuzz-clean:
 	rm -rf $(addprefix $(FUZZ_ROOT)/,fuzz-libfuzzer fuzz-nosan fuzz-msan fuzz-replay fuzz-cov \
-	  fuzz-afl fuzz-afl-cmplog fuzz-oss fuzz-seeds fuzz-smoke)
+	  fuzz-afl fuzz-afl-cmplog fuzz-oss fuzz-seeds fuzz-smoke fuzz-host)
