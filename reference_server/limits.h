@@ -26,6 +26,19 @@
  * switchyard.h. */
 #define SY_DEFAULT_HEADER_TIMEOUT_MS 10000
 #define SY_DEFAULT_IDLE_TIMEOUT_MS 60000
-#define SY_DEFAULT_MAX_CONNS 256
+
+/* refserver's connection limit and overload handling (server.c, README's refserver-help). The
+ * default --max-conns is the open-file limit (its soft limit raised toward the hard one at start)
+ * minus SY_FD_RESERVE, at most SY_MAX_CONNS_CEILING. */
+#define SY_FD_RESERVE 16          /* descriptors kept from connections: stdio, the listening
+                                   * socket, epoll, one connection accepted over the limit */
+#define SY_MAX_CONNS_CEILING 8192 /* each connection can hold up to sizeof(struct sy_conn),
+                                   * about 210 KiB: 1.6 GiB at this many */
+#define SY_SHED_GRACE_MS 250      /* a connection is shed for a new one only once its wait (since
+                                   * accept, its last request or its request's first byte) is
+                                   * this old: time for a new client's request to arrive */
+#define SY_ACCEPT_BACKOFF_MS 100  /* out of descriptors with nothing to shed: accept nothing for
+                                   * this long, or until a connection closes */
+#define SY_OVERLOAD_LOG_MS 1000   /* without --verbose, one overload line per kind per this */
 
 #endif

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* server.c: refserver, the sockets around the connection state machine (conn.c). It only moves
- * bytes, time and EOF between epoll and sy_conn; it owns no policy and makes no decision. */
+ * bytes, time and EOF between epoll and sy_conn; it owns no policy and makes no decision.
+ *
+ * Overload: at --max-conns, or when accept4 runs out of descriptors (EMFILE, ENFILE) or memory,
+ * a new connection displaces one that has waited SY_SHED_GRACE_MS or more without progress: the
+ * oldest that sent nothing, else the oldest idle between requests, else the oldest with a request
+ * unfinished (WebSockets and closing connections are never shed). With none of those, a
+ * connection over --max-conns is closed at once, and out of descriptors the listening socket is
+ * not polled for SY_ACCEPT_BACKOFF_MS or until a connection closes (level-triggered epoll would
+ * otherwise report it readable for ever: a busy loop). Each event is logged to stderr. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +17,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +32,14 @@
 #define LINGER_MS 1000 /* after our last byte, drain the peer's input this long before close */
 #define MAX_EVENTS 64
 #define SPARE_CLIENTS 64 /* freed client structs kept for reuse: no heap churn per connection */
+#define NOFILE_CAP (1L << 30) /* an open-file limit above this (or none) counts as this */
+#define ACCEPT_BATCH 512 /* accept4 calls per readiness of the listening socket (its backlog) */
+
+/* Connections that may be shed for a new one, by what they have sent. Each queue is in the order
+ * of wait_since (a client is appended when its wait starts, and time only goes forward), so its
+ * head is its oldest. */
+enum { Q_SILENT, Q_IDLE, Q_BUSY, N_QUEUES, Q_NONE = -1 };
+enum { LOG_SHED, LOG_REFUSE, LOG_NOFD, N_LOGS }; /* overload events, each rate-limited */
 
 struct client {
   int fd;
@@ -29,8 +47,18 @@ struct client {
   int peer_eof;         /* the peer's FIN was read: nothing left to drain at close */
   uint32_t ep_events;   /* what epoll is watching now (0: not registered) */
   uint64_t linger_until;
+  int queue;                      /* Q_*: which shedding queue it is on */
+  struct client *q_prev, *q_next; /* neighbours on that queue */
+  uint64_t wait_since;            /* its wait began: accept, its last request, a request's start */
+  uint64_t seen_requests;         /* conn.n_requests when it was queued */
   char peer[64];
   struct sy_conn conn;
+};
+
+struct ratelog {
+  uint64_t last;         /* when the last line of this kind was written */
+  unsigned long skipped; /* lines not written since */
+  int written;
 };
 
 struct server {
@@ -44,6 +72,11 @@ struct server {
   int nspare;
   int maxfd;          /* highest client fd in use, for the timer scan */
   uint64_t next_scan; /* no connection has a deadline before this: skip the scan until then */
+  struct {
+    struct client *head, *tail;
+  } queues[N_QUEUES];
+  uint64_t accept_paused_until; /* 0, or the listening socket is not polled until then */
+  struct ratelog logs[N_LOGS];
 };
 
 /* Deadlines only matter when one is due: the loop scans the connections at next_scan, and every
@@ -69,6 +102,118 @@ static uint64_t now_ms(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One line to stderr for an overload event: every event with --verbose, else at most one line
+ * of each kind per SY_OVERLOAD_LOG_MS; the events not shown are counted on the next line, or on
+ * a line of their own once that interval has passed (overload_flush). */
+static const char *const log_kind[N_LOGS] = {"connections shed", "connections refused",
+                                             "accept failures"};
+__attribute__((format(printf, 4, 5))) static void overload_log(struct server *s, int kind,
+                                                                uint64_t now, const char *fmt, ...)
+{
+  struct ratelog *r = &s->logs[kind];
+  char line[512];
+  int n;
+  va_list ap;
+  if (!s->verbose && r->written && now - r->last < SY_OVERLOAD_LOG_MS) {
+    r->skipped++;
+    return;
+  }
+  n = snprintf(line, sizeof line, "refserver: ");
+  va_start(ap, fmt);
+  n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (r->skipped && (size_t)n < sizeof line)
+    snprintf(line + n, sizeof line - (size_t)n, " (and %lu more since the last such line)",
+             r->skipped);
+  fprintf(stderr, "%s\n", line);
+  r->written = 1;
+  r->last = now;
+  r->skipped = 0;
+}
+
+static void overload_flush(struct server *s, uint64_t now, int at_exit)
+{
+  for (int k = 0; k < N_LOGS; k++) {
+    struct ratelog *r = &s->logs[k];
+    if (r->skipped && (at_exit || now - r->last >= SY_OVERLOAD_LOG_MS)) {
+      fprintf(stderr, "refserver: %lu more %s in the %llu ms after the last such line\n",
+              r->skipped, log_kind[k], (unsigned long long)(now - r->last));
+      r->last = now;
+      r->skipped = 0;
+    }
+  }
+}
+
+/* When overload_flush has a line due, or UINT64_MAX. */
+static uint64_t overload_flush_due(const struct server *s)
+{
+  uint64_t t = UINT64_MAX;
+  for (int k = 0; k < N_LOGS; k++)
+    if (s->logs[k].skipped && s->logs[k].last + SY_OVERLOAD_LOG_MS < t)
+      t = s->logs[k].last + SY_OVERLOAD_LOG_MS;
+  return t;
+}
+
+static int queue_of(const struct client *cl)
+{
+  size_t out_len;
+  if (cl->lingering || cl->conn.state != SY_CONN_HTTP)
+    return Q_NONE; /* closing, or a WebSocket: never shed */
+  (void)sy_conn_output(&cl->conn, &out_len);
+  if (cl->conn.in_len || out_len)
+    return Q_BUSY; /* a request unfinished, or a response not yet taken by the peer */
+  return cl->conn.n_requests ? Q_IDLE : Q_SILENT;
+}
+
+static void q_unlink(struct server *s, struct client *cl)
+{
+  if (cl->queue == Q_NONE)
+    return;
+  if (cl->q_prev)
+    cl->q_prev->q_next = cl->q_next;
+  else
+    s->queues[cl->queue].head = cl->q_next;
+  if (cl->q_next)
+    cl->q_next->q_prev = cl->q_prev;
+  else
+    s->queues[cl->queue].tail = cl->q_prev;
+  cl->queue = Q_NONE;
+}
+
+/* Puts a client on the queue its state calls for; it goes to the tail (its wait starts now) when
+ * it changes queue or completed a request, so a client making progress is never the oldest. */
+static void track(struct server *s, struct client *cl, uint64_t now)
+{
+  int q = queue_of(cl);
+  if (q == cl->queue && cl->conn.n_requests == cl->seen_requests)
+    return;
+  q_unlink(s, cl);
+  cl->seen_requests = cl->conn.n_requests;
+  if (q == Q_NONE)
+    return;
+  cl->queue = q;
+  cl->wait_since = now;
+  cl->q_next = NULL;
+  cl->q_prev = s->queues[q].tail;
+  if (cl->q_prev)
+    cl->q_prev->q_next = cl;
+  else
+    s->queues[q].head = cl;
+  s->queues[q].tail = cl;
+}
+
+/* The connection to shed for a new one, or NULL: the head of the first queue whose head has
+ * waited SY_SHED_GRACE_MS (a younger one may be a client whose request is on its way). */
+static struct client *pick_victim(struct server *s, uint64_t now)
+{
+  for (int q = 0; q < N_QUEUES; q++) {
+    struct client *cl = s->queues[q].head;
+    if (cl && now - cl->wait_since >= SY_SHED_GRACE_MS)
+      return cl;
+  }
+  return NULL;
 }
 
 static void log_decision(void *arg, const struct sy_request *req, const struct sy_decision *d)
@@ -98,12 +243,22 @@ static void usage(FILE *f)
           "                         connection that sent nothing: it is just closed)\n"
           "  --idle-timeout MS      close a connection after MS with no byte received or sent\n"
           "                         (default %d; 0 disables; a WebSocket gets Close 1001 first)\n"
-          "  --max-conns N          concurrent connections (default %d); more are closed at once\n"
+          "  --max-conns N          concurrent connections (default: the open-file limit, whose soft\n"
+          "                         limit is raised toward the hard one at start, minus %d; at\n"
+          "                         most %d). A new connection over the limit, or one that finds\n"
+          "                         no descriptor left, sheds the connection that sent nothing, else\n"
+          "                         the one idle between requests, else the one with a request\n"
+          "                         unfinished, that has waited longest (%d ms at least); with none,\n"
+          "                         it is closed at once (out of descriptors: accepting pauses for\n"
+          "                         %d ms or until a connection closes). Each such event logs a\n"
+          "                         line to stderr (without --verbose at most one a second per\n"
+          "                         kind, counting the ones not shown)\n"
           "  --verbose              log one line per decision to stderr\n"
           "  --version              print the version\n"
           "  --help                 this text\n"
           "SIGTERM or SIGINT stop the server cleanly.\n",
-          SY_DEFAULT_HEADER_TIMEOUT_MS, SY_DEFAULT_IDLE_TIMEOUT_MS, SY_DEFAULT_MAX_CONNS);
+          SY_DEFAULT_HEADER_TIMEOUT_MS, SY_DEFAULT_IDLE_TIMEOUT_MS, SY_FD_RESERVE,
+          SY_MAX_CONNS_CEILING, SY_SHED_GRACE_MS, SY_ACCEPT_BACKOFF_MS);
 }
 
 static int parse_uint(const char *s, const char *flag, long max, long *out)
@@ -239,6 +394,9 @@ static void ep_set(struct server *s, struct client *cl)
 /* close() also removes the fd from epoll (it is not shared), so no EPOLL_CTL_DEL. */
 static void drop(struct server *s, struct client *cl)
 {
+  q_unlink(s, cl);
+  if (s->accept_paused_until)
+    s->accept_paused_until = 1; /* a descriptor is free: accept again at once */
   close(cl->fd);
   s->clients[cl->fd] = NULL;
   s->nclients--;
@@ -275,21 +433,108 @@ static void flush(struct server *s, struct client *cl, uint64_t now)
     cl->linger_until = now + LINGER_MS;
     arm(s, cl->linger_until);
   }
+  track(s, cl, now);
   ep_set(s, cl);
+}
+
+static void shed(struct server *s, struct client *v, uint64_t now, const char *newcomer,
+                 const char *why)
+{
+  const char *what = v->queue == Q_SILENT ? "sent nothing"
+                     : v->queue == Q_IDLE   ? "idle after a request"
+                     : v->conn.in_len       ? "a request unfinished"
+                                            : "a response unread";
+  overload_log(s, LOG_SHED, now, "shed %s (%s, waiting %llu ms) for %s: %s", v->peer, what,
+               (unsigned long long)(now - v->wait_since), newcomer, why);
+  drop(s, v);
+}
+
+static void pause_accept(struct server *s, uint64_t now, int err)
+{
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.data.fd = s->lfd;
+  if (!s->accept_paused_until)
+    epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev); /* no events: not polled */
+  s->accept_paused_until = now + SY_ACCEPT_BACKOFF_MS;
+  overload_log(s, LOG_NOFD, now,
+               "accept: %s with %d connections and none to shed: not accepting for %d ms or "
+               "until a connection closes",
+               strerror(err), s->nclients, SY_ACCEPT_BACKOFF_MS);
+}
+
+static void resume_accept(struct server *s)
+{
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.fd = s->lfd;
+  epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
+  s->accept_paused_until = 0;
+}
+
+static void format_peer(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+  char h[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (ss->ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, h, sizeof h);
+    port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+  } else {
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, h, sizeof h);
+    port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+  }
+  snprintf(out, cap, "%s:%u", h, port);
 }
 
 static void accept_all(struct server *s, uint64_t now)
 {
-  for (;;) {
+  for (int round = 0; round < ACCEPT_BATCH && !s->accept_paused_until; round++) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
     struct client *cl;
-    if (fd < 0)
+    char peer[sizeof cl->peer], why[64];
+    if (fd < 0) {
+      int err = errno;
+      struct client *v;
+      if (err == EAGAIN || err == EWOULDBLOCK)
+        return;
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        /* Out of descriptors (or memory): free one by shedding, then take the connection. */
+        if ((v = pick_victim(s, now)) != NULL) {
+          snprintf(why, sizeof why, "out of descriptors (%s)", strerror(err));
+          shed(s, v, now, "a new connection", why);
+          continue;
+        }
+        pause_accept(s, now, err);
+        return;
+      }
+      if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == ENETDOWN ||
+          err == ENOPROTOOPT || err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH ||
+          err == EOPNOTSUPP || err == ENETUNREACH || err == EPERM)
+        continue; /* that pending connection failed (accept(2)): the next one */
+      pause_accept(s, now, err); /* unexpected: do not spin on it */
       return;
-    if (s->nclients >= s->max_conns || fd >= s->cap) {
-      close(fd); /* over the connection limit: refuse at once rather than queue */
+    }
+    format_peer(&ss, peer, sizeof peer);
+    if (fd >= s->cap) {
+      close(fd);
+      overload_log(s, LOG_REFUSE, now, "refused %s: descriptor %d beyond the table (%d)", peer,
+                   fd, s->cap);
       continue;
+    }
+    if (s->nclients >= s->max_conns) {
+      struct client *v = pick_victim(s, now);
+      snprintf(why, sizeof why, "at --max-conns %d", s->max_conns);
+      if (v == NULL) {
+        close(fd); /* nothing to shed: refuse at once rather than queue */
+        overload_log(s, LOG_REFUSE, now,
+                     "refused %s: %s, and no connection has waited %d ms without progress", peer,
+                     why, SY_SHED_GRACE_MS);
+        continue;
+      }
+      shed(s, v, now, peer, why);
     }
     cl = s->nspare ? s->spare[--s->nspare] : malloc(sizeof *cl);
     if (cl == NULL) {
@@ -300,18 +545,9 @@ static void accept_all(struct server *s, uint64_t now)
     cl->lingering = 0;
     cl->peer_eof = 0;
     cl->ep_events = 0;
-    {
-      char h[INET6_ADDRSTRLEN] = "?";
-      unsigned port = 0;
-      if (ss.ss_family == AF_INET6) {
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, h, sizeof h);
-        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-      } else {
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, h, sizeof h);
-        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-      }
-      snprintf(cl->peer, sizeof cl->peer, "%s:%u", h, port);
-    }
+    cl->queue = Q_NONE;
+    cl->seen_requests = 0;
+    memcpy(cl->peer, peer, sizeof peer);
     sy_conn_init(&cl->conn, &s->pol, &s->opts, now);
     if (s->verbose) {
       cl->conn.on_decision = log_decision;
@@ -321,6 +557,7 @@ static void accept_all(struct server *s, uint64_t now)
     s->nclients++;
     if (fd > s->maxfd)
       s->maxfd = fd;
+    track(s, cl, now);
     ep_set(s, cl);
     arm_client(s, cl);
   }
@@ -357,6 +594,42 @@ static void on_readable(struct server *s, struct client *cl, uint64_t now)
     flush(s, cl, now);
 }
 
+/* Raises the soft open-file limit toward the hard one, as far as `want` descriptors; returns the
+ * soft limit in force (what accept4 can reach before EMFILE). */
+static long raise_nofile(long want)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return 1024;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want) {
+    rlim_t to = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)want ? rl.rlim_max
+                                                                          : (rlim_t)want;
+    struct rlimit raised = {to, rl.rlim_max};
+    if (to > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0)
+      rl.rlim_cur = to;
+  }
+  return rl.rlim_cur > (rlim_t)NOFILE_CAP ? NOFILE_CAP : (long)rl.rlim_cur; /* or RLIM_INFINITY */
+}
+
+/* --max-conns: given (s->max_conns > 0), or the open-file limit minus SY_FD_RESERVE, at most
+ * SY_MAX_CONNS_CEILING. */
+static void size_max_conns(struct server *s)
+{
+  int given = s->max_conns > 0;
+  long nofile = raise_nofile((given ? s->max_conns : SY_MAX_CONNS_CEILING) + SY_FD_RESERVE);
+  long budget = nofile - SY_FD_RESERVE;
+  if (!given)
+    s->max_conns = budget < 1 ? 1 : budget > SY_MAX_CONNS_CEILING ? SY_MAX_CONNS_CEILING
+                                                                    : (int)budget;
+  else if (s->max_conns > budget)
+    fprintf(stderr,
+            "refserver: --max-conns %d is more than the open-file limit (%ld) leaves room for "
+            "(%ld); past that, connections are shed or accepting pauses\n",
+            s->max_conns, nofile, budget < 0 ? 0 : budget);
+  if (s->verbose)
+    fprintf(stderr, "refserver: --max-conns %d (open-file limit %ld)\n", s->max_conns, nofile);
+}
+
 static int run_server(struct server *s, const char *listen_spec)
 {
   char shown[128];
@@ -377,6 +650,7 @@ static int run_server(struct server *s, const char *listen_spec)
   s->lfd = listen_on(listen_spec, shown, sizeof shown);
   if (s->lfd < 0)
     return s->lfd == -2 ? 2 : 1;
+  size_max_conns(s);
   s->cap = s->max_conns + 64;
   s->clients = calloc((size_t)s->cap + 1024, sizeof *s->clients);
   s->cap += 1024;
@@ -394,8 +668,11 @@ static int run_server(struct server *s, const char *listen_spec)
 
   s->next_scan = UINT64_MAX;
   while (!stop_signal) {
-    uint64_t now = now_ms();
+    uint64_t now = now_ms(), wake;
     int timeout, n;
+    if (s->accept_paused_until && now >= s->accept_paused_until)
+      resume_accept(s);
+    overload_flush(s, now, 0);
     if (now >= s->next_scan) {
       int top = 0;
       s->next_scan = UINT64_MAX;
@@ -418,9 +695,12 @@ static int run_server(struct server *s, const char *listen_spec)
       }
       s->maxfd = top;
     }
-    timeout = s->next_scan == UINT64_MAX
-                  ? -1
-                  : (int)(s->next_scan - now < 60000 ? s->next_scan - now : 60000);
+    wake = s->next_scan;
+    if (s->accept_paused_until && s->accept_paused_until < wake)
+      wake = s->accept_paused_until;
+    if (overload_flush_due(s) < wake)
+      wake = overload_flush_due(s);
+    timeout = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)(wake - now < 60000 ? wake - now : 60000);
     n = epoll_pwait(s->epfd, events, MAX_EVENTS, timeout, &orig);
     now = now_ms();
     for (int i = 0; i < n; i++) {
@@ -444,6 +724,7 @@ static int run_server(struct server *s, const char *listen_spec)
         arm_client(s, cl); /* a first byte starts the header timer: maybe sooner than planned */
     }
   }
+  overload_flush(s, now_ms(), 1);
   for (int fd = 0; fd < s->cap; fd++)
     if (s->clients[fd])
       drop(s, s->clients[fd]);
@@ -515,7 +796,7 @@ int main(int argc, char **argv)
                                        {0, 0, 0, 0}};
   sy_policy_default(&s.pol);
   sy_conn_opts_default(&s.opts);
-  s.max_conns = SY_DEFAULT_MAX_CONNS;
+  s.max_conns = 0; /* from the open-file limit (size_max_conns) unless given */
   for (;;) {
     int o = getopt_long(argc, argv, "", opts, NULL);
     if (o == -1)

@@ -1,6 +1,7 @@
 """Limits and timeouts over real sockets: oversized heads (431), long targets (414), too much
 content (413), the slow-header (slowloris) timeout (408), the idle timeout, and the connection
-limit. Timeouts use their own instance with short values so the suite stays fast."""
+limit. Timeouts use their own instance with short values so the suite stays fast. Overload (what
+happens at the limit, out of descriptors): test_overload.py."""
 from __future__ import annotations
 
 import pathlib
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from refserver_util import SLOW, Reader, exchange, get, read_ws_frame, start_refserver, upgraded
+from refserver_util import (SLOW, Reader, exchange, get, read_ws_frame, start_refserver, upgraded,
+                            ws_frame)
 
 HEADER_TIMEOUT = 0.6   # seconds, --header-timeout of the timeout instance
 IDLE_TIMEOUT = 1.2     # seconds, --idle-timeout of the timeout instance
@@ -214,11 +216,10 @@ def test_timeouts_leave_other_connections_alone(timeout_server):
 # ---- connection limit ------------------------------------------------------------------------
 
 def test_connection_limit(limited_server):
-    a, b = limited_server.connect(), limited_server.connect()
+    """Two WebSockets (never shed for a new connection) fill --max-conns 2: a third connection is
+    closed at once, and the refusal is logged."""
+    (a, rd_a), (b, rd_b) = upgraded(limited_server), upgraded(limited_server)
     try:
-        for s in (a, b):  # both accepted and served
-            s.sendall(get("/"))
-            assert Reader(s).response().status == 200
         with limited_server.connect() as c:
             rd = Reader(c)
             try:
@@ -230,9 +231,11 @@ def test_connection_limit(limited_server):
             assert time.monotonic() - t0 < 1.0 * SLOW
             assert rd.buf == b"", "the refused connection gets no response"
         # the two first connections are still served
-        for s in (a, b):
-            s.sendall(get("/"))
-            assert Reader(s).response().status == 200
+        for s, rd in ((a, rd_a), (b, rd_b)):
+            s.sendall(ws_frame(0x1, b"still here"))
+            assert read_ws_frame(rd) == (0x1, b"still here")
+        assert re.search(r"refserver: refused 127\.0\.0\.1:\d+: at --max-conns 2,",
+                         limited_server.stderr_text())
     finally:
         a.close()
     # a slot frees when a connection ends: a new one is served (bounded retries)
