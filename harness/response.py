@@ -1,7 +1,8 @@
 """Response bytes -> Response objects, parsed by llhttp through harness/respparse (ctypes).
 
-This module is the only place that touches libsyresp.so; no HTTP/1.x parsing happens in Python
-(http2_settings reads the 9-byte header of an HTTP/2 frame, nothing more).
+It parses what servers sent: responses only (requests are read by the reference core, through
+harness/core.py). This module is the only place that touches libsyresp.so; no HTTP/1.x parsing
+happens in Python (http2_settings reads the 9-byte header of an HTTP/2 frame, nothing more).
 """
 from __future__ import annotations
 
@@ -68,11 +69,6 @@ def _load():
         lib.sy_resp_parse.restype = ctypes.c_int
         lib.sy_resp_errno_name.argtypes = [ctypes.c_int]
         lib.sy_resp_errno_name.restype = ctypes.c_char_p
-        lib.sy_resp_request_values.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                               ctypes.c_char_p, ctypes.c_size_t,
-                                               ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint,
-                                               ctypes.POINTER(ctypes.c_int)]
-        lib.sy_resp_request_values.restype = ctypes.c_int
         _lib = lib
     return _lib
 
@@ -157,28 +153,6 @@ def is_complete(raw: bytes, eof: bool = False) -> bool:
         return False
     r = parse(raw, eof=eof)
     return r.complete or r.error is not None
-
-
-def request_values(raw: bytes, name: str, limit: int = 16) -> tuple[list[bytes], bool]:
-    """Every value of field `name` in a request head, in order (at most `limit`), found by llhttp
-    (libsyresp's sy_resp_request_values: any HTTP/x.y version, an obs-fold joined as one SP), and
-    whether llhttp read the head to its end. When it did not (it refused the head, or the head does
-    not end), only the values before that point are known. No harness module uses it any more:
-    requests are read by the reference core (harness/core.py); kept in place until its removal."""
-    lib = _load()
-    cap = len(raw) + limit
-    out = ctypes.create_string_buffer(cap)
-    lens = (ctypes.c_uint32 * limit)()
-    complete = ctypes.c_int(0)
-    n = lib.sy_resp_request_values(raw, len(raw), name.encode(), out, cap, lens, limit,
-                                   ctypes.byref(complete))
-    if n < 0:
-        raise RuntimeError("sy_resp_request_values: bad arguments")
-    values, pos = [], 0
-    for i in range(n):
-        values.append(out.raw[pos:pos + lens[i]])
-        pos += lens[i]
-    return values, bool(complete.value)
 
 
 def http2_settings(raw: bytes) -> bool:

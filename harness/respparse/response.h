@@ -47,15 +47,4 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
 /* The llhttp name of an errno value (for example "HPE_INVALID_CONSTANT"). */
 const char *sy_resp_errno_name(int err);
 
-/* Every value of the field `name` (case-insensitive) in the request head at buf, in order, read
- * by llhttp as a request with one leniency: any HTTP/x.y version (LENIENT_VERSION; which fields a
- * request carries does not depend on its version number). An obs-fold inside a value becomes one
- * SP (RFC 9112 §5.2). The values are copied one after another into out[0..cap) (a value that does
- * not fit is cut); lens[i] is the length of value i; at most `max` values. *complete is 1 when
- * llhttp read the head to its blank line, 0 when it refused the head (or it did not end) first:
- * then only the values before that point are known. Returns the number of values, -1 on bad
- * arguments. */
-int sy_resp_request_values(const char *buf, size_t len, const char *name, char *out, size_t cap,
-                           uint32_t *lens, unsigned max, int *complete);
-
 #endif

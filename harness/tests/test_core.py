@@ -91,12 +91,54 @@ def test_obs_fold():
     assert f.values("Upgrade") == [b"h2c,\r\n websocket"]
     assert (f.offered, f.upgrade_ok) == (("h2c", "websocket"), True)
     assert (f.ws_keys, f.ws_key_valid) == (1, True)
+    # a fold that starts with HTAB: the value is not cut at it either, nor are the lines after it
+    g = core.facts(b"GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: h2c,\r\n\t websocket\r\n"
+                   b"X: a\r\n\r\n")
+    assert (g.reason, g.complete) == ("OBS_FOLD", True)
+    assert g.values("Upgrade") == [b"h2c,\r\n\t websocket"] and g.values("X") == [b"a"]
+    assert g.offered == ("h2c", "websocket")
 
 
 def test_http10_offer():
     f = core.facts(raw("websocket/http10_upgrade"))
     assert (f.version, f.reason, f.status, f.keep_alive) == ((1, 0), "WS_HTTP10", 426, False)
     assert f.offered == ("websocket",) and f.connection_options == ("upgrade",)
+
+
+WS_FIELDS = (b"Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
+def test_field_lines_do_not_depend_on_the_minor_version():
+    # HTTP/1.2 and 1.9 are read as 1.1 (RFC 9110 §2.5): the head is read and the offer switches
+    b = raw("upgrade/http11_version_12")
+    f = core.facts(b)
+    assert (f.version, f.complete, f.error, f.reason) == ((1, 2), True, None, "WS_SWITCH")
+    assert f.values("Upgrade") == [b"websocket"]
+    assert f.values("Sec-WebSocket-Key") == [b"dGhlIHNhbXBsZSBub25jZQ=="]
+    g = core.facts(b"GET /live HTTP/1.9\r\n" + WS_FIELDS)
+    assert (g.version, g.complete, g.reason, g.offered, g.ws_keys) == ((1, 9), True, "WS_SWITCH",
+                                                                      ("websocket",), 1)
+
+
+def test_field_lines_of_other_versions_are_known_only_as_far_as_the_core_reads():
+    # HTTP/0.9 and HTTP/2.0: the core reads the whole head, then refuses the version (505)
+    for v, version in ((b"0.9", (0, 9)), (b"2.0", (2, 0))):
+        b = b"GET /live HTTP/" + v + b"\r\n" + WS_FIELDS
+        f = core.facts(b)
+        assert (f.reason, f.status, f.complete, f.version) == ("VERSION_UNSUPPORTED", 505, True,
+                                                               version), v
+        assert f.head_len == len(b) and len(f.headers) == 5, v
+        assert (f.offered, f.ws_keys, f.ws_key_valid) == (("websocket",), 1, True), v
+    # any other version: the core stops at the version in the request line, so no field line is
+    # known (not re-read more leniently)
+    for v in (b"2.1", b"3.1", b"9.9", b"0.0"):
+        b = b"GET /live HTTP/" + v + b"\r\n" + WS_FIELDS
+        f = core.facts(b)
+        assert (f.reason, f.status, f.complete) == ("VERSION_UNSUPPORTED", 505, False), v
+        assert 0 < f.error_offset <= b.index(b"\r\n"), v
+        assert (f.method, f.target, f.version) == ("GET", "/live", None), v
+        assert (f.headers, f.offered, f.ws_keys, f.ws_key_valid) == ((), (), 0, None), v
 
 
 def test_a_request_refused_before_the_end_of_its_head():
@@ -111,6 +153,10 @@ def test_a_request_refused_before_the_end_of_its_head():
         (), 0, 0, None, ())
     assert (f.head_len, f.version, f.path, f.keep_alive) == (0, None, None, None)
     assert (f.method, f.target) == ("GET", "/live")     # the request line was read
+    # lines of the same field: those before the error are known, those after it are not
+    g = core.facts(b"GET / HTTP/1.1\r\nUpgrade: a\r\nUpgrade : b\r\nUpgrade: c\r\n\r\n")
+    assert (g.reason, g.complete) == ("SPACE_BEFORE_COLON", False)
+    assert g.values("Upgrade") == [b"a"] and (g.offered, g.upgrade_lines) == (("a",), 1)
 
 
 def test_a_key_that_is_not_16_bytes():

@@ -1,4 +1,4 @@
-"""harness/response.py: llhttp (through libsyresp.so) parses what servers sent."""
+"""harness/response.py: llhttp (through libsyresp.so) parses what servers sent (responses only)."""
 from harness import response
 
 WS_101 = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -45,45 +45,6 @@ def test_head_response_has_no_body():
     raw = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
     assert not response.parse(raw).complete
     assert response.parse(raw, no_body=True).complete
-
-
-def test_request_values_use_llhttp():
-    raw = (b"GET /live HTTP/1.1\r\nHost: x\r\nupgrade: h2c\r\nUPGRADE: websocket\r\n"
-           b"Sec-WebSocket-Key: abc==\r\n\r\n")
-    assert response.request_values(raw, "sec-websocket-key") == ([b"abc=="], True)
-    assert response.request_values(raw, "Upgrade") == ([b"h2c", b"websocket"], True)
-    assert response.request_values(raw, "Origin") == ([], True)
-    assert response.request_values(b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "Host")[0] == []
-
-
-def test_request_values_join_an_obs_fold_as_one_sp():
-    # RFC 9112 §5.2: a recipient may replace each obs-fold (OWS CRLF RWS) with SP; the value is
-    # not cut at the fold (it was: b"h2c,\r\n websock")
-    raw = (b"GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: h2c,\r\n websocket\r\nConnection: Upgrade\r\n"
-           b"X: a,\r\n\t b\r\n\r\n")
-    assert response.request_values(raw, "Upgrade") == ([b"h2c, websocket"], True)
-    assert response.request_values(raw, "X") == ([b"a, b"], True)
-
-
-def test_request_values_for_any_http_version():
-    # which fields a request carries does not depend on its version number (llhttp 8 alone
-    # refuses HTTP/1.2, so the Upgrade and the key were not seen at all)
-    raw = (b"GET /live HTTP/1.2\r\nHost: x\r\nUpgrade: websocket\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-    assert response.request_values(raw, "Upgrade") == ([b"websocket"], True)
-    assert response.request_values(raw, "Sec-WebSocket-Key")[0] == [b"dGhlIHNhbXBsZSBub25jZQ=="]
-
-
-def test_request_values_empty_lines_limits_and_refused_heads():
-    raw = b"GET / HTTP/1.1\r\nUpgrade:\r\nHost: x\r\nupgrade: a\r\nUPGRADE: b\r\n\r\n"
-    assert response.request_values(raw, "Upgrade") == ([b"", b"a", b"b"], True)
-    assert response.request_values(raw, "Upgrade", limit=2) == ([b"", b"a"], True)
-    # llhttp refuses the head at the space before the colon: nothing after it is known
-    bad = b"GET / HTTP/1.1\r\nUpgrade: a\r\nUpgrade : b\r\nUpgrade: c\r\n\r\n"
-    assert response.request_values(bad, "Upgrade") == ([b"a"], False)
-    # a head that does not end: a value is known once the next line shows it is not folded
-    part = b"GET / HTTP/1.1\r\nUpgrade: a\r\nHost: x\r\n"
-    assert response.request_values(part, "Upgrade") == ([b"a"], False)
 
 
 def test_http2_settings_frame_is_recognised_by_its_header():
