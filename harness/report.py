@@ -3,27 +3,134 @@ findings.md (each (server, rule) Fail group once, to audit).
 
 Only rendering here; every number comes from results.document(). JUnit and SARIF are built with
 xml.etree / json (no hand-written markup); index.html is rendered by report_html.py.
+
+The outputs are one set: `write_all` renders every entry of WRITERS (at the end of this module:
+add an output there and it is written like the others) into a staging directory inside the
+output directory, then renames each into place and writes `manifest.json` last (the size and
+SHA-256 of every file of the set). Nothing of the previous set is touched before every new file
+is complete; `verify` tells whether a directory holds one whole set. The caller holds off
+SIGINT/SIGTERM/SIGHUP while this runs (harness/run.py).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import secrets
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable
 
 from . import findings, report_html
 
-OUTPUTS = ("index.html", "report.md", "report.json", "junit.xml", "report.sarif", "findings.md")
 SARIF_LEVEL = {"MUST": "error", "SHOULD": "warning", "MAY": "note"}
+MANIFEST = "manifest.json"
+MANIFEST_SCHEMA = "switchyard-report-set/1"
+STAGING = ".staging-"
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write one file by a temporary file beside it and a rename: readers see the old content or
+    the new, never a part."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        _fsync_write(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+def _clear_stale_staging(out: Path) -> None:
+    """Remove staging directories left by a writer that was killed (its PID is gone)."""
+    for p in out.glob(STAGING + "*"):
+        pid = p.name[len(STAGING):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue                    # its writer still runs
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def write_all(doc: dict, out: Path) -> None:
+    """Every output of WRITERS, replaced as one set (see the module's docstring). An exception
+    while rendering leaves the previous set untouched (and the staging directory removed)."""
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-    (out / "report.md").write_text(markdown(doc))
-    junit(doc).write(out / "junit.xml", encoding="utf-8", xml_declaration=True)
-    (out / "report.sarif").write_text(json.dumps(sarif(doc), indent=1, ensure_ascii=False) + "\n")
-    (out / "index.html").write_text(report_html.render(doc))
-    (out / "findings.md").write_text(findings.markdown(doc))
+    _clear_stale_staging(out)
+    stage = out / f"{STAGING}{os.getpid()}-{secrets.token_hex(4)}"
+    stage.mkdir()
+    try:
+        files = {}
+        for name, render in WRITERS.items():
+            data = render(doc)
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            _fsync_write(stage / name, data)
+            files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        manifest = {"schema": MANIFEST_SCHEMA, "generated": doc.get("generated"),
+                    "command": doc.get("command"), "outcome": doc.get("outcome"), "files": files}
+        _fsync_write(stage / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+        _fsync_dir(stage)
+        # the swap: renames only (microseconds), the manifest last
+        for name in files:
+            os.replace(stage / name, out / name)
+        os.replace(stage / MANIFEST, out / MANIFEST)
+        _fsync_dir(out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def previous(out: Path) -> dict | None:
+    """The manifest of the set in `out`, or None (no set there, or no manifest)."""
+    try:
+        return json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def verify(out: Path) -> tuple[bool, str]:
+    """Whether `out` holds one whole set: every file the manifest lists, with its size and
+    SHA-256. (False, why) otherwise."""
+    m = previous(out)
+    if m is None or not isinstance(m.get("files"), dict):
+        return False, f"no {MANIFEST} in {out}"
+    for name, want in m["files"].items():
+        try:
+            data = (Path(out) / name).read_bytes()
+        except OSError:
+            return False, f"{name} is missing"
+        if len(data) != want.get("bytes") or hashlib.sha256(data).hexdigest() != want.get("sha256"):
+            return False, f"{name} is not the file the manifest lists"
+    return True, f"the report generated {m.get('generated')} by `{m.get('command')}`"
 
 
 def _pct(score: dict) -> str:
@@ -34,8 +141,10 @@ def _pct(score: dict) -> str:
 def summary_rows(doc: dict) -> list[list[str]]:
     rows = []
     for s in doc["servers"]:
+        notes = "; ".join(s.get("notes") or [])
         if s["status"] != "ran":
-            rows.append([s["name"], "skipped", "", "", "", "", "", "", "", "", s["skip_reason"] or ""])
+            why = "; ".join(x for x in (s["skip_reason"] or "", notes) if x)
+            rows.append([s["name"], s["status"], "", "", "", "", "", "", "", "", why])
             continue
         v = s["verdicts"]
         sc = s["score"]
@@ -43,7 +152,8 @@ def summary_rows(doc: dict) -> list[list[str]]:
                      str(v.get("warn", 0)), str(v.get("fail", 0)), str(v.get("error", 0)),
                      f"{_pct(sc['MUST'])} / {_pct(sc['SHOULD'])} / {_pct(sc['MAY'])}",
                      f"{s['agree']}/{s['agree'] + s['disagree']}", f"{s['cases_per_second']}",
-                     f"{s['restarts']} restarts" if s["restarts"] else ""])
+                     "; ".join(x for x in (f"{s['restarts']} restarts" if s["restarts"] else "", notes)
+                               if x)])
     return rows
 
 
@@ -59,9 +169,22 @@ def summary_table(doc: dict) -> str:
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
     s = doc["summary"]
-    lines.append(f"{s['cases']} cases, {s['servers_ran']} servers ran, {s['servers_skipped']} skipped, "
+    lines.append(f"{s['cases']} cases, {s['servers_ran']} servers ran, {_not_ran(s)}, "
                  f"{s['cells']} cells, matrix {doc['matrix_seconds']}s, wall {doc.get('wall_seconds', '?')}s")
+    lines += _outcome_lines(doc)
     return "\n".join(lines)
+
+
+def _not_ran(summary: dict) -> str:
+    return (f"{summary['servers_skipped']} skipped (this machine lacks their setup)"
+            + (f", {summary['servers_failed']} failed to start" if summary.get("servers_failed") else ""))
+
+
+def _outcome_lines(doc: dict) -> list[str]:
+    o = doc.get("outcome")
+    if not o:
+        return []
+    return [f"exit {o['exit_code']}: {o['meaning']}"] + [f"  - {x}" for x in o.get("reasons", [])]
 
 
 def markdown(doc: dict) -> str:
@@ -69,12 +192,21 @@ def markdown(doc: dict) -> str:
     out = ["# Switchyard conformance report", "",
            f"Generated {doc['generated']} by `{doc['command']}`. {s['cases']} cases x "
            f"{s['servers_ran']} servers = {s['cells']} cells (server x case x delivery mode); "
-           f"matrix {doc['matrix_seconds']} s, wall {doc.get('wall_seconds', '?')} s. "
-           f"Reference: `{doc['reference']}`.", "",
-           "## Servers", "",
-           "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+           f"matrix {doc['matrix_seconds']} s, wall {doc.get('wall_seconds', '?')} s; "
+           f"{_not_ran(s)}. Reference: `{doc['reference']}`.", ""]
+    if doc.get("outcome"):
+        o = doc["outcome"]
+        out += ["## Outcome", "", f"Exit {o['exit_code']}: {o['meaning']}.", ""]
+        out += [f"- {x}" for x in o.get("reasons", [])] + ([""] if o.get("reasons") else [])
+    out += ["## Servers", "",
+            "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     for r in summary_rows(doc):
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+    noted = [sv for sv in doc["servers"] if sv.get("notes")]
+    if noted:
+        out += ["", "Server notes (restarts, deaths, time budgets):", ""]
+        for sv in noted:
+            out += [f"- `{sv['name']}`: {n}" for n in sv["notes"]]
     out += ["", "Versions:", ""]
     for sv in doc["servers"]:
         out.append(f"- `{sv['name']}`: {sv['description']}" + (f" ({sv['version']})" if sv["version"] else ""))
@@ -165,3 +297,28 @@ def sarif(doc: dict) -> dict:
             "runs": [{"tool": {"driver": {"name": "switchyard-harness",
                                           "rules": list(rules.values())}},
                       "results": results}]}
+
+
+def _json(doc: dict) -> str:
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def _junit_bytes(doc: dict) -> bytes:
+    return ET.tostring(junit(doc).getroot(), encoding="utf-8", xml_declaration=True)
+
+
+def _sarif_text(doc: dict) -> str:
+    return json.dumps(sarif(doc), indent=1, ensure_ascii=False) + "\n"
+
+
+# The set of outputs: file name -> doc -> text or bytes. write_all writes each of them (and the
+# manifest) as one set; add an output here.
+WRITERS: dict[str, Callable[[dict], str | bytes]] = {
+    "report.json": _json,
+    "report.md": lambda doc: markdown(doc),
+    "junit.xml": _junit_bytes,
+    "report.sarif": _sarif_text,
+    "index.html": lambda doc: report_html.render(doc),
+    "findings.md": lambda doc: findings.markdown(doc),
+}
+OUTPUTS = (*WRITERS, MANIFEST)
