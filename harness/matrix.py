@@ -25,7 +25,7 @@ class Cell:
     obs: Observation
     verdict: Verdict
     sent: bytes
-    event: str = ""          # "crash" | "hang" | "" (what happened to the server on this cell)
+    event: str = ""          # "crash" | "hang" | "not-run" | "" (what happened to the server on this cell)
 
 
 def path_map(server: Server) -> dict[str, str]:
@@ -60,8 +60,13 @@ def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tupl
     ex = wire.exchange(server.host, server.port, sent, mode, complete=complete,
                        closing=_closing(core.facts(sent).keep_alive, no_body),
                        tail=case.tail_bytes, tail_complete=_tail_complete,
-                       tail_closing=_closing(True, False), timeout=timeout)
-    return observe.observe(case, ex, sent), sent
+                       tail_closing=_closing(True, False), timeout=timeout,
+                       idle=None if server.adapter.target else server.idle)
+    obs = observe.observe(case, ex, sent)
+    if ex.busy:
+        obs = replace(obs, notes=obs.notes + ("the server was still busy when a wait reached its "
+                                              "bound: this cell may not repeat",))
+    return obs, sent
 
 
 def _closing(persists: bool | None, no_body: bool):
@@ -81,24 +86,43 @@ def _responsive(server: Server) -> bool:
     return bool(ex.first) or ex.eof
 
 
+NOT_RUN = "not-run"          # Cell.event of a cell that was never sent (rule names why)
+
+
+def not_run(server: str, case: Case, mode: str, rule: str, why: str) -> Cell:
+    """A cell that was not run: an ERROR (harness trouble, never the server's verdict) that says
+    why, so that a cut-short run shows its missing cells instead of dropping them."""
+    obs = Observation(decision=observe.NOCONNECT, notes=(why,))
+    return Cell(server, case.id, mode, obs, Verdict(compare.ERROR, rule, "-", "-", why), case.raw,
+                NOT_RUN)
+
+
 def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | None = None,
                timeout: float = 0.5, judge: Callable[[Case, Observation], Verdict] | None = None,
                on_cell: Callable[[Cell], None] | None = None, max_restarts: int = 5,
-               confirm: bool = False) -> list[Cell]:
+               confirm: bool = False, deadline: float | None = None) -> list[Cell]:
     """Every case x mode against one server. A crash or a hang is an ERROR cell; the server is
     restarted (at most max_restarts times) and the run goes on. With `confirm`, a failing cell is
-    run once more (see _confirm) so that two runs give the same verdicts."""
+    run once more (see _confirm) so that two runs give the same verdicts. Past `deadline`
+    (time.monotonic(); the server's time budget) and after a restart that failed, the remaining
+    cells are not run: each is a `not_run` cell, and server.notes says why."""
     judge = judge or (lambda c, o: compare.classify_for(c, o, server.adapter.supports))
     cells: list[Cell] = []
     broken = ""
+    skipped = 0
     for case in cases:
         for mode in case.modes:
             if modes and mode not in modes:
                 continue
+            if not broken and deadline is not None and time.monotonic() >= deadline:
+                broken = "not run: the server's time budget was used up"
+                server.budget_hit = True
             if broken:
-                obs = Observation(decision=observe.NOCONNECT, notes=(broken,))
-                cells.append(Cell(server.adapter.name, case.id, mode, obs,
-                                  Verdict(compare.ERROR, "server-down", "-", "MUST", broken), case.raw))
+                cells.append(not_run(server.adapter.name, case, mode,
+                                     "budget" if server.budget_hit else "server-down", broken))
+                skipped += 1
+                if on_cell is not None:
+                    on_cell(cells[-1])
                 continue
             obs, sent = run_one(server, case, mode, timeout)
             event = ""
@@ -109,17 +133,22 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
             elif obs.decision in (observe.TIMEOUT, observe.NOCONNECT) and not _responsive(server):
                 event = "hang"
             if event:
-                code = server.proc.returncode if server.proc is not None else None
+                how = server.exit_status()
                 detail = (f"server {'exited' if event == 'crash' else 'stopped answering'}"
-                          f"{f' (exit status {code})' if code is not None else ''} on this case; "
+                          f"{f' ({how})' if how else ''} on this case; "
                           f"seen before: {obs.decision} {obs.status or ''}".strip())
                 verdict = Verdict(compare.ERROR, f"server-{event}", "-", "MUST", detail)
+                what = "exited" + (f" ({how})" if how else "") if event == "crash" else "stopped answering"
                 try:
                     if server.restarts >= max_restarts:
                         raise ServerError(f"gave up after {server.restarts} restarts")
                     server.restart()
+                    server.note(f"restart {server.restarts}: {what} on {case.id} [{mode}]")
                 except ServerError as e:
                     broken = f"server not restarted: {str(e).splitlines()[0]}"
+                    server.gave_up = True
+                    server.note(f"{what} on {case.id} [{mode}] and was not restarted "
+                                f"({str(e).splitlines()[0]})")
             else:
                 verdict = judge(case, obs)
                 if confirm and verdict.verdict == compare.FAIL:
@@ -128,6 +157,8 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
             cells.append(cell)
             if on_cell is not None:
                 on_cell(cell)
+    if skipped:
+        server.note(f"{skipped} of {len(cells)} cells not run ({broken.removeprefix('not run: ')})")
     return cells
 
 

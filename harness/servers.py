@@ -8,8 +8,14 @@ because nginx and haproxy configs use $ and braces): @HOST@ @PORT@ @RUNDIR@ @BAC
 
 The runner starts an adapter as a child in its own process group, on a free loopback port, with its
 config rendered into a private run directory; it is ready when the port accepts a connection, the
-process is still alive a moment later, and a plain GET gets an answer (or a close). `stop()` always terminates the group it started (TERM,
-then KILL after a deadline) and removes the run directory unless asked to keep it.
+process is still alive a moment later, and a plain GET gets an answer (or a close). `stop()`
+always terminates the group it started (TERM, then KILL after a deadline) and removes the run
+directory unless asked to keep it.
+
+`idle()` says whether every thread of every process the server started is asleep: wire.py ends a
+quiet period only then, so what a cell observes does not depend on how the scheduler happened to
+treat the server (see docs/harness.md, Repeatability). `notes` collects what happened to the
+server during a run (restarts and why, a death, a time budget used up) for the report.
 """
 from __future__ import annotations
 
@@ -35,7 +41,14 @@ SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]
 
 
 class ServerError(RuntimeError):
-    """Harness trouble: the server could not be started (the reason and its log are in the text)."""
+    """Harness trouble: the server could not be started (the reason and its log are in the text).
+    `kind`: "exited" (the process ended while starting), "refused" (nothing accepts connections),
+    "silent" (connections are accepted but a plain GET gets no answer), "spawn" (the program could
+    not be run), "stopped" (the run is stopping)."""
+
+    def __init__(self, text: str, kind: str = "start"):
+        super().__init__(text)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,10 @@ def load(folder: Path = ADAPTERS) -> dict[str, Adapter]:
 def from_target(target: str, ws: str = "/live", plain: str = "/") -> Adapter:
     """Bring your own: a server already listening at HOST:PORT (loopback)."""
     host, _, port = target.rpartition(":")
-    if host not in ("127.0.0.1", "localhost", "::1", "[::1]") or not port.isdigit():
-        raise ValueError("--target must be a loopback HOST:PORT")
+    if (host not in ("127.0.0.1", "localhost", "::1", "[::1]") or not port.isdigit()
+            or not 1 <= int(port) <= 65535):
+        raise ValueError("--target must be a loopback HOST:PORT (127.0.0.1, localhost or [::1]; "
+                         "port 1-65535)")
     return Adapter(name="target", argv=(), target=target, role="origin",
                    paths={"ws": ws, "plain": plain}, supports=("websocket",),
                    description=f"server at {target} (brought by the user)")
@@ -103,9 +118,18 @@ def from_target(target: str, ws: str = "/live", plain: str = "/") -> Adapter:
 def from_command(cmd: str, ws: str = "/live", plain: str = "/") -> Adapter:
     """Bring your own: a command line with @PORT@ (and optionally @HOST@) that starts a server."""
     import shlex
-    argv = tuple(shlex.split(cmd))
+    try:
+        argv = tuple(shlex.split(cmd))
+    except ValueError as e:
+        raise ValueError(f"--server-cmd is not a command line: {e}") from None
+    if not argv:
+        raise ValueError("--server-cmd is empty")
     if not any("@PORT@" in a for a in argv):
         raise ValueError("--server-cmd must contain @PORT@ where the port goes")
+    program = render(argv[0], {"HOST": "127.0.0.1", "PORT": "0"})
+    if _which(program) is None:
+        raise ValueError(f"--server-cmd: program {program!r} not found"
+                         + ("" if "/" in program else " on PATH"))
     return Adapter(name="server-cmd", argv=argv, role="origin", paths={"ws": ws, "plain": plain},
                    supports=("websocket",), description=f"`{cmd}` (brought by the user)")
 
@@ -189,6 +213,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.backend: Server | None = None
         self.restarts = 0
+        self.notes: list[str] = []          # what happened to it during the run (the report shows them)
+        self.budget_hit = False             # matrix.run_server stopped at its time budget
+        self.gave_up = False                # a restart failed (or too many): cells were not run
+        self._tasks: tuple[int, float, list[str]] | None = None   # (pid, when, stat files): idle()
         self.log_path: Path | None = None
         self._lock = threading.Lock()     # orders a spawn against a concurrent stop()
         self._stopped = False
@@ -207,7 +235,10 @@ class Server:
             host, _, port = ad.target.rpartition(":")
             self.host, self.port = host.strip("[]"), int(port)
             if not wire.can_connect(self.host, self.port, timeout=1.0):
-                raise ServerError(f"{ad.name}: nothing accepts connections at {ad.target}")
+                raise ServerError(f"{ad.name}: nothing accepts connections at {ad.target}", "refused")
+            if not self._answers(time.monotonic() + ad.ready_timeout):
+                raise ServerError(f"{ad.name}: {ad.target} accepts connections but never answered a "
+                                  f"plain GET within {ad.ready_timeout:g}s", "silent")
             return
         try:
             self._start()
@@ -251,32 +282,37 @@ class Server:
                                              stdin=subprocess.DEVNULL, stdout=log,
                                              stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as e:
-            raise ServerError(f"{ad.name}: cannot run {argv[0]}: {e}") from e
+            raise ServerError(f"{ad.name}: cannot run {argv[0]}: {e}", "spawn") from e
         finally:
             log.close()
         self._wait_ready(self.proc)
 
     def _check_not_stopped(self) -> None:
         if self._stopped:
-            raise ServerError(f"{self.adapter.name}: stopped")
+            raise ServerError(f"{self.adapter.name}: stopped", "stopped")
 
     def _wait_ready(self, proc: subprocess.Popen) -> None:
         ad = self.adapter
         deadline = time.monotonic() + ad.ready_timeout
+        accepted = False
         while time.monotonic() < deadline:
             if self.proc is not proc:
-                raise ServerError(f"{ad.name}: stopped while starting")
+                raise ServerError(f"{ad.name}: stopped while starting", "stopped")
             if proc.poll() is not None:
                 raise ServerError(f"{ad.name}: exited with {proc.returncode} while starting\n"
-                                  + self.log_tail())
+                                  + self.log_tail(), "exited")
             if wire.can_connect(self.host, self.port, timeout=0.2):
+                accepted = True
                 time.sleep(0.05)   # "still alive a moment later": a server that dies on its first
                 if proc.poll() is None and self._answers(deadline):  # accepted connection
                     return                                           # is not ready
                 continue
             time.sleep(0.02)
+        if accepted:
+            raise ServerError(f"{ad.name}: accepts connections on {self.port} but never answered a "
+                              f"plain GET within {ad.ready_timeout:g}s\n" + self.log_tail(), "silent")
         raise ServerError(f"{ad.name}: not accepting connections on {self.port} after "
-                          f"{ad.ready_timeout}s\n" + self.log_tail())
+                          f"{ad.ready_timeout:g}s\n" + self.log_tail(), "refused")
 
     def _answers(self, deadline: float) -> bool:
         """A plain GET gets some answer (bytes or a close) before `deadline`: some servers accept
@@ -316,9 +352,46 @@ class Server:
                 return False
         return True
 
+    def idle(self) -> bool:
+        """Every thread of every process started for this server (its process tree, and its
+        backend's) is asleep: none is running, runnable, in uninterruptible sleep or stopped.
+        A server that has been sent bytes is runnable from the moment they arrive (loopback
+        delivery wakes it in our send), so idle after a send means it has reacted to them.
+        True when that cannot be read (a server brought by the user: the quiet periods alone)."""
+        if self.adapter.target:
+            return True
+        for srv in (self, self.backend):
+            if srv is None:
+                continue
+            proc = srv.proc
+            if proc is None:
+                continue               # stopped or restarting: nothing of it to wait for
+            now = time.monotonic()
+            if srv._tasks is None or srv._tasks[0] != proc.pid or now - srv._tasks[1] > _TREE_TTL:
+                srv._tasks = (proc.pid, now, _tree_tasks(proc.pid))
+            if not _all_idle(srv._tasks[2]):
+                return False
+        return True
+
+    def exit_status(self) -> str:
+        """How the process (or its backend) ended: "exit status 3", "signal 9",
+        "backend NAME: exit status 1"; "" while both run."""
+        proc = self.proc
+        if proc is not None and proc.poll() is not None:
+            rc = proc.returncode
+            return f"signal {-rc}" if rc < 0 else f"exit status {rc}"
+        if self.backend is not None:
+            why = self.backend.exit_status()
+            return f"backend {self.backend.adapter.name}: {why}" if why else ""
+        return ""
+
     def restart(self) -> None:
-        """After a crash or a hang: stop what is left (the backend too) and start again."""
+        """After a crash or a hang: stop what is left (the backend too) and start again. A server
+        brought by the user (`--target`) cannot be restarted: it must accept connections again."""
         self.restarts += 1
+        if self.adapter.target:
+            self.start()
+            return
         self._stop_proc()
         if self.backend is not None:
             self.backend._stop_proc()
@@ -358,8 +431,61 @@ class Server:
             shutil.rmtree(self.rundir, ignore_errors=True)
             self.rundir = None
 
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
     def log_tail(self, lines: int = 20) -> str:
         if self.log_path is None or not self.log_path.exists():
             return ""
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+
+# states of /proc/PID/task/TID/stat in which a thread is waiting for work (S: interruptible sleep,
+# I: idle kernel-style wait) or has ended (Z, X: nothing more will come from it)
+_IDLE_STATES = frozenset(b"SIZX")
+_MAX_TREE = 256                 # processes looked at per server (bounds the walk)
+_TREE_TTL = 0.5                 # seconds a walk of the process tree is reused
+
+
+def _tree_tasks(root: int) -> list[str]:
+    """The stat files of every thread of root and of its descendants (through
+    /proc/PID/task/TID/children), at most _MAX_TREE processes."""
+    todo, seen, out = [root], set(), []
+    while todo and len(seen) < _MAX_TREE:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue                   # gone: nothing to wait for
+        for tid in tids:
+            base = f"/proc/{pid}/task/{tid}"
+            out.append(f"{base}/stat")
+            try:
+                with open(f"{base}/children", "rb") as f:
+                    todo.extend(int(x) for x in f.read().split())
+            except OSError:
+                pass
+    return out
+
+
+def _all_idle(stats: list[str]) -> bool:
+    for path in stats:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue                   # the thread has ended
+        try:
+            data = os.read(fd, 512)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        rest = data.rpartition(b")")[2]
+        if len(rest) > 1 and rest[1] not in _IDLE_STATES:
+            return False
+    return True

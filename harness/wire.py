@@ -25,6 +25,12 @@ are long against what they wait for).
 * After the first response is complete the connection is read until quiet for `grace`, so the
   rest of that answer (frames after a 101, a close) is never taken for the tail probe's answer;
   the tail is sent only on a connection still open (observe.py counts one closed first as closed).
+* A quiet period, a deadline or a stall ends only once the server is idle (`idle()`, given by the
+  caller: every thread of the server asleep, servers.Server.idle), up to a bound: a server that
+  the scheduler kept off the CPU for longer than a quiet period (17 servers share two cores in a
+  full run) has not "stayed quiet", it has not run yet. Loopback delivery makes the server
+  runnable inside our send, so after a send "idle" means it has reacted to what we sent. A wait
+  that reaches its bound with the server still busy is noted (Exchange.busy).
 """
 from __future__ import annotations
 
@@ -44,6 +50,8 @@ HEAD_PAUSE = 0.1            # quiet time after a complete head before the bytes 
 STALL = 0.2                 # a server that has read nothing for this long is not reading
 SPIN = 8                    # polls with a yield between them before wait_read sleeps
 BYTEWISE_WRITES = 2048      # at most this many writes in bytewise mode (see bytewise_step)
+BUSY_POLL = 0.002           # while a server is busy, look again this often
+STALL_MAX = 1.0             # a stall counts after this long even when the server never idles
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -94,6 +102,7 @@ class Exchange:
     connect_error: str = ""
     elapsed: float = 0.0
     truncated: bool = False
+    busy: bool = False            # a wait reached its bound while the server was still busy
 
 
 # sock_diag (linux/sock_diag.h, linux/inet_diag.h): one exact lookup of a TCP socket
@@ -159,14 +168,26 @@ class _Peer:
 
 
 class _Conn:
-    def __init__(self, sock: socket.socket, ex: Exchange, pace: bool):
+    def __init__(self, sock: socket.socket, ex: Exchange, pace: bool,
+                 idle: Callable[[], bool] | None = None):
         self.sock = sock
         self.ex = ex
         self.sel = selectors.DefaultSelector()
         self.sel.register(sock, selectors.EVENT_READ)
         self.dead = False           # recv saw a reset: nothing more can arrive
         self.peer = _Peer(sock) if pace else None
+        self.idle = idle
         ex.paced = not pace or self.peer.available
+
+    def busy(self, cap: float) -> bool:
+        """The server is still working and `cap` has not passed: a quiet period or a deadline
+        that ends now does not count yet. Noted when the cap is what ends the wait."""
+        if self.idle is None or self.idle():
+            return False
+        if time.monotonic() < cap:
+            return True
+        self.ex.busy = True
+        return False
 
     def close(self):
         if self.peer is not None:
@@ -210,23 +231,34 @@ class _Conn:
         return True
 
     def read(self, buf: bytearray, until: Callable[[bytes, bool], bool] | None, deadline: float,
-             phase: str, quiet: float | None = None) -> bool:
+             phase: str, quiet: float | None = None, cap: float | None = None) -> bool:
         """Read into buf until `until(buf, eof)` holds (returns True), the peer closes, `deadline`
-        passes, or (with `quiet`) nothing has arrived for `quiet` seconds. Polls at least once."""
+        passes, or (with `quiet`) nothing has arrived for `quiet` seconds. Polls at least once.
+        The quiet period and the deadline end only while the server is idle, or at `cap`
+        (default: the deadline itself, so only a quiet period is extended)."""
+        cap = deadline if cap is None else max(cap, deadline)
         last = time.monotonic()
+        again = 0.0                 # the server was busy: look again at this time
         while True:
             if until is not None and buf and until(bytes(buf), False):
                 return True
             if self.ex.eof or self.dead or self.ex.truncated:
                 return until is not None and self.ex.eof and until(bytes(buf), True)
             end = deadline if quiet is None else min(deadline, last + quiet)
+            end = max(end, again)
             left = end - time.monotonic()
-            if not self.sel.select(max(left, 0)):
-                if left <= 0:
-                    return False
+            if self.sel.select(max(left, 0)):
+                if self._recv(buf, phase):
+                    last, again = time.monotonic(), 0.0
                 continue
-            if self._recv(buf, phase):
-                last = time.monotonic()
+            if left > 0:
+                continue
+            if self.busy(cap):
+                again = time.monotonic() + BUSY_POLL
+                continue
+            # idle now: whatever it sent before going to sleep is already here (loopback)
+            if not self.sel.select(0):
+                return False
 
     def settle(self, buf: bytearray, before: bytes, closing, phase: str, grace: float,
                timeout: float) -> None:
@@ -240,7 +272,8 @@ class _Conn:
 
     def wait_read(self) -> bool:
         """Wait until the server has read every byte sent so far (an answer waits in our receive
-        queue meanwhile). False when it has read nothing for STALL seconds (it is not reading)."""
+        queue meanwhile). False when it has read nothing for STALL seconds while idle, or for
+        STALL_MAX seconds in all (it is not reading)."""
         if self.peer is None:
             return True
         pending, since, polls = None, 0.0, 0
@@ -251,7 +284,7 @@ class _Conn:
             now = time.monotonic()
             if n != pending:                # it read something: the stall clock starts again
                 pending, since = n, now
-            elif now - since >= STALL:
+            elif now - since >= STALL and not self.busy(since + STALL_MAX):
                 return False
             # a server usually reads within microseconds: hand it the CPU first (a yield costs a
             # fraction of a sleep), then back off (epoll's timeout is whole milliseconds)
@@ -306,12 +339,15 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
              closing: Callable[[bytes], bool] | None = None,
              tail: bytes = b"", tail_complete: Callable[[bytes, bool], bool] | None = None,
              tail_closing: Callable[[bytes], bool] | None = None,
-             timeout: float = 1.0, tail_timeout: float = 0.3, grace: float = 0.03) -> Exchange:
+             timeout: float = 1.0, tail_timeout: float = 0.3, grace: float = 0.03,
+             idle: Callable[[], bool] | None = None) -> Exchange:
     """Send `data` in `mode`, read the answer, run the optional tail probe, watch for a close.
 
     `closing(answer)` says the answer announces that the server closes after it (the caller
     parses; RFC 9112 §9.3, §9.6): then the close is waited for up to `timeout`, not for `grace`,
-    so a server that is slow to close is not taken for one that keeps the connection open."""
+    so a server that is slow to close is not taken for one that keeps the connection open.
+    `idle()` says the server has nothing left to do (see the module's docstring); the answer and
+    tail deadlines are extended by at most `timeout` while it is busy."""
     if mode not in MODES:
         raise ValueError(f"unknown delivery mode {mode!r}")
     ex = Exchange()
@@ -324,7 +360,7 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
         return ex
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.settimeout(timeout)
-    conn = _Conn(sock, ex, pace=mode != "whole")
+    conn = _Conn(sock, ex, pace=mode != "whole", idle=idle)
     try:
         first = bytearray()
         if mode == "whole":
@@ -336,7 +372,8 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
             if conn.send(data[:cut], "send"):
                 conn.after_cut(first, complete, cut == head_end(data), timeout)
                 conn.send(data[cut:], "send")       # also after a FIN, as bytewise
-        done = conn.read(first, complete, time.monotonic() + timeout, "first")
+        end = time.monotonic() + timeout
+        done = conn.read(first, complete, end, "first", cap=end + timeout)
         if done:
             # the rest of this answer (frames after a 101, a second response) and its close
             conn.settle(first, b"", closing, "first", grace, timeout)
@@ -346,7 +383,8 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
         if tail and done and not conn.over:
             ex.tail_sent = conn.send(tail, "tail")
             tbuf = bytearray()
-            tdone = conn.read(tbuf, tail_complete, time.monotonic() + tail_timeout, "tail")
+            end = time.monotonic() + tail_timeout
+            tdone = conn.read(tbuf, tail_complete, end, "tail", cap=end + timeout)
             ex.tail = bytes(tbuf)
             ex.tail_timeout = not tdone and not conn.over
             if not ex.tail_timeout:
