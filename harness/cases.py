@@ -131,9 +131,11 @@ def load_topic(folder: Path) -> list[Case]:
     missing = sorted(set(files) - set(rows))
     orphans = sorted(set(rows) - set(files))
     if missing:
-        raise CorpusError(f"{folder.name}: no manifest row for {', '.join(missing)}")
+        raise CorpusError(f"{folder.name}: no manifest row for {', '.join(missing)} "
+                          f"(in {manifest}; files {', '.join(str(files[m]) for m in missing)})")
     if orphans:
-        raise CorpusError(f"{folder.name}: manifest rows without a .http file: {', '.join(orphans)}")
+        raise CorpusError(f"{folder.name}: manifest rows without a .http file: {', '.join(orphans)} "
+                          f"(in {manifest}; no {', '.join(str(folder / (o + '.http')) for o in orphans)})")
     for stem in sorted(rows):
         if not isinstance(rows[stem], dict):
             raise CorpusError(f"{manifest}: {stem} must be a [table]")
