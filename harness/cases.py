@@ -9,6 +9,7 @@ the file, the case and the key.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEVELS = ("MUST", "SHOULD", "MAY")
 TAILS = ("http", "ws")
+NAME = re.compile(r"[a-z0-9_]+")
 KEYS = ("reason", "description", "modes", "tail", "prefer", "allow_http2", "equivalent_to",
         "equivalence_rfc", "origin")
 
@@ -80,7 +82,10 @@ def _str(row: dict, key: str, where: str, required: bool = False) -> str | None:
 
 def _case(topic: str, stem: str, row: dict, http: Path) -> Case:
     from . import core              # the reasons table is the core's (libsycore.so)
-    where = f"corpus/{topic}/cases.toml [{stem}]"
+    where = f"{_rel(http.parent / 'cases.toml')} [{stem}]"
+    if not NAME.fullmatch(stem):
+        raise CorpusError(f"{where}: a case name is lower-case letters, digits and _ "
+                          f"(it appears in repro commands and JUnit names)")
     unknown = sorted(set(row) - set(KEYS))
     if unknown:
         raise CorpusError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(KEYS)})")
@@ -91,9 +96,10 @@ def _case(topic: str, stem: str, row: dict, http: Path) -> Case:
     info = known[reason]
     description = _str(row, "description", where, required=True)
     modes = row.get("modes", list(MODES))
-    if (not isinstance(modes, list) or not modes
+    if (not isinstance(modes, list) or not modes or len(set(modes)) != len(modes)
             or any(not isinstance(m, str) or m not in MODES for m in modes)):
-        raise CorpusError(f"{where}: modes must be a non-empty list drawn from {list(MODES)}")
+        raise CorpusError(f"{where}: modes must be a non-empty list of distinct modes drawn from "
+                          f"{list(MODES)}")
     tail = row.get("tail")
     if tail is not None and tail not in TAILS:
         raise CorpusError(f"{where}: tail must be one of {list(TAILS)}, not {tail!r}")
@@ -107,17 +113,36 @@ def _case(topic: str, stem: str, row: dict, http: Path) -> Case:
     eq_rfc = _str(row, "equivalence_rfc", where)
     if (eq is None) != (eq_rfc is None):
         raise CorpusError(f"{where}: equivalent_to and equivalence_rfc go together")
-    rel = http.relative_to(ROOT) if http.is_relative_to(ROOT) else http
-    return Case(id=f"{topic}/{stem}", raw=http.read_bytes(), reason=reason,
+    raw = http.read_bytes()
+    if not raw:
+        raise CorpusError(f"{where}: {_rel(http)} is empty")
+    decided = core.facts(raw).reason
+    if decided != reason:
+        raise CorpusError(f"{where}: reason is {reason}, but the reference decides "
+                          f"{decided or 'nothing yet (the request is incomplete)'} for {_rel(http)}")
+    rel = _rel(http)
+    return Case(id=f"{topic}/{stem}", raw=raw, reason=reason,
                 description=description, status=info.status, rfc=info.rfc, level=info.level,
                 modes=tuple(modes), tail=tail, path=str(rel), prefer=prefer,
                 allow_http2=row.get("allow_http2", False), equivalent_to=eq, equivalence_rfc=eq_rfc,
                 origin=_str(row, "origin", where))
 
 
+def _rel(p: Path) -> Path:
+    try:
+        return p.relative_to(ROOT)
+    except ValueError:
+        return p
+
+
 def load_topic(folder: Path) -> list[Case]:
     manifest = folder / "cases.toml"
     files = {p.stem: p for p in folder.glob("*.http")}
+    if not NAME.fullmatch(folder.name):
+        raise CorpusError(f"{_rel(folder)}: a topic name is lower-case letters, digits and _")
+    nested = sorted(str(_rel(p)) for p in folder.glob("*/**/*.http"))
+    if nested:
+        raise CorpusError(f"{_rel(folder)}: .http files in a subfolder are not read: {', '.join(nested)}")
     if not manifest.exists():
         if files:
             raise CorpusError(f"{folder}: .http files without cases.toml")
@@ -149,12 +174,29 @@ def load(corpus: Path = CORPUS) -> list[Case]:
         return out
     for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
         out.extend(load_topic(folder))
-    ids = {c.id for c in out}
-    for c in out:
-        if c.equivalent_to is not None and c.equivalent_to not in ids:
-            raise CorpusError(f"corpus/{c.topic}/cases.toml [{c.id.split('/', 1)[1]}]: "
-                              f"equivalent_to names no case: {c.equivalent_to!r}")
+    _check_equivalences(out)
     return out
+
+
+def _check_equivalences(cases: list[Case]) -> None:
+    """equivalent_to names another case, run in at least the same modes, with no cycle."""
+    by = {c.id: c for c in cases}
+    for c in cases:
+        if c.equivalent_to is None:
+            continue
+        where = f"{_rel(Path(c.path).parent / 'cases.toml')} [{c.id.split('/', 1)[1]}]"
+        other = by.get(c.equivalent_to)
+        if other is None:
+            raise CorpusError(f"{where}: equivalent_to names no case: {c.equivalent_to!r}")
+        if not set(c.modes) <= set(other.modes):
+            raise CorpusError(f"{where}: equivalent_to {other.id} is not run in every mode this "
+                              f"case is ({', '.join(sorted(set(c.modes) - set(other.modes)))})")
+        seen, at = {c.id}, other
+        while at.equivalent_to is not None:
+            if at.id in seen or at.equivalent_to in seen:
+                raise CorpusError(f"{where}: equivalent_to forms a cycle through {at.id}")
+            seen.add(at.id)
+            at = by[at.equivalent_to]
 
 
 # The textbook handshake: a server's answer to it tells whether declining a valid variant is an

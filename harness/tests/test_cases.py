@@ -21,12 +21,13 @@ def write(tmp_path, files, toml):
     return tmp_path
 
 
+GET = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 ROW = '[a]\nreason = "SERVED"\ndescription = "d"\n'
 
 
 def test_missing_row_and_orphan_row_are_errors(tmp_path):
     with pytest.raises(cases.CorpusError, match="no manifest row for b"):
-        cases.load(write(tmp_path, {"a.http": b"x", "b.http": b"y"}, ROW))
+        cases.load(write(tmp_path, {"a.http": GET, "b.http": GET}, ROW))
 
 
 def test_orphan_row(tmp_path):
@@ -35,7 +36,9 @@ def test_orphan_row(tmp_path):
 
 
 def test_status_rfc_and_level_come_from_the_reason(tmp_path):
-    c, = cases.load(write(tmp_path, {"a.http": b"x"}, ROW.replace("SERVED", "WS_KEY_INVALID")))
+    bad_key = (b"GET /live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Key: AAAA\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    c, = cases.load(write(tmp_path, {"a.http": bad_key}, ROW.replace("SERVED", "WS_KEY_INVALID")))
     assert (c.status, c.rfc, c.level) == (400, "RFC 6455 §4.2.1", "MUST")
 
 
@@ -51,14 +54,34 @@ def test_status_rfc_and_level_come_from_the_reason(tmp_path):
     (ROW + 'equivalent_to = "t/x"\n', "equivalent_to and equivalence_rfc go together"),
     (ROW + 'equivalent_to = "topic/zz"\nequivalence_rfc = "RFC 9110 §5.3"\n', "equivalent_to names no case"),
     ("[a]\nreason = \"SERVED\"\ndescription = 1\n", "description must be a non-empty string"),
+    (ROW + 'modes = ["whole", "whole"]\n', "modes must be a non-empty list of distinct modes"),
+    (ROW + 'equivalent_to = "topic/a"\nequivalence_rfc = "RFC 9110 §5.3"\n', "forms a cycle"),
+    (ROW.replace("SERVED", "NOT_FOUND"), "reason is NOT_FOUND, but the reference decides SERVED"),
 ])
 def test_bad_manifest_fields_name_the_file_case_and_key(tmp_path, row, match):
     with pytest.raises(cases.CorpusError, match=match):
-        cases.load(write(tmp_path, {"a.http": b"x"}, row))
+        cases.load(write(tmp_path, {"a.http": GET}, row))
+
+
+@pytest.mark.parametrize("files,toml,match", [
+    ({"a.http": b""}, ROW, r"topic/a.http is empty"),
+    ({"A-b.http": GET}, ROW.replace("[a]", '["A-b"]'), "a case name is lower-case"),
+])
+def test_bad_files_are_named(tmp_path, files, toml, match):
+    with pytest.raises(cases.CorpusError, match=match):
+        cases.load(write(tmp_path, files, toml))
+
+
+def test_nested_http_files_are_an_error(tmp_path):
+    d = write(tmp_path, {"a.http": GET}, ROW)
+    (d / "topic" / "sub").mkdir()
+    (d / "topic" / "sub" / "b.http").write_bytes(GET)
+    with pytest.raises(cases.CorpusError, match="in a subfolder are not read"):
+        cases.load(d)
 
 
 def test_non_utf8_and_bad_toml_name_the_file(tmp_path):
-    d = write(tmp_path, {"a.http": b"x"}, ROW)
+    d = write(tmp_path, {"a.http": GET}, ROW)
     (d / "topic" / "cases.toml").write_bytes(ROW.encode() + b"# \xff\n")
     with pytest.raises(cases.CorpusError, match=r"topic/cases.toml: not UTF-8"):
         cases.load(d)
@@ -93,7 +116,7 @@ def test_ws_tail_is_a_masked_text_frame():
 
 
 def test_prefer_allow_http2_equivalence_and_origin(tmp_path):
-    row = ROW + ('prefer = 400\nallow_http2 = true\nequivalent_to = "topic/a"\n'
+    row = ROW + ('prefer = 400\nallow_http2 = true\nequivalent_to = "topic/b"\n'
                  'equivalence_rfc = "RFC 9110 §5.3"\norigin = "oven-sh/bun#35870"\n')
-    c, = cases.load(write(tmp_path, {"a.http": b"x"}, row))
-    assert (c.prefer, c.allow_http2, c.equivalent_to, c.origin) == (400, True, "topic/a", "oven-sh/bun#35870")
+    c, _ = cases.load(write(tmp_path, {"a.http": GET, "b.http": GET}, row + ROW.replace("[a]", "[b]")))
+    assert (c.prefer, c.allow_http2, c.equivalent_to, c.origin) == (400, True, "topic/b", "oven-sh/bun#35870")
