@@ -163,7 +163,8 @@ function scores() {
     }
     tr.append($('td', {text: s.status === 'ran' ? `${s.agree}/${s.agree + s.disagree}` : ''}),
       $('td', {text: s.status === 'ran' ? String(s.cases_per_second) : ''}),
-      $('td', {text: s.status === 'ran' ? (s.restarts ? s.restarts + ' restarts' : '') : 'SKIPPED: ' + s.skip_reason}));
+      $('td', {text: (s.status === 'ran' ? '' : `${s.status.toUpperCase()}: ${s.skip_reason || ''} `) +
+        (s.notes || []).join('; ')}));
     t.append(tr);
   }
 }
@@ -202,7 +203,7 @@ def data(doc: dict) -> dict:
             "resp": r["response_b64"], "sent": r["sent_b64"], "repro": r["repro"],
             "notes": o.get("notes", [])}
     servers = [{k: s.get(k) for k in ("name", "description", "role", "version", "status", "skip_reason",
-                                      "score", "agree", "disagree", "cases_per_second", "restarts")}
+                                      "score", "agree", "disagree", "cases_per_second", "restarts", "notes")}
                for s in doc["servers"]]
     return {"cases": cases, "cells": cells, "modes": modes, "servers": servers,
             "divergences": doc["divergences"]}
