@@ -153,6 +153,8 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
                 verdict = judge(case, obs)
                 if confirm and verdict.verdict == compare.FAIL:
                     obs, sent, verdict = _confirm(server, case, mode, timeout, judge, obs, sent, verdict)
+            if not event:
+                obs, verdict = _per_process(server, case, obs, verdict)
             cell = Cell(server.adapter.name, case.id, mode, obs, verdict, sent, event)
             cells.append(cell)
             if on_cell is not None:
@@ -160,6 +162,18 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
     if skipped:
         server.note(f"{skipped} of {len(cells)} cells not run ({broken.removeprefix('not run: ')})")
     return cells
+
+
+def _per_process(server: Server, case: Case, obs: Observation, verdict: Verdict):
+    """An adapter's `quirks.per_process` names cases its server decides once per process, at
+    random (a re-run on the same process repeats the answer, so --confirm cannot see the other):
+    the cell is marked flaky with both answers, from the adapter's data, and the gate does not
+    count it."""
+    why = server.adapter.quirks.get("per_process", {}).get(case.id)
+    if why is None:
+        return obs, verdict
+    note = f"flaky: decided once per process at random ({why})"
+    return replace(obs, notes=obs.notes + (note,)), replace(verdict, detail=f"{verdict.detail} ({note})")
 
 
 def _confirm(server: Server, case: Case, mode: str, timeout: float, judge, obs, sent, verdict):

@@ -345,6 +345,9 @@ def reproduce(candidates, cases, running, attempts: int = 2, limit: int = 200) -
                      "its new MUST failures count unconfirmed")
             continue
         case = by_id[case_id]
+        if case_id in srv.adapter.quirks.get("per_process", {}):
+            flaky.add((server, case_id, mode))      # decided per process: a re-run cannot tell
+            continue
         for _ in range(attempts):
             obs, _ = matrix.run_one(srv, case, mode)
             if compare.classify_for(case, obs, srv.adapter.supports).verdict != compare.FAIL:
