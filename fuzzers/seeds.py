@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the repository root: `import harness`
 
 from harness import cases as corpus  # noqa: E402
+from harness import core  # noqa: E402
 
 REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render", "fuzz_llhttp")
 LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-encoding",
@@ -29,23 +30,6 @@ LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-e
 # The reason of a valid WebSocket opening handshake (reasons.h): the reference switches, and what
 # follows the head is frames (fuzz_ws_frames' input).
 WS_SWITCH = "WS_SWITCH"
-
-
-def split_head(data: bytes):
-    """(head lines, bytes after the head) for CRLF heads; (None, b"") when there is none."""
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return None, b""
-    return data[:end].split(b"\r\n"), data[end + 4:]
-
-
-def fields(lines):
-    out = []
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if sep:
-            out.append((name.strip().lower(), value.strip(b" \t")))
-    return out
 
 
 def frame(opcode: int, payload: bytes, key: bytes, fin: bool = True) -> bytes:
@@ -118,15 +102,15 @@ def main() -> int:
         if plain is not None and plain != data:
             # pipelined behind a keep-alive request, for the connection machine
             write(args.out, "fuzz_stream", f"{stem}__after_plain_get", plain + data, seen)
-        lines, tail = split_head(data)
-        if lines is None:
-            continue
-        parts = lines[0].split(b" ")
-        if len(parts) == 3 and parts[1].startswith(b"/"):
-            paths.add(parts[1].split(b"?")[0])
+        # the request as the reference core reads it (harness/core.py): the fields it read (for a
+        # head it refuses, those before the error), its path, and what follows the message
+        facts = core.facts(data)
+        if facts.target and facts.target.startswith("/"):     # known even when refused later
+            paths.add(facts.target.encode("latin-1").split(b"?")[0])
         by_name: dict = {}
-        for fname, value in fields(lines):
-            by_name.setdefault(fname, []).append(value)
+        for fname, value in facts.headers:
+            by_name.setdefault(fname.lower(), []).append(value)
+        tail = data[facts.message_len:] if facts.complete else b""
         for fname in LIST_FIELDS:
             if fname in by_name:  # one field line per input line (the target's format)
                 write(args.out, "fuzz_lists", f"{stem}__{fname.decode()}",
