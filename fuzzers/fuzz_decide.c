@@ -15,7 +15,11 @@ const int sy_fuzz_request_shaped = 1; /* mutator.c: mutate as HTTP requests */
  * heap buffer (a crash, deduplicated by stack); a 426 to a Sec-WebSocket-Version of 23, 33 ...
  * 93 loses its Sec-WebSocket-Version field (RFC 6455 §4.4, deduplicated by the oracle rule).
  * One byte away from the seeds' "13", so that both are found within a short campaign.
- * SY_PLANTED=crash or =oracle keeps only one (libFuzzer stops at every crash, see the script). */
+ * A third, `seed`, is a bug two seeds show (Upgrade: IRC/6.9, corpus upgrade/irc_on_plain and
+ * upgrade/upgrade_irc_on_live) and mutation hardly makes again: a campaign must record those
+ * seeds as a finding, drop them and go on fuzzing (issue 13).
+ * SY_PLANTED=crash, =oracle or =seed keeps only those named (libFuzzer stops at every crash,
+ * see the script); unset, all three are on. */
 static int planted_on(const char *which)
 {
   const char *e = getenv("SY_PLANTED");
@@ -30,11 +34,31 @@ __attribute__((noinline)) static void planted_overflow(size_t n)
   free((void *)p);
 }
 
+/* FNV-1a: the seed bug's trigger is compared by hash, so that no comparison tracing (libFuzzer's
+ * memcmp hooks, AFL++'s CMPLOG) can hand the fuzzer the bytes: only the seeds hold them. */
+static uint32_t fnv1a(const char *p, size_t n)
+{
+  uint32_t h = 2166136261u;
+  while (n--)
+    h = (h ^ (uint8_t)*p++) * 16777619u;
+  return h;
+}
+
+__attribute__((noinline)) static void planted_seed_overflow(size_t n)
+{
+  volatile char *volatile p = malloc(16);
+  p[16 + n % 4] = 1;
+  free((void *)p);
+}
+
 static void planted(const struct sy_request *req, struct sy_decision *d)
 {
   const struct sy_header *v = sy_request_field(req, "sec-websocket-version", NULL);
+  const struct sy_header *u = sy_request_field(req, "upgrade", NULL);
   if (req->method_id == SY_M_DELETE && planted_on("crash"))
     planted_overflow(req->n_headers);
+  if (u && fnv1a(u->value.ptr, u->value.len) == fnv1a("IRC/6.9", 7) && planted_on("seed"))
+    planted_seed_overflow(req->n_headers);
   if (planted_on("oracle") && d->status == 426 && v && v->value.len == 2 &&
       v->value.ptr[0] != '1' && v->value.ptr[1] == '3')
     for (size_t i = 0; i < d->n_fields; i++)

@@ -8,6 +8,9 @@
  * seconds (one pass at least, after one untimed pass); stdout gets one line
  * "time: inputs=N runs=R ns_per_input=X" (`make bench-fuzz`, linked with the engine's
  * instrumentation but not its driver).
+ * SY_REPLAY_EACH=1 runs every input in a child process of its own and goes on past a failure:
+ * each failing input is named on stderr as "replay: failed: PATH" and the exit status is 1 if
+ * any failed (campaign.py and bugbench.py screen seed sets with it, issue 13).
  * SY_REPLAY_AFTER=PATH skips every input up to and including PATH (as walked): campaign.py's
  * coverage resumes after an input that stopped the replay. In a coverage build the profile is
  * written before an abort or a sanitizer's exit, so the inputs run before it still count. */
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +34,8 @@ __attribute__((weak)) int __llvm_profile_write_file(void);
 static char current[4096];
 static unsigned long n_run;
 static int verbose;
+static int each;             /* SY_REPLAY_EACH */
+static unsigned long n_failed; /* inputs whose child failed (SY_REPLAY_EACH) */
 static const char *resume_after; /* SY_REPLAY_AFTER */
 static double time_seconds; /* > 0: SY_REPLAY_SECONDS, inputs are kept for timing */
 static struct input {
@@ -60,6 +66,44 @@ static void on_abort(int sig)
   on_death(); /* an oracle's abort(): name the file, then die as before */
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+/* An exact-size copy, so a read past the end is an ASan report here as under libFuzzer. */
+static void run_one(uint8_t *buf, size_t len)
+{
+  uint8_t *exact = malloc(len ? len : 1);
+  memcpy(exact, buf, len);
+  free(buf);
+  LLVMFuzzerTestOneInput(exact, len);
+  free(exact);
+}
+
+/* SY_REPLAY_EACH: the input runs in a child; a failure is named and the walk goes on. */
+static int run_in_child(const char *path, uint8_t *buf, size_t len)
+{
+  int status = 0;
+  pid_t pid;
+  fflush(NULL);
+  pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "replay: fork: %s\n", strerror(errno));
+    free(buf);
+    return -1;
+  }
+  if (pid == 0) {
+    run_one(buf, len);
+    _exit(0);
+  }
+  free(buf);
+  current[0] = '\0';
+  n_run++;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  n_failed++;
+  fprintf(stderr, "replay: failed: %s\n", path);
+  return -1;
 }
 
 static int run_file(const char *path)
@@ -106,14 +150,9 @@ static int run_file(const char *path)
   snprintf(current, sizeof current, "%s", path);
   if (verbose)
     fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
-  /* An exact-size copy, so a read past the end is an ASan report here as under libFuzzer. */
-  {
-    uint8_t *exact = malloc(len ? len : 1);
-    memcpy(exact, buf, len);
-    free(buf);
-    LLVMFuzzerTestOneInput(exact, len);
-    free(exact);
-  }
+  if (each)
+    return run_in_child(path, buf, len);
+  run_one(buf, len);
   current[0] = '\0';
   n_run++;
   return 0;
@@ -208,7 +247,9 @@ int main(int argc, char **argv)
   int rc = 0, given = 0;
   const char *v = getenv("SY_REPLAY_VERBOSE");
   const char *t = getenv("SY_REPLAY_SECONDS");
+  const char *e = getenv("SY_REPLAY_EACH");
   verbose = v && *v && strcmp(v, "0") != 0;
+  each = e && *e && strcmp(e, "0") != 0;
   time_seconds = t ? atof(t) : 0;
   resume_after = getenv("SY_REPLAY_AFTER");
   if (resume_after && !*resume_after)
@@ -232,6 +273,10 @@ int main(int argc, char **argv)
   }
   if (time_seconds > 0) {
     time_kept();
+    return rc;
+  }
+  if (each) {
+    fprintf(stderr, "replay: %s: %lu inputs, %lu failing\n", argv[0], n_run, n_failed);
     return rc;
   }
   fprintf(stderr, "replay: %s: %lu inputs, no finding\n", argv[0], n_run);
