@@ -1,4 +1,4 @@
-"""A bare ASGI 3 app for the harness, served by uvicorn and daphne: /live is a WebSocket
+"""A bare ASGI 3 app for the harness, served by uvicorn: /live is a WebSocket
 echo, / a plain 200 "ok", a plain request to /live 426 with Upgrade: websocket, else 404.
 
 A WebSocket request to any other path is refused the ASGI way (websocket.close before
