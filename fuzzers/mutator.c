@@ -6,7 +6,10 @@
  * another line ending (CRLF / LF / CR), list elements inserted / dropped / doubled / padded
  * with OWS and empty elements, the Sec-WebSocket-Key re-made with another length, alphabet or
  * padding, the request line re-made, a pipelined request or a WebSocket frame appended.
- * A share of the calls still goes to libFuzzer's byte mutator (LLVMFuzzerMutate).
+ * It also makes requests from nothing (grammar.c: WebSocket, h2c, TLS offers and plain requests
+ * with valid and near-valid values) and mutates at token level (tokens.c: swap, repeat, drop,
+ * case, OWS, fold, a list split over lines). A share of the calls still goes to libFuzzer's byte
+ * mutator (LLVMFuzzerMutate).
  *
  * Built three ways: linked into the targets (LLVMFuzzerCustomMutator, LLVMFuzzerCustomCrossOver;
  * active only where sy_fuzz_request_shaped is defined), as an AFL++ custom mutator library with
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grammar.h"
 #include "oracles.h"
 
 /* Absent under engines that do not provide it (the AFL++ library): then bytes are mutated here. */
@@ -83,7 +87,7 @@ static const struct field_kind fields[] = {
     {"Upgrade", VALUES(v_upgrade)},
     {"Connection", VALUES(v_connection)},
     {"Sec-WebSocket-Version", VALUES(v_version)},
-    {"Sec-WebSocket-Key", NULL, 0}, /* made by make_key() */
+    {"Sec-WebSocket-Key", NULL, 0}, /* made by sy_fuzz_ws_key() */
     {"Transfer-Encoding", VALUES(v_te)},
     {"Content-Length", VALUES(v_cl)},
     {"Expect", VALUES(v_expect)},
@@ -152,29 +156,6 @@ static void emit_line(struct out *o, const struct line *l)
 }
 
 /* A field line from the table; the bytes live in `store` until the shape is rebuilt. */
-static void make_key(uint64_t *r, char *k, size_t cap)
-{
-  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t n = 22, i;
-  int pad = 2;
-  for (i = 0; i < 21; i++)
-    k[i] = b64[below(r, 64)];
-  k[21] = b64[below(r, 4) * 16]; /* 2 data bits: canonical */
-  switch (below(r, 10)) {
-  case 0: n = 21 + below(r, 3); break;                    /* short / long */
-  case 1: k[21] = b64[1 + below(r, 15)]; break;           /* non-zero pad bits */
-  case 2: pad = (int)below(r, 4); break;                  /* "", "=", "==", "===" */
-  case 3: k[below(r, 22)] = "-_.~ "[below(r, 5)]; break;  /* base64url / other alphabet */
-  case 4: n = 26 + below(r, 8); for (i = 22; i < n; i++) k[i] = b64[below(r, 64)]; pad = 2; break;
-  default: break;                                          /* valid */
-  }
-  if (n + (size_t)pad + 1 > cap)
-    n = cap - (size_t)pad - 1;
-  for (int p = 0; p < pad; p++)
-    k[n++] = '=';
-  k[n] = '\0';
-}
-
 static char store[8][256];
 static int store_i;
 
@@ -184,7 +165,7 @@ static struct line field_line(uint64_t *r, const struct field_kind *f)
   char key[64];
   const char *v;
   if (f->values == NULL) {
-    make_key(r, key, sizeof key);
+    sy_fuzz_ws_key(r, 2, key, sizeof key); /* valid half the time */
     v = key;
   } else if (f->values == v_version && below(r, 3) == 0) {
     /* any version of RFC 6455 §4.1's 0-255 (and a few past it): which ones get a 426 */
@@ -262,24 +243,6 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
   }
 #undef PUT
   return o;
-}
-
-static const uint8_t *ws_frame(uint64_t *r, size_t *n)
-{
-  static uint8_t f[160];
-  static const uint8_t ops[] = {0x81, 0x82, 0x89, 0x8a, 0x88, 0x01, 0x80, 0x83, 0xc1};
-  size_t len = below(r, 8) ? below(r, 12) : below(r, 130);
-  f[0] = ops[below(r, sizeof ops)];
-  f[1] = (uint8_t)(0x80 | len);
-  memcpy(f + 2, "\x37\xfa\x21\x3d", 4);
-  for (size_t i = 0; i < len; i++)
-    f[6 + i] = (uint8_t)("Hello, close 1000\xe9"[i % 18] ^ f[2 + (i & 3)]);
-  if (f[0] == 0x88 && len >= 2) {
-    f[6] = 0x03 ^ f[2];
-    f[7] = (uint8_t)(0xe8 + below(r, 20)) ^ f[3];
-  }
-  *n = 6 + len;
-  return f;
 }
 
 /* Byte-level mutation when libFuzzer's is not linked (AFL++ library). */
@@ -541,7 +504,7 @@ static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
   case 11: /* append a pipelined copy of the head, or a WebSocket frame */
     if (below(r, 2) || size > 2048) {
       size_t fn;
-      const uint8_t *f = ws_frame(r, &fn);
+      const uint8_t *f = sy_fuzz_ws_frame(r, &fn);
       memcpy(val, f, fn);
       extra = (struct line){(const uint8_t *)val, fn, ""};
     } else {
@@ -582,6 +545,19 @@ static size_t shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
   return o.n;
 }
 
+/* One mutation: a request generated from the grammar (grammar.c) when the input is not one yet
+ * (a campaign with no seeds starts from the empty input) and one time in 128 anyway (more often
+ * fills the corpus with generated near-misses, which dilutes the inputs that got far); a field
+ * or token operation (tokens.c) one time in 8; a shape operation above otherwise. */
+static size_t mutate_one(uint8_t *data, size_t size, size_t max, uint64_t *r)
+{
+  if (size < 4 || below(r, 128) == 0)
+    return sy_fuzz_generate(r, SY_FUZZ_KINDS, below(r, 4) ? 6 : 0, data, max);
+  if (below(r, 8) == 0)
+    return sy_fuzz_token_mutate(r, data, size, max);
+  return shape_mutate(data, size, max, r);
+}
+
 /* SY_MUTATOR=plain: byte mutation only (and libFuzzer-like crossover), for comparisons. */
 static int plain_only(void)
 {
@@ -598,7 +574,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
   uint64_t r = seed;
   if (plain_only() || below(&r, 5) == 0)
     return bytes_mutate(&r, data, size, max_size);
-  return shape_mutate(data, size, max_size, &r);
+  return mutate_one(data, size, max_size, &r);
 }
 
 /* Field lines of one input spliced into the head of another. */
@@ -676,7 +652,7 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
     buf_size = cap;
   memcpy(m->buf, buf, buf_size);
   *out_buf = m->buf;
-  return shape_mutate(m->buf, buf_size, cap, &m->r);
+  return mutate_one(m->buf, buf_size, cap, &m->r);
 }
 
 void afl_custom_deinit(void *data)
