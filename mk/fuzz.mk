@@ -19,6 +19,9 @@
 #                           by the targets must reach 95 % of the core's lines, 90 % of branches
 #   make bench-fuzz         exec/s against the bare llhttp target, and the coverage table
 #   make fuzz-mutator-compare   custom mutator vs plain libFuzzer mutation (same seeds/budget)
+#   make fuzz-bugbench      planted bugs (fuzzers/bugbench/) found by mutation: BUGBENCH_TRIALS x
+#                           BUGBENCH_SECONDS per engine configuration, A12, report + plot
+#   make fuzz-bugbench-verify   each planted bug's input fails on its mutant, passes on the product
 
 FUZZ_ROOT ?= build
 FUZZ_CLANG ?= clang-14
@@ -211,7 +214,8 @@ $(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(CORPUS_INPUTS) $(FUZZ_HOST_LIB)
 	@touch $@
 
 .PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz fuzz-build-timed \
-	fuzz-campaign fuzz-coverage fuzz-coverage-goal bench-fuzz fuzz-mutator-compare fuzz-clean fuzz-campaign-selftest
+	fuzz-campaign fuzz-coverage fuzz-coverage-goal bench-fuzz fuzz-mutator-compare fuzz-clean fuzz-campaign-selftest \
+	fuzz-bugbench fuzz-bugbench-verify
 fuzz-seeds: $(FUZZ_SEEDS)/.stamp
 fuzz: fuzz-build-libfuzzer fuzz-seeds
 fuzz-msan: fuzz-build-msan fuzz-seeds
@@ -243,9 +247,31 @@ test-fuzz: $(addprefix $(fz_replay_DIR)/,$(FUZZ_TARGETS)) $(addprefix $(fz_libfu
 	done
 	$(PYTHON) fuzzers/campaign.py smoke --seconds $(FUZZ_TEST_SECONDS) --build $(fz_libfuzzer_DIR) \
 	  --seeds $(FUZZ_SEEDS) --work $(FUZZ_ROOT)/fuzz-smoke $(FUZZ_TARGETS)
+	$(PYTHON) fuzzers/bugbench.py check --root $(FUZZ_ROOT)
+	$(PYTHON) fuzzers/bugbench.py run --root $(FUZZ_ROOT) --bugs $(BUGBENCH_SMOKE) --trials 1 \
+	  --seconds $(BUGBENCH_SMOKE_SECONDS) --configs libfuzzer-mut --require-found \
+	  --out $(FUZZ_ROOT)/fuzz-bugbench-smoke
 	$(PYTHON) -m pytest -q -p no:cacheprovider fuzzers/tests
 
 TESTS += test-fuzz
+
+# ---- the bug benchmark (issue 13): fuzzers/bugbench.py, fuzzers/bugbench/<id>.patch ----
+# The full default run is hours (17 bugs x 4 configurations x 5 trials x 60 s); BUGBENCH_BUGS (ids),
+# BUGBENCH_TRIALS, BUGBENCH_SECONDS, BUGBENCH_CONFIGS and BUGBENCH_JOBS (trials at a time) make
+# it shorter. make test runs one bug, one trial (BUGBENCH_SMOKE) and checks every patch applies.
+BUGBENCH_TRIALS ?= 5
+BUGBENCH_SECONDS ?= 60
+BUGBENCH_CONFIGS ?= libfuzzer libfuzzer-mut afl-mut afl
+BUGBENCH_BUGS ?=
+BUGBENCH_JOBS ?= 1
+BUGBENCH_SMOKE ?= 101-content-length
+BUGBENCH_SMOKE_SECONDS ?= 10
+fuzz-bugbench: fuzz fuzz-afl fuzz-replay
+	$(PYTHON) fuzzers/bugbench.py run --root $(FUZZ_ROOT) --trials $(BUGBENCH_TRIALS) \
+	  --seconds $(BUGBENCH_SECONDS) --configs $(BUGBENCH_CONFIGS) --jobs $(BUGBENCH_JOBS) \
+	  $(if $(BUGBENCH_BUGS),--bugs $(BUGBENCH_BUGS))
+fuzz-bugbench-verify: fuzz-build-replay
+	$(PYTHON) fuzzers/bugbench.py verify --root $(FUZZ_ROOT) $(if $(BUGBENCH_BUGS),--bugs $(BUGBENCH_BUGS))
 
 # ---- campaigns, coverage, benchmarks ----
 TARGET ?= fuzz_decide
@@ -306,4 +332,4 @@ fuzz-mutator-compare: fuzz-build-libfuzzer fuzz-cov fuzz-seeds
 
 fuzz-clean:
 	rm -rf $(addprefix $(FUZZ_ROOT)/,fuzz-libfuzzer fuzz-nosan fuzz-msan fuzz-replay fuzz-cov \
-	  fuzz-afl fuzz-afl-cmplog fuzz-oss fuzz-seeds fuzz-smoke fuzz-host)
+	  fuzz-afl fuzz-afl-cmplog fuzz-oss fuzz-seeds fuzz-smoke fuzz-host fuzz-bugbench-smoke)
