@@ -44,7 +44,9 @@ import campaign  # noqa: E402  (signature(), the same dedup the campaign used)
 PLANTED = {
     "crash:heap-buffer-overflow:planted_overflow": (re.compile(rb"DELETE"),
                                                     "heap overflow on DELETE"),
-    "oracle:version-426-names-13": (re.compile(rb"(?i)sec-websocket-version:[ \t]*[02-9]3"),
+    # the planted condition: a 2-byte value whose second byte is 3 and first is not 1 (the
+    # token mutations also make ",3" and "+3", which the planted code takes too)
+    "oracle:version-426-names-13": (re.compile(rb"(?i)sec-websocket-version:[ \t]*[^1\s]3[ \t]*\r?\n"),
                                     "426 without Sec-WebSocket-Version (RFC 6455 §4.4)"),
     "crash:heap-buffer-overflow:planted_seed_overflow": (re.compile(rb"IRC/6\.9"),
                                                          "heap overflow two seeds show"),
