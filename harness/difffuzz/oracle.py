@@ -1,0 +1,90 @@
+"""The oracle: the reference's decision (the core, in-process) and the rules' verdicts.
+
+Nothing is judged here that the report does not judge the same way: an input becomes a `Case`
+as the corpus loader would build it (its reason is the core's decision), the exchange becomes an
+`Observation` through observe.py, and compare.classify applies the rules table (harness/rules).
+A finding is a broken MUST rule (a Fail) of one server, or a *divergence*: a server that switched
+protocols where the reference refuses the request for a MUST-level reason, the one place where
+the rules leave a server a single class of answer (not a switch) that no specific rule names.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .. import compare, core, observe
+from ..cases import Case, retarget
+from ..compare import Verdict
+from ..observe import Observation
+
+FUZZ_TOPIC = "fuzz"
+DIVERGENCE = "divergence-switch"        # the rule id a divergence is filed under
+
+
+def input_id(raw: bytes) -> str:
+    return hashlib.sha1(raw).hexdigest()[:12]
+
+
+def case_for(raw: bytes) -> Case | None:
+    """The input as a corpus case: None when the core does not decide it (the head or its content
+    does not end: every server would wait, and only a deadline would answer)."""
+    try:
+        f = core.facts(raw)
+    except ValueError:
+        return None
+    if not f.decided:
+        return None
+    info = core.reason_info(f.reason)
+    tail = "ws" if f.fate == "switch" and f.proto == "websocket" else "http"
+    return Case(id=f"{FUZZ_TOPIC}/x{input_id(raw)}", raw=raw, reason=f.reason,
+                description="a differential-fuzzing input", status=info.status, rfc=info.rfc,
+                level=info.level, modes=("whole",), tail=tail)
+
+
+def sent_for(case: Case, paths: dict) -> bytes:
+    """The bytes a server gets: its WebSocket endpoint and plain resource where the reference's are
+    (matrix.run_one does the same)."""
+    return retarget(case.raw, path_map_of(paths))
+
+
+def path_map_of(paths: dict) -> dict[str, str]:
+    """matrix.path_map, from an adapter's `paths`."""
+    m = {}
+    if paths.get("ws", "/live") != "/live":
+        m["/live"] = paths["ws"]
+    if paths.get("plain", "/") != "/":
+        m["/"] = paths["plain"]
+    return m
+
+
+@dataclass(frozen=True)
+class Judged:
+    verdict: Verdict
+    fails: tuple[compare.Finding, ...]     # broken MUST rules (Fail), in table order
+    divergence: compare.Finding | None
+
+
+def divergence(case: Case, obs: Observation) -> compare.Finding | None:
+    f = core.facts(case.raw)
+    if obs.status != 101 or f.status == 101 or f.reason_level != "MUST":
+        return None
+    info = core.reason_info(f.reason)
+    return compare.Finding(DIVERGENCE, info.rfc, "MUST", compare.FAIL,
+                           f"switched (101) where the reference refuses with {f.status} "
+                           f"{f.reason}: {info.text}", f"[{info.rfc}, MUST] {info.text}")
+
+
+def judge(case: Case, obs: Observation, supports: tuple[str, ...] | None) -> Judged:
+    v = compare.classify(case, obs, supports)
+    fails = tuple(x for x in v.findings if x.verdict == compare.FAIL)
+    div = divergence(case, obs) if v.verdict not in (compare.ERROR,) else None
+    if div is not None and any(x.rule in ("ws-refuse-invalid", "http10-upgrade-ignored",
+                                          "switch-to-offered", "h2c-one-settings",
+                                          "h2-not-cleartext") for x in fails):
+        div = None      # a specific rule already names this switch
+    return Judged(v, fails, div)
+
+
+def observation(case: Case, ex, sent: bytes) -> Observation:
+    """observe.py's Observation of one exchange (the report's own path)."""
+    return observe.observe(case, ex, sent)

@@ -1,0 +1,182 @@
+"""Triage: each raw finding minimised against the one server that shows it, re-run to drop
+flukes, deduplicated by (server, rule, minimal-shape signature), with its repro lines and a draft
+manifest entry. ddmin is harness/minimise.py (one implementation for campaigns and reports).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import shlex
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .. import core
+from ..minimise import Budget, minimise
+from ..servers import Server
+from . import engine, oracle
+
+MIN_TESTS = 120             # ddmin tests per finding
+MIN_SECONDS = 15.0          # ddmin seconds per finding
+CONFIRM_RUNS = 2            # the minimised request must break the rule this many more times
+WORKERS = 4                 # servers triaged at once
+
+
+@dataclass
+class Finding:
+    server: str
+    rule: str
+    rfc: str
+    sentence: str
+    kind: str                       # "fail" | "divergence"
+    reason: str                     # the reference's reason for the minimised request
+    reference: str                  # "426 WS_REQUIRED (RFC 6455 §4.2.2, MUST)"
+    request: bytes
+    original: bytes
+    response: bytes
+    detail: str
+    shape: tuple
+    tests: int = 0
+    confirmed: bool = False
+    count: int = 0                  # exchanges that showed the (server, rule, reason) key
+    first_at: float = 0.0
+    tail: str = "http"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple:
+        return (self.server, self.rule, self.shape)
+
+
+def shape(raw: bytes) -> tuple:
+    """The minimal-shape signature: what the core read of the minimised request (its reason, the
+    method and version, the field names in order, lower-case, content and bytes after)."""
+    f = core.facts(raw)
+    names = tuple(sorted({n.decode("latin-1").lower() for n, _ in f.headers}))
+    after = len(raw) > max(f.message_len, f.head_len)
+    return (f.reason, f.method, f.version, names, f.message_len > f.head_len, after)
+
+
+def check(server: Server, raw: bytes, rule: str, timeout: float, tail_timeout: float):
+    """One exchange with `server`, judged: (rule still broken, observation, judged)."""
+    case = oracle.case_for(raw)
+    if case is None:
+        return False, None, None
+    sent = oracle.sent_for(case, server.adapter.paths)
+    ex = asyncio.run(engine.exchange(server.host, server.port, sent, case.tail_bytes,
+                                     timeout=timeout, tail_timeout=tail_timeout))
+    obs = oracle.observation(case, ex, sent)
+    j = oracle.judge(case, obs, server.adapter.supports)
+    hit = any(f.rule == rule for f in j.fails) or (j.divergence is not None and rule == j.divergence.rule)
+    return hit, obs, j
+
+
+def triage_one(server: Server, raw, timeout: float, tail_timeout: float,
+               seconds: float = MIN_SECONDS) -> Finding | None:
+    """Minimise one raw finding (campaign.Raw) against its server, confirm, describe."""
+    start = raw.examples[0][0]
+
+    def test(b: bytes) -> bool:
+        return bool(b) and server.alive() and check(server, b, raw.rule, timeout, tail_timeout)[0]
+
+    b = Budget(max_tests=MIN_TESTS, seconds=seconds)
+    small = minimise(start, test, b)
+    runs = [check(server, small, raw.rule, timeout, tail_timeout) for _ in range(CONFIRM_RUNS)]
+    confirmed = all(r[0] for r in runs) and server.alive()
+    obs, j = runs[-1][1], runs[-1][2]
+    f = core.facts(small)
+    info = core.reason_info(f.reason) if f.reason else None
+    hit = next((x for x in (j.fails if j else ()) if x.rule == raw.rule), None) if j else None
+    if hit is None and j is not None and j.divergence is not None:
+        hit = j.divergence
+    return Finding(
+        server=raw.server, rule=raw.rule, rfc=raw.rfc, sentence=raw.sentence, kind=raw.kind,
+        reason=f.reason or "", reference=(f"{f.status} {f.reason} ({info.rfc}, {info.level})"
+                                          if info else "undecided"),
+        request=small, original=start, response=obs.raw if obs else b"",
+        detail=hit.detail if hit else raw.examples[0][1], shape=shape(small), tests=b.tests,
+        confirmed=confirmed, count=raw.count, first_at=raw.first_at,
+        tail=oracle.case_for(small).tail if oracle.case_for(small) else "http",
+        notes=[] if confirmed else [f"did not reproduce on {CONFIRM_RUNS} re-runs: a fluke"])
+
+
+def order(raws: list) -> list:
+    """Every (server, rule) first (its smallest example), then the other reasons of each."""
+    firsts, rest, seen = [], [], set()
+    for r in sorted(raws, key=lambda r: (r.server, r.rule, len(r.examples[0][0]))):
+        (rest if (r.server, r.rule) in seen else firsts).append(r)
+        seen.add((r.server, r.rule))
+    return firsts + rest
+
+
+def triage_all(raws: list, lanes: dict[str, Server], *, budget: float, timeout: float,
+               tail_timeout: float, say=print) -> tuple[list[Finding], int]:
+    """Findings deduplicated by (server, rule, shape), confirmed ones first; and how many raw keys
+    were left untriaged when the budget ran out."""
+    deadline = time.monotonic() + budget
+    by_server: dict[str, list] = {}
+    for r in order(raws):
+        by_server.setdefault(r.server, []).append(r)
+    out: list[Finding] = []
+    left = [0]
+
+    def work(name: str) -> list[Finding]:
+        srv, mine = lanes.get(name), []
+        for r in by_server[name]:
+            remaining = deadline - time.monotonic()
+            if srv is None or not srv.alive() or remaining < 1.0:
+                left[0] += 1
+                continue
+            f = triage_one(srv, r, timeout, tail_timeout, min(MIN_SECONDS, remaining))
+            if f is not None and all(x.key != f.key for x in mine):
+                mine.append(f)
+        return mine
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for found in pool.map(work, sorted(by_server)):
+            out.extend(found)
+    say(f"triage: {len(out)} findings ({sum(f.confirmed for f in out)} confirmed), "
+        f"{left[0]} raw keys not triaged (budget)")
+    return out, left[0]
+
+
+# ---- repro lines and manifest drafts ----
+
+def printf_escape(raw: bytes) -> str:
+    out = []
+    for b in raw:
+        c = chr(b)
+        if c == "\r":
+            out.append("\\r")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == "%":
+            out.append("%%")
+        elif c == "'" or not 32 <= b < 127:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def repro_nc(raw: bytes, port: str = "PORT") -> str:
+    return f"printf '{printf_escape(raw)}' | nc -q 2 127.0.0.1 {port}"
+
+
+def repro_harness(f: Finding) -> str:
+    return ("python3 -m harness.difffuzz repro " + shlex.join(
+        ["--server", f.server, "--rule", f.rule, "--request-b64",
+         base64.b64encode(f.request).decode()]))
+
+
+def stem(f: Finding) -> str:
+    import hashlib
+    name = "".join(c if c.isalnum() else "_" for c in f"{f.server}_{f.rule}".lower())
+    return f"{name}_{hashlib.sha1(f.request).hexdigest()[:8]}"
+
+
+def manifest_row(f: Finding, origin: str) -> dict:
+    return {"reason": f.reason, "description": f"{f.server} breaks {f.rule} ({f.rfc}): {f.detail}"[:200],
+            "modes": ["whole"], "tail": f.tail, "origin": origin}
