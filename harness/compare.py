@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from . import observe as o
 from .cases import Case
 from .normalise import Decision, decision, differing
-from .rules import RULES, Ctx
+from .rules import CHAIN_RULES, RULES, Ctx
 
 PASS, INTEROP, WARN, FAIL, ERROR, SKIP = "pass", "interop", "warn", "fail", "error", "skip"
-RANK = {PASS: 0, SKIP: 0, INTEROP: 1, WARN: 2, ERROR: 3, FAIL: 4}
-VERDICT_OF_LEVEL = {"MUST": FAIL, "SHOULD": WARN, "INTEROP": INTEROP, "PREFER": WARN}
+SECURITY = "security"       # a chain let a request past the proxy (rules/chain.py); not a Fail
+RANK = {PASS: 0, SKIP: 0, INTEROP: 1, WARN: 2, SECURITY: 3, ERROR: 3, FAIL: 4}
+VERDICT_OF_LEVEL = {"MUST": FAIL, "SHOULD": WARN, "INTEROP": INTEROP, "PREFER": WARN,
+                    "SECURITY": SECURITY}
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,10 @@ def _harness_trouble(obs: o.Observation) -> Verdict | None:
 
 
 def findings(ctx: Ctx) -> tuple[Finding, ...]:
-    """Every broken rule of the table for one cell, in table order."""
+    """Every broken rule of the table for one cell, in table order (a chain to the sentinel:
+    of CHAIN_RULES, see rules/__init__.py)."""
     out = []
-    for rule in RULES:
+    for rule in (CHAIN_RULES if ctx.obs.backend is not None else RULES):
         res = rule.check(ctx)
         if res.state == "broken":
             out.append(Finding(rule.id, rule.rfc, rule.level, VERDICT_OF_LEVEL[rule.level],
@@ -74,6 +77,9 @@ def worst(found: tuple[Finding, ...], case: Case, obs: o.Observation) -> Verdict
 def classify(case: Case, obs: o.Observation, supports: tuple[str, ...] | None = None) -> Verdict:
     """The verdict for one server x case x mode. `supports` is what the server claims to
     implement (the adapter's `supports`; None: not known, every rule binds)."""
+    if obs.backend is not None:          # a chain: what reached the backend counts, answered or not
+        found = findings(Ctx(case, obs, supports))
+        return worst(found, case, obs) if found else (_harness_trouble(obs) or worst((), case, obs))
     trouble = _harness_trouble(obs)
     if trouble is not None:
         return trouble

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from . import compare, core, normalise, observe, response, wire
+from . import chain, compare, core, normalise, observe, response, wire
 from .cases import Case, retarget
 from .compare import Verdict
 from .observe import Observation
@@ -57,12 +57,16 @@ def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tupl
             return response.is_complete(raw[r.consumed:], eof)
         return r.complete or r.error is not None
 
+    log = chain.sentinel_log(server)       # a chain to the sentinel: read what it received too
+    mark = log.mark() if log is not None else 0
     ex = wire.exchange(server.host, server.port, sent, mode, complete=complete,
                        closing=_closing(core.facts(sent).keep_alive, no_body),
                        tail=case.tail_bytes, tail_complete=_tail_complete,
                        tail_closing=_closing(True, False), timeout=timeout,
                        idle=None if server.adapter.target else server.idle)
     obs = observe.observe(case, ex, sent)
+    if log is not None:
+        obs = replace(obs, backend=log.since(mark))
     if ex.busy:
         obs = replace(obs, notes=obs.notes + ("the server was still busy when a wait reached its "
                                               "bound: this cell may not repeat",))

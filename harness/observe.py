@@ -39,6 +39,8 @@ class Observation:
     raw: bytes = b""                    # everything received, capped at RAW_CAP
     elapsed: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    backend: tuple | None = None        # a chain to the sentinel: what it received during the
+                                        # case (chain.BackendConn per connection); None otherwise
 
     def header(self, name: str) -> list[str]:
         low = name.lower()

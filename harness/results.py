@@ -14,7 +14,8 @@ from .matrix import Cell
 from .normalise import decision, view
 
 SCHEMA = "switchyard-report/1"
-VERDICTS = (compare.PASS, compare.INTEROP, compare.WARN, compare.FAIL, compare.ERROR, compare.SKIP)
+VERDICTS = (compare.PASS, compare.INTEROP, compare.WARN, compare.SECURITY, compare.FAIL,
+            compare.ERROR, compare.SKIP)
 LEVELS = ("MUST", "SHOULD", "MAY")
 
 

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cases as cases_mod
-from . import compare, matrix, relations, report, results, servers
+from . import chain, compare, matrix, relations, report, results, servers
 from .divergence import minimise_all
 
 REFERENCE = "reference"
@@ -297,7 +297,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: FAILED ({row['skip_reason']})")
             return
         t = time.monotonic()
-        cells = matrix.run_server(srv, cases, modes=modes, timeout=args.timeout, on_cell=progress.cell,
+        cells = matrix.run_server(srv, chain.cases_for(ad, cases), modes=modes, timeout=args.timeout, on_cell=progress.cell,
                                   confirm=args.confirm, deadline=t + budget if budget else None)
         dt = time.monotonic() - t
         cells_by[ad.name] = cells

@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import wire
@@ -74,6 +74,8 @@ class Adapter:
     quirks: dict = field(default_factory=dict)
     version_cmd: tuple[str, ...] = ()
     target: str = ""                    # HOST:PORT of a server started elsewhere (bring your own)
+    chain: bool = True                  # a proxy: also run it in front of each CHAIN_BACKENDS
+    chain_of: str = ""                  # a chain: the proxy adapter it was made from (chains())
 
 
 def _adapter(row: dict, origin: str) -> Adapter:
@@ -100,6 +102,30 @@ def load(folder: Path = ADAPTERS) -> dict[str, Adapter]:
         if row["name"] != p.stem:
             raise ValueError(f"{p}: name {row['name']!r} differs from the file name")
         out[p.stem] = _adapter(row, str(p))
+    return out | chains(out)
+
+
+# Every proxy runs in front of these backends too, each chain a row of its own (issue 15): the
+# strict reference, so that what differs from the reference's own row is the proxy, and the
+# sentinel (apps/sentinel.py), which records what the proxy forwarded.
+CHAIN_BACKENDS = ("reference", "sentinel")
+CHAIN_SEP = "\u2192"           # "nginx-proxy→sentinel"
+
+
+def chains(adapters: dict[str, Adapter]) -> dict[str, Adapter]:
+    """PROXY→BACKEND for every proxy adapter (`chain` true) and backend of CHAIN_BACKENDS:
+    the proxy's own adapter, its backend swapped (its config reaches it as @BACKEND_PORT@)."""
+    out = {}
+    for ad in adapters.values():
+        if ad.role != "proxy" or not ad.chain:
+            continue
+        for b in CHAIN_BACKENDS:
+            if b not in adapters:
+                continue
+            name = f"{ad.name}{CHAIN_SEP}{b}"
+            out[name] = replace(ad, name=name, backend=b, role="chain", chain=False,
+                                chain_of=ad.name,
+                                description=f"{ad.name} in front of {b} (chain): {ad.description}")
     return out
 
 

@@ -8,11 +8,12 @@ the README's rule table is generated from RULES (scripts/docs.py --check keeps i
 from __future__ import annotations
 
 from . import message as m
+from .chain import CHAIN_RULES
 from . import upgrade as u
 from . import websocket as w
 from .ctx import LEVELS, NA, OK, Ctx, Outcome, Rule, broken
 
-__all__ = ["RULES", "BY_ID", "LEVELS", "NA", "OK", "Ctx", "Outcome", "Rule", "broken"]
+__all__ = ["RULES", "CHAIN_RULES", "BY_ID", "LEVELS", "NA", "OK", "Ctx", "Outcome", "Rule", "broken"]
 
 RULES: tuple[Rule, ...] = (
     # the answer is HTTP/1.x
@@ -113,5 +114,7 @@ RULES: tuple[Rule, ...] = (
          "[The manifest's `prefer`: another answer the RFC allows.]", m.prefer),
 )
 
-BY_ID = {r.id: r for r in RULES}
-assert len(BY_ID) == len(RULES), "rule ids must be unique"
+# A chain to the sentinel is judged by CHAIN_RULES alone (rules/chain.py: what the proxy forwarded,
+# from both ends); every other cell by RULES.
+BY_ID = {r.id: r for r in RULES + CHAIN_RULES}
+assert len(BY_ID) == len(RULES) + len(CHAIN_RULES), "rule ids must be unique"

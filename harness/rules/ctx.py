@@ -12,6 +12,8 @@ Levels and the verdict a broken rule gives (compare.classify takes the worst):
   INTEROP  interop   a valid request refused while the textbook one is accepted, or two requests
                      RFC 9110 makes equivalent decided differently (relations.py resolves these)
   PREFER   warn      the manifest's `prefer`: another answer the RFC allows
+  SECURITY security  a chain let a request past the proxy (rules/chain.py): no MUST sentence
+                     forbids it in so many words, so never a Fail
 A choice the RFC leaves open is never a rule here. The README's rule table is generated from
 RULES (scripts/docs.py); `make test` fails when it is stale.
 """
@@ -26,7 +28,7 @@ from .. import observe as o
 from ..cases import Case
 from ..normalise import tokens
 
-LEVELS = ("MUST", "SHOULD", "INTEROP", "PREFER")
+LEVELS = ("MUST", "SHOULD", "INTEROP", "PREFER", "SECURITY")
 
 
 class Outcome(NamedTuple):
