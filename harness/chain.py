@@ -143,6 +143,27 @@ def parse(text: bytes) -> tuple[BackendConn, ...]:
                  for i, c in conns.items() if c["data"] or c["answers"])
 
 
+def to_json(conns: tuple[BackendConn, ...] | None) -> list[dict] | None:
+    """report.json's `backend` of a result: what the sentinel received, per connection."""
+    if conns is None:
+        return None
+    return [{"conn": c.id, "received_b64": base64.b64encode(c.data).decode(),
+             "answers": [[a.status, a.end, a.rx] for a in c.answers], "switched": c.switched,
+             "h2_paths": list(c.h2_paths), "closed": c.closed, "modes": [list(m) for m in c.modes]}
+            for c in conns]
+
+
+def from_json(rows: list[dict] | None) -> tuple[BackendConn, ...] | None:
+    """The inverse of to_json (harness/rejudge.py judges a saved chain cell again)."""
+    if rows is None:
+        return None
+    return tuple(BackendConn(r["conn"], base64.b64decode(r["received_b64"]),
+                             tuple(Answer(*a) for a in r["answers"]), r.get("switched"),
+                             tuple(r.get("h2_paths", ())), r.get("closed", False),
+                             tuple(tuple(m) for m in r.get("modes", ())))
+                 for r in rows)
+
+
 def sentinel_log(server) -> Log | None:
     """The sentinel's log of a running chain (servers.Server), or None for any other server."""
     b = getattr(server, "backend", None)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from . import cases as cases_mod
-from . import compare, observe, relations, response
+from . import chain, compare, observe, relations, response
 from .matrix import Cell
 from .observe import Observation
 
@@ -37,7 +37,8 @@ def observation_of(result: dict) -> Observation:
         tail=v.get("tail"), tail_status=v.get("tail_status"),
         after_101=base64.b64decode(v.get("after_101_b64") or ""),
         extra_statuses=tuple(v.get("extra_statuses", ())), raw=raw,
-        elapsed=(result.get("elapsed_ms") or 0) / 1000, notes=tuple(v.get("notes", ())))
+        elapsed=(result.get("elapsed_ms") or 0) / 1000, notes=tuple(v.get("notes", ())),
+        backend=chain.from_json(result.get("backend")))
 
 
 def cells_of(doc: dict, corpus: list[cases_mod.Case]) -> list[Cell]:

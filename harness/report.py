@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable
 
-from . import findings, report_html
+from . import chain_report, findings, report_html
 
 SARIF_LEVEL = {"MUST": "error", "SHOULD": "warning", "MAY": "note"}
 MANIFEST = "manifest.json"
@@ -144,12 +144,13 @@ def summary_rows(doc: dict) -> list[list[str]]:
         notes = "; ".join(s.get("notes") or [])
         if s["status"] != "ran":
             why = "; ".join(x for x in (s["skip_reason"] or "", notes) if x)
-            rows.append([s["name"], s["status"], "", "", "", "", "", "", "", "", why])
+            rows.append([s["name"], s["status"], "", "", "", "", "", "", "", "", "", why])
             continue
         v = s["verdicts"]
         sc = s["score"]
         rows.append([s["name"], str(s["cells"]), str(v.get("pass", 0)), str(v.get("interop", 0)),
-                     str(v.get("warn", 0)), str(v.get("fail", 0)), str(v.get("error", 0)),
+                     str(v.get("warn", 0)), str(v.get("fail", 0)), str(v.get("security", 0)),
+                     str(v.get("error", 0)),
                      f"{_pct(sc['MUST'])} / {_pct(sc['SHOULD'])} / {_pct(sc['MAY'])}",
                      f"{s['agree']}/{s['agree'] + s['disagree']}", f"{s['cases_per_second']}",
                      "; ".join(x for x in (f"{s['restarts']} restarts" if s["restarts"] else "", notes)
@@ -157,7 +158,8 @@ def summary_rows(doc: dict) -> list[list[str]]:
     return rows
 
 
-HEAD = ["server", "cells", "pass", "interop", "warn", "fail", "error", "MUST/SHOULD/MAY pass",
+# smuggling: cells whose worst finding is a chain's SECURITY one (harness/rules/chain.py)
+HEAD = ["server", "cells", "pass", "interop", "warn", "fail", "smuggling", "error", "MUST/SHOULD/MAY pass",
         "agree w/ ref",
         "cases/s", "notes"]
 
@@ -218,7 +220,9 @@ def markdown(doc: dict) -> str:
         out += [f"- NEW `{a}` `{b}` [{c}]" for a, b, c in g["new_must_failures"]]
         out += [f"- did not reproduce (not counted): `{a}` `{b}` [{c}]" for a, b, c in g.get("flaky", [])]
     out += ["", "## Failures (MUST, whole delivery)", "",
-            "Each distinct (server, rule) group, with its sentence and bytes, is in `findings.md`.", "",
+            "Each distinct (server, rule) group, with its sentence and bytes, is in `findings.md`; "
+            "the chains (each proxy in front of the reference and the sentinel), with both ends' "
+            "bytes, in `chains.md`.", "",
             "| server | case | rule | RFC | detail |", "|---|---|---|---|---|"]
     for r in doc["results"]:
         if r["verdict"] == "fail" and r["mode"] == "whole":
@@ -320,5 +324,6 @@ WRITERS: dict[str, Callable[[dict], str | bytes]] = {
     "report.sarif": _sarif_text,
     "index.html": lambda doc: report_html.render(doc),
     "findings.md": lambda doc: findings.markdown(doc),
+    "chains.md": lambda doc: chain_report.markdown(doc),
 }
 OUTPUTS = (*WRITERS, MANIFEST)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 
-from . import findings
+from . import chain_report, findings
 
 CSS = """
 body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}
@@ -25,7 +25,7 @@ th{background:#f3f3f3}
 #matrix td.lv,#matrix td.ex{white-space:nowrap;font-size:11px}
 #matrix tr:hover td{filter:brightness(0.93)}
 .pass{background:#b7e4b0}.interop{background:#a8d4f0}.warn{background:#ffe08a}.fail{background:#f4a3a3}.error{background:#c9a0dc}
-.skip{background:#e8e8e8;color:#777}.none{background:#fff}
+.skip{background:#e8e8e8;color:#777}.none{background:#fff}.security{background:#f7a84a}
 .dis{outline:2px solid #333;outline-offset:-3px}
 #controls{position:sticky;top:0;z-index:4;background:#fff;padding:4px 0;border-bottom:1px solid #ddd}
 #controls label{margin-right:10px} #count{color:#666}
@@ -43,7 +43,7 @@ const D = JSON.parse(document.getElementById('data').textContent);
 const $ = (t, a = {}, ...kids) => { const e = document.createElement(t);
   for (const [k, v] of Object.entries(a)) { if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v); }
   for (const k of kids) e.append(k); return e; };
-const RANK = {pass: 0, skip: 0, interop: 1, warn: 2, error: 3, fail: 4};
+const RANK = {pass: 0, skip: 0, interop: 1, warn: 2, security: 3, error: 3, fail: 4};
 const bytes = b64 => { const s = atob(b64 || ''); let o = '';
   for (const ch of s) { const c = ch.charCodeAt(0);
     if (c === 13) o += '\\r'; else if (c === 10) o += '\\n\n'; else if (c === 9) o += '\\t';
@@ -239,7 +239,7 @@ def render(doc: dict) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard conformance report</title>
 <style>{CSS}</style></head><body>
 <h1>Switchyard conformance report</h1>
-<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#findings">fail groups</a><a href="#divergences">divergences</a></nav>
+<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#findings">fail groups</a><a href="#chains">chains</a><a href="#divergences">divergences</a></nav>
 <p class="muted">Generated {html.escape(doc['generated'])} by <code>{html.escape(doc['command'])}</code>:
 {s['cases']} cases × {s['servers_ran']} servers ({s['servers_skipped']} skipped) = {s['cells']} cells;
 matrix {doc['matrix_seconds']} s. Reference: <code>{html.escape(doc['reference'])}</code>.
@@ -249,7 +249,7 @@ Verdicts: {', '.join(f'{k} {v}' for k, v in s['verdicts'].items())}.</p>
 <h2 id="matrix-h">Matrix</h2>
 <p class="legend"><span class="pass">pass</span><span class="interop">interop (a valid request
 declined, or equivalent requests split)</span><span class="warn">warn (a SHOULD, or another answer
-the RFC allows)</span><span class="fail">fail (a MUST the bytes contradict)</span><span class="error">error (crash/hang/no answer)</span>
+the RFC allows)</span><span class="fail">fail (a MUST the bytes contradict)</span><span class="security">security (a chain let a request past the proxy)</span><span class="error">error (crash/hang/no answer)</span>
 <span class="skip">skip (not claimed)</span><span class="dis">differs from reference</span>
 Cell text: status code; × closed, T no answer. Click a cell for the bytes, a case for every server.</p>
 <div id="controls">
@@ -258,12 +258,13 @@ Cell text: status code; × closed, T no answer. Click a cell for the bytes, a ca
 <label>topic <select id="topic"><option value="all">all</option></select></label>
 <label>rows where some server <select id="verdict"><option value="all">(any)</option>
 <option value="notpass">does not pass</option><option value="fail">fails</option>
-<option value="interop">interop</option><option value="warn">warns</option><option value="error">errs</option>
+<option value="interop">interop</option><option value="security">security (chains)</option><option value="warn">warns</option><option value="error">errs</option>
 <option value="differs">differs from the reference</option></select></label>
 <label>search <input id="search" type="search" placeholder="case, reason, RFC"></label>
 <span id="count"></span></div>
 <table id="matrix"></table>
 {audit(doc)}
+{chain_report.section(doc)}
 <h2 id="divergences">Divergences from the reference (by signature)</h2><ul id="div"></ul>
 <div id="panel"></div>
 <script type="application/json" id="data">{blob}</script>

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from collections import Counter, defaultdict
 
-from . import compare
+from . import chain, compare
 from .cases import Case
 from .matrix import Cell
 from .normalise import decision, view
@@ -101,6 +101,7 @@ def document(cells: list[Cell], cases: list[Case], servers: list[dict], referenc
                                                         "tail_status": c.obs.tail_status},
             "response_b64": b64(c.obs.raw),
             "sent_b64": b64(c.sent) if c.sent != _raw_of(cases, c.case) else None,
+            "backend": chain.to_json(c.obs.backend),     # a chain to the sentinel: its end
             "event": c.event or None,
             "elapsed_ms": round(c.obs.elapsed * 1000, 1),
             "repro": repro(c.server, c.case, c.mode),
