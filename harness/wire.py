@@ -292,7 +292,8 @@ class _Conn:
             if polls <= SPIN:
                 os.sched_yield()
             else:
-                time.sleep(min(0.00002 * 2 ** (polls - SPIN), 0.0005))
+                # the exponent is capped: past 1023 the float overflows (a server busy > 0.5 s)
+                time.sleep(min(0.00002 * 2 ** min(polls - SPIN, 5), 0.0005))
         return True
 
     def after_cut(self, buf: bytearray, complete, head_done: bool, timeout: float) -> None:
