@@ -4,6 +4,8 @@
 # runs its own instances on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm packages (deps/npm.list) first: that script never fails, and this one may exit early below
+bash scripts/npm-deps.sh
 mapfile -t wanted < <(cat deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for p in "${wanted[@]}"; do
