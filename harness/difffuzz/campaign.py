@@ -20,8 +20,8 @@ from .. import observe
 from ..servers import Server, ServerError
 from . import engine, feedback, gen, oracle
 
-QUEUE_DEPTH = 16
-CONCURRENCY = 4             # connections at once per server
+QUEUE_DEPTH = 32
+CONCURRENCY = 16            # connections at once per server
 BATCH = 32                  # mutants made per corpus pick (one call into libsyfuzz.so)
 HANG_AFTER = 6              # silent exchanges in a row before the server is probed
 MAX_RESTARTS = 5
@@ -138,7 +138,7 @@ class Campaign:
             if case is None:
                 self.stats.undecided += 1
                 continue
-            allowed = len(live) // 3
+            allowed = len(live) // 3 if len(live) != 2 else 1
             while sum(ln.queue.full() for ln in live) > allowed and not self._done():
                 self.room.clear()
                 try:

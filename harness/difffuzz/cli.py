@@ -17,7 +17,6 @@ import math
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -188,12 +187,28 @@ def document(c: campaign.Campaign, args, findings, untriaged, failed, interrupte
             "findings": [output.finding_row(f) for f in findings], "raw": raw}
 
 
+def load_seeds(corpus: Path, say) -> list[tuple[str, bytes]]:
+    """Every case of the corpus as a seed, topic by topic: a topic the loader refuses (its error
+    names the file and field) is left out with a warning, the others still seed the campaign."""
+    if not corpus.is_dir():
+        raise Usage(f"--corpus {corpus}: not a directory")
+    seeds = []
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        try:
+            seeds += [(c.id, c.raw) for c in cases_mod.load_topic(folder)]
+        except cases_mod.CorpusError as e:
+            say(f"warning: seeds of {folder} left out: {e}")
+    if not seeds:
+        raise Usage(f"--corpus {corpus}: no cases")
+    return seeds
+
+
 def cmd_run(args) -> int:
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     try:
         k, n = shard.parse(args.shard)
         chosen, adapters = choose(args)
-        seeds = [(cs.id, cs.raw) for cs in cases_mod.load(Path(args.corpus))]
+        seeds = load_seeds(Path(args.corpus), say)
     except (ValueError, Usage, cases_mod.CorpusError) as e:
         print(f"python3 -m harness.difffuzz run: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -290,11 +305,11 @@ def cmd_bench(args) -> int:
         return rc
     fz = json.loads((fuzz_out / "summary.json").read_text())["meta"]
     t1 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sy-bench-report-") as tmp:
-        argv = [sys.executable, "-m", "harness.run", "--out", tmp, "--minimise-budget", "0", "--quiet"]
-        argv += [a for s in args.server for a in ("--server", s)]
-        subprocess.run(argv, check=False)
-        rep = json.loads((Path(tmp) / "report.json").read_text())
+    rep_out = out / "report"           # kept: its Fail groups are what the report flags
+    argv = [sys.executable, "-m", "harness.run", "--out", str(rep_out), "--minimise-budget", "0",
+            "--quiet"] + [a for s in args.server for a in ("--server", s)]
+    subprocess.run(argv, check=False)
+    rep = json.loads((rep_out / "report.json").read_text())
     cells = len(rep["results"])
     secs = rep.get("meta", {}).get("matrix_seconds") or rep.get("wall_seconds")
     res = {"fuzz": {"exchanges": fz["exchanges"], "seconds": fz["elapsed_seconds"],

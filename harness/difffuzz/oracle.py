@@ -64,9 +64,22 @@ class Judged:
     divergence: compare.Finding | None
 
 
+# Reasons whose sentence leaves a server one class of answer, "do not switch": a MUST to refuse
+# (RFC 6455 §4.2.1 handshake rules, RFC 9112 §3.2 Host, §5.1, §2.2, §6.3 framing) or to ignore
+# the Upgrade (RFC 9110 §7.8, HTTP/1.0). Left out on purpose: limits a server chooses (414, 431,
+# 413), reasons that allow processing (obs-fold, bare CR, CTLs: reject OR replace), SHOULDs.
+NO_SWITCH = frozenset({
+    "WS_HTTP10", "UPGRADE_IGNORED_HTTP10", "WS_NO_CONNECTION_UPGRADE", "WS_NOT_OFFERED",
+    "WS_VERSION_MISSING", "WS_VERSION_UNSUPPORTED", "WS_METHOD", "WS_VERSION_REPEATED",
+    "WS_KEY_MISSING", "WS_KEY_REPEATED", "WS_KEY_INVALID", "HOST_MISSING", "HOST_REPEATED",
+    "HOST_INVALID", "CONTENT_LENGTH_INVALID", "CONTENT_LENGTH_REPEATED", "TE_UNSUPPORTED",
+    "SPACE_BEFORE_COLON", "SPACE_AFTER_START_LINE"})
+
+
 def divergence(case: Case, obs: Observation) -> compare.Finding | None:
+    """A switch where the reference refuses for a NO_SWITCH reason."""
     f = core.facts(case.raw)
-    if obs.status != 101 or f.status == 101 or f.reason_level != "MUST":
+    if obs.status != 101 or f.reason not in NO_SWITCH:
         return None
     info = core.reason_info(f.reason)
     return compare.Finding(DIVERGENCE, info.rfc, "MUST", compare.FAIL,
@@ -77,11 +90,8 @@ def divergence(case: Case, obs: Observation) -> compare.Finding | None:
 def judge(case: Case, obs: Observation, supports: tuple[str, ...] | None) -> Judged:
     v = compare.classify(case, obs, supports)
     fails = tuple(x for x in v.findings if x.verdict == compare.FAIL)
-    div = divergence(case, obs) if v.verdict not in (compare.ERROR,) else None
-    if div is not None and any(x.rule in ("ws-refuse-invalid", "http10-upgrade-ignored",
-                                          "switch-to-offered", "h2c-one-settings",
-                                          "h2-not-cleartext") for x in fails):
-        div = None      # a specific rule already names this switch
+    # a divergence only where no rule already names what is wrong with the answer
+    div = divergence(case, obs) if not fails and v.verdict != compare.ERROR else None
     return Judged(v, fails, div)
 
 

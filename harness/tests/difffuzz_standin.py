@@ -1,0 +1,83 @@
+"""Stand-in servers for the differential-fuzzing tests (not adapters of the report). One process,
+select(), a bounded life (120 s).
+
+argv: HOST PORT MODE
+  strict  answers every request head with 400 (naming the WebSocket version it supports, RFC 6455
+          §4.4) and closes: no MUST rule can be broken by it
+  buggy   as strict, but a GET /live HTTP/1.1 with Host, `Upgrade: websocket`, a 24-character
+          Sec-WebSocket-Key and `Sec-WebSocket-Version: 13` gets a 101 (with a correct
+          Sec-WebSocket-Accept) whatever its Connection says: the planted bug (RFC 6455 §4.2.1:
+          the handshake needs `Connection: Upgrade`; otherwise "the server MUST stop processing
+          the client's handshake and return an HTTP response with an appropriate error code")
+"""
+import base64
+import hashlib
+import re
+import select
+import socket
+import sys
+import time
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+ANSWER_400 = (b"HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n"
+              b"Connection: close\r\n\r\n")
+LINE = re.compile(rb"GET /live HTTP/1\.1\r\n")
+NEEDED = [re.compile(rb"\r\n" + x + rb"\r\n", re.I) for x in (
+    rb"host: localhost", rb"upgrade: websocket", rb"sec-websocket-version: 13")]
+KEY = re.compile(rb"\r\nsec-websocket-key: ([A-Za-z0-9+/]{22}==)\r\n", re.I)
+
+
+def answer(mode: str, line: bytes, head: bytes) -> tuple[bytes, bool]:
+    """(bytes to send, close after)"""
+    key = KEY.search(head)
+    if mode == "buggy" and LINE.fullmatch(line) and key and all(x.search(head) for x in NEEDED):
+        accept = base64.b64encode(hashlib.sha1(key.group(1) + GUID).digest())
+        return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"), False
+    return ANSWER_400, True
+
+
+def main(host: str, port: int, mode: str) -> None:
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, port))
+    ls.listen(128)
+    conns: dict[socket.socket, bytes] = {}
+    switched: set[socket.socket] = set()
+    until = time.monotonic() + 120
+    while time.monotonic() < until:
+        ready, _, _ = select.select([ls, *conns], [], [], 1.0)
+        for s in ready:
+            if s is ls:
+                c, _ = ls.accept()
+                conns[c] = b""
+                continue
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk or s in switched:      # after a 101, the first frame closes
+                conns.pop(s, None)
+                switched.discard(s)
+                s.close()
+                continue
+            data = conns[s] + chunk
+            conns[s] = data
+            end = data.find(b"\r\n\r\n")
+            if end < 0:
+                continue
+            line, _, rest = data[:end + 4].partition(b"\r\n")
+            out, close = answer(mode, line + b"\r\n", b"\r\n" + rest)
+            try:
+                s.sendall(out)
+            except OSError:
+                close = True
+            if close:
+                del conns[s]
+                s.close()
+            else:
+                switched.add(s)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
