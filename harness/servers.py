@@ -105,6 +105,8 @@ def load(folder: Path = ADAPTERS) -> dict[str, Adapter]:
     return out | chains(out)
 
 
+START_ATTEMPTS = 2              # a server that exits while starting is started this many times
+
 # Every proxy runs in front of these backends too, each chain a row of its own (issue 15): the
 # strict reference, so that what differs from the reference's own row is the proxy, and the
 # sentinel (apps/sentinel.py), which records what the proxy forwarded.
@@ -267,7 +269,19 @@ class Server:
                                   f"plain GET within {ad.ready_timeout:g}s", "silent")
             return
         try:
-            self._start()
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._start()
+                    return
+                except ServerError as e:
+                    # the free port can be taken between free_port() and the server's bind (by
+                    # one of the harness's own client connections, with 50 servers starting):
+                    # a server that exits while starting gets one more port
+                    if e.kind != "exited" or attempt == START_ATTEMPTS:
+                        raise
+                    self._stop_proc()
+                    self.note(f"exited while starting on port {self.port}; started again on "
+                              f"another ({str(e).splitlines()[0]})")
         except BaseException:
             self.stop()
             raise

@@ -107,3 +107,17 @@ def test_log_window_of_a_reused_connection():
     found = compare.findings(Ctx(_case("ws_frame_before_101", "x"), obs))
     assert [f.rule for f in found] == ["chain-early-data"]
     assert chain.from_json(chain.to_json((conn,))) == (conn,)
+
+
+def test_a_server_that_exits_while_starting_gets_one_more_port():
+    """50 servers start at once in a full run: a port can be taken between free_port() and the
+    bind (haproxy→reference was seen to exit so). The first start exits, the second works."""
+    script = (f"if [ -e started-once ]; then exec {servers.PYTHON} {HERE / 'fake_server.py'} "
+              f"@HOST@ @PORT@ ok; fi; touch started-once; exit 1")
+    srv = servers.Server(servers.Adapter(name="exits-once", argv=("sh", "-c", script),
+                                         ready_timeout=3.0, stop_timeout=1.0))
+    try:
+        srv.start()
+        assert srv.alive() and any("exited while starting" in n for n in srv.notes)
+    finally:
+        srv.stop()
