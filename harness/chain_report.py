@@ -34,6 +34,14 @@ def smuggling(results: list[dict]) -> int:
     return sum(1 for r in results if any(f["level"] == "SECURITY" for f in r["findings"]))
 
 
+def smuggling_by_server(doc: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in doc["results"]:
+        if any(f["level"] == "SECURITY" for f in r["findings"]):
+            out[r["server"]] = out.get(r["server"], 0) + 1
+    return out
+
+
 def groups(doc: dict) -> list[dict]:
     """Each (chain, rule) of a chain finding once: its smallest case (whole delivery first)."""
     req = {c["id"]: base64.b64decode(c["request_b64"]) for c in doc["cases"]}

@@ -140,6 +140,7 @@ def _pct(score: dict) -> str:
 
 def summary_rows(doc: dict) -> list[list[str]]:
     rows = []
+    smuggling = chain_report.smuggling_by_server(doc)
     for s in doc["servers"]:
         notes = "; ".join(s.get("notes") or [])
         if s["status"] != "ran":
@@ -149,7 +150,7 @@ def summary_rows(doc: dict) -> list[list[str]]:
         v = s["verdicts"]
         sc = s["score"]
         rows.append([s["name"], str(s["cells"]), str(v.get("pass", 0)), str(v.get("interop", 0)),
-                     str(v.get("warn", 0)), str(v.get("fail", 0)), str(v.get("security", 0)),
+                     str(v.get("warn", 0)), str(v.get("fail", 0)), str(smuggling.get(s["name"], 0)),
                      str(v.get("error", 0)),
                      f"{_pct(sc['MUST'])} / {_pct(sc['SHOULD'])} / {_pct(sc['MAY'])}",
                      f"{s['agree']}/{s['agree'] + s['disagree']}", f"{s['cases_per_second']}",
@@ -158,7 +159,7 @@ def summary_rows(doc: dict) -> list[list[str]]:
     return rows
 
 
-# smuggling: cells whose worst finding is a chain's SECURITY one (harness/rules/chain.py)
+# smuggling: cells with a chain's SECURITY finding (harness/rules/chain.py), whatever their verdict
 HEAD = ["server", "cells", "pass", "interop", "warn", "fail", "smuggling", "error", "MUST/SHOULD/MAY pass",
         "agree w/ ref",
         "cases/s", "notes"]
