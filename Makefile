@@ -30,12 +30,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SY_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I$(LLHTTP_INC) -Ireference_server
 LLHTTP_CFLAGS := -std=c99 -w $(CFLAGS) $(SANFLAGS) -I$(LLHTTP_INC)
 LDLIBS_CRYPTO := -lcrypto
+# The sessions after an h2c or TLS switch (h2c.c, tls.c); empty with -DSY_NO_SESSIONS.
+LDLIBS_SESSIONS ?= -lnghttp2 -lssl
 
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c request.c policy.c decide.c render.c \
-	wsaccept.c wsframe.c conn.c)
+	wsaccept.c wsframe.c conn.c settings.c h2c.c tls.c)
 CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
 LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 LIBSY := $(BUILD)/libsy.a
@@ -67,10 +69,10 @@ $(LIBSY): $(CORE_OBJS) $(LLHTTP_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/refserver: $(BUILD)/core/server.o $(LIBSY)
-	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_CRYPTO) -o $@
+	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 $(BUILD)/sy-decide: $(BUILD)/core/decide_cli.o $(LIBSY)
-	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_CRYPTO) -o $@
+	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 # ---- the corpus: harness/cases.py is its one reader ----
 # What a product made from corpus/ depends on: the loader, every file it reads, and the
@@ -86,7 +88,7 @@ UNIT_SRCS := $(wildcard reference_server/test/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:reference_server/test/%.c=$(BUILD)/test/%)
 $(BUILD)/test/%: reference_server/test/%.c reference_server/test/testutil.h $(LIBSY)
 	@mkdir -p $(@D)
-	$(CC) $(SY_CFLAGS) -I$(BUILD)/test $< $(LIBSY) -lcmocka $(LDLIBS_CRYPTO) -o $@
+	$(CC) $(SY_CFLAGS) -I$(BUILD)/test $< $(LIBSY) -lcmocka $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 # test_split.c's rows: every corpus case, from the loader.
 $(BUILD)/test/corpus_rows.h: reference_server/test/corpus_rows.py $(CORPUS_INPUTS) $(BUILD)/libsycore.so

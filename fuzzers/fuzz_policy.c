@@ -16,7 +16,7 @@ static size_t serialise(const struct sy_policy *p, char *buf, size_t cap)
   o += (size_t)snprintf(buf + o, cap - o, "clear-routes\nws-method-status %d\n", p->ws_method_status);
   for (size_t i = 0; i < p->n_routes && o < cap; i++)
     o += (size_t)snprintf(buf + o, cap - o, "route %s %s\n", p->routes[i].path,
-                          p->routes[i].kind == SY_ROUTE_WEBSOCKET ? "websocket" : "plain");
+                          sy_route_kind_name(p->routes[i].kind));
   return o;
 }
 

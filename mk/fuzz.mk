@@ -47,6 +47,10 @@ FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/grammar.h
 # config loading), so MSan builds link oss-fuzz/msan/crypto_shim.c (SHA-1 and base64 with
 # OpenSSL's names, tested against libcrypto by its owner) compiled with the flavour's flags.
 FUZZ_CRYPTO_SHIM := oss-fuzz/msan/crypto_shim.c
+# The h2c and TLS sessions (reference_server/h2c.c, tls.c) call libnghttp2 and libssl, which MSan
+# cannot see into either: MSan builds compile them out (-DSY_NO_SESSIONS: the 101 is sent, then
+# the connection closes; switchyard.h) and link neither. Every other flavour links both.
+FUZZ_NO_SESSIONS := -DSY_NO_SESSIONS
 # Engine feedback where it helps: the mutator runs outside the target (no coverage at all); the
 # oracles keep edge counters (a gradient towards inputs they judge) but no comparison tracing,
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
@@ -73,11 +77,13 @@ fz_nosan_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
 
 fz_msan_DIR := $(FUZZ_ROOT)/fuzz-msan
 fz_msan_CC = $(FUZZ_CLANG)
-fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link
+fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link \
+	$(FUZZ_NO_SESSIONS)
 fz_msan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) -fsanitize=memory
 fz_msan_ENGINE = -fsanitize=fuzzer
 fz_msan_ENGINE_OBJS := $(fz_msan_DIR)/crypto_shim.o
 fz_msan_CRYPTO :=
+fz_msan_SESSIONS :=
 fz_msan_TARGETS := $(FUZZ_TARGETS)
 
 fz_replay_DIR := $(FUZZ_ROOT)/fuzz-replay
@@ -118,7 +124,8 @@ fz_aflcmplog_TARGETS := $(FUZZ_TARGETS)
 FUZZ_OSS_DIR ?= $(FUZZ_ROOT)/fuzz-oss
 fz_oss_DIR := $(FUZZ_OSS_DIR)
 fz_oss_CC = $(CC)
-fz_oss_CFLAGS = $(CFLAGS)
+fz_oss_MSAN := $(findstring sanitize=memory,$(CFLAGS))
+fz_oss_CFLAGS = $(CFLAGS) $(if $(fz_oss_MSAN),$(FUZZ_NO_SESSIONS))
 # MSan: a libcrypto given on the command line (oss-fuzz/build.sh passes an instrumented one, or
 # the shim) is used as is; otherwise the shim is compiled here.
 fz_oss_SHIM := $(if $(findstring sanitize=memory,$(CFLAGS)),$(filter-out command line,$(origin LDLIBS_CRYPTO)))
@@ -127,10 +134,12 @@ fz_oss_ENGINE = $(LIB_FUZZING_ENGINE)
 fz_oss_ENGINE_OBJS := $(if $(LIB_FUZZING_ENGINE),,$(fz_oss_DIR)/fuzzers/replay_main.o) \
 	$(if $(fz_oss_SHIM),$(fz_oss_DIR)/crypto_shim.o)
 fz_oss_CRYPTO := $(if $(fz_oss_SHIM),,$(LDLIBS_CRYPTO))
+fz_oss_SESSIONS := $(if $(fz_oss_MSAN),,$(LDLIBS_SESSIONS))
 fz_oss_TARGETS := $(FUZZ_TARGETS)
 
 FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
 $(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_CRYPTO := $$(LDLIBS_CRYPTO)))
+$(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_SESSIONS := $$(LDLIBS_SESSIONS)))
 
 # $(1): flavour. Objects of the core, llhttp and fuzzers/ are compiled with the flavour's flags;
 # -Werror applies to ours (WARN), llhttp gets -w.
@@ -159,7 +168,7 @@ endef
 define FUZZ_LINK
 $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR)/libsy-fuzz.a \
 		$$(fz_$(1)_ENGINE_OBJS)
-	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 
 # Every target links the mutator (mutator.o, with grammar.o and tokens.o: requests from a grammar
@@ -183,7 +192,7 @@ define FUZZ_TIMED_LINK
 $$(fz_$(1)_DIR)/timed/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3) replay_main.o) \
 		$$(fz_$(1)_DIR)/libsy-fuzz.a
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_TIMED),\
 	$(eval $(call FUZZ_TIMED_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
@@ -191,7 +200,7 @@ fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,
 
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
 $(fz_afl_DIR)/refserver: $(fz_afl_DIR)/core/server.o $(fz_afl_DIR)/libsy-fuzz.a
-	$(fz_afl_LD) $^ $(LDLIBS_CRYPTO) -o $@
+	$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 $(fz_afl_DIR)/sy_mutator.so: fuzzers/mutator.c fuzzers/grammar.c fuzzers/tokens.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $(filter %.c,$^) -o $@
@@ -207,7 +216,7 @@ FUZZ_HOST_LIB := $(FUZZ_HOST_BUILD)/libsycore.so
 ifneq ($(BUILD),$(FUZZ_HOST_BUILD))
 $(FUZZ_HOST_LIB): $(CORE_SRCS) $(HDRS) harness/corebind/facts.c harness/corebind/facts.h
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_HOST_BUILD) SAN= CC=$(FUZZ_HOST_CC) \
-	  CFLAGS='-O2 -g' LDLIBS_CRYPTO=-lcrypto $@
+	  CFLAGS='-O2 -g' LDLIBS_CRYPTO=-lcrypto LDLIBS_SESSIONS='-lnghttp2 -lssl' $@
 endif
 $(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(CORPUS_INPUTS) $(FUZZ_HOST_LIB)
 	SY_BUILD=$(abspath $(FUZZ_HOST_BUILD)) $(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)

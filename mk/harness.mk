@@ -39,7 +39,7 @@ $(BUILD)/harness/core/facts.o: harness/corebind/facts.c harness/corebind/facts.h
 	$(CC) $(CORE_PIC_CFLAGS) -Iharness/corebind -c $< -o $@
 
 $(LIBSYCORE): $(CORE_PIC_OBJS) $(RESP_LLHTTP_OBJS)
-	$(CC) -shared -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) -shared -o $@ $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO)
 
 .PHONY: report report-gate report-baseline report-one report-deps test-harness
 report-deps:

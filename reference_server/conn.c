@@ -4,7 +4,7 @@
  * tests all drive this same machine. Memory per connection is the struct itself (bounded). */
 #include <string.h>
 
-#include "switchyard.h"
+#include "session.h"
 
 static const char continue_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -32,16 +32,51 @@ void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct s
   c->ws_msg_len = 0;
   c->close_sent = 0;
   c->n_requests = c->n_ws_messages = 0;
+  c->h2 = c->tls = NULL;
+  c->tls_state = 0;
+  c->n_h2_streams = 0;
   c->on_decision = NULL;
   c->cb_arg = NULL;
 }
 
+void sy_conn_free(struct sy_conn *c)
+{
+  if (c->h2)
+    sy__h2_free(c);
+  if (c->tls)
+    sy__tls_free(c);
+}
+
 static size_t out_room(const struct sy_conn *c) { return SY_CONN_OUT_CAP - c->out_len; }
+size_t sy__conn_out_room(const struct sy_conn *c) { return out_room(c); }
 
 static void consume(struct sy_conn *c, size_t n)
 {
   memmove(c->in, c->in + n, c->in_len - n);
   c->in_len -= n;
+}
+void sy__conn_consume(struct sy_conn *c, size_t n) { consume(c, n); }
+
+/* After the 101: the new protocol's state, or close when its session cannot start (a build
+ * without sessions, no TLS certificate). `req` still points into c->in. */
+static int start_switch(struct sy_conn *c, const struct sy_request *req, const struct sy_decision *d)
+{
+  int rc = 0;
+  if (d->proto == SY_PROTO_H2C)
+    rc = sy__h2_start(c, req);
+  else if (d->proto == SY_PROTO_TLS)
+    rc = sy__tls_start(c, req, d);
+  /* Bytes after the switching request belong to the new protocol, never to HTTP. */
+  consume(c, d->switch_offset);
+  if (rc < 0) {
+    c->state = SY_CONN_CLOSING;
+    c->in_len = 0;
+    return 0;
+  }
+  c->state = d->proto == SY_PROTO_H2C ? SY_CONN_H2
+             : d->proto == SY_PROTO_TLS ? SY_CONN_TLS
+                                        : SY_CONN_WEBSOCKET;
+  return 1;
 }
 
 static void emit_decision(struct sy_conn *c, const struct sy_request *req,
@@ -116,10 +151,7 @@ static int http_step(struct sy_conn *c)
   c->continue_sent = 0;
   switch (d.fate) {
   case SY_FATE_SWITCH:
-    /* Bytes after the switching request belong to the new protocol, never to HTTP. */
-    consume(c, d.switch_offset);
-    c->state = SY_CONN_WEBSOCKET;
-    return 1;
+    return start_switch(c, &req, &d);
   case SY_FATE_KEEP_ALIVE:
     consume(c, d.consumed);
     return 1;
@@ -232,6 +264,10 @@ static void process(struct sy_conn *c)
       more = http_step(c);
     else if (c->state == SY_CONN_WEBSOCKET)
       more = ws_step(c);
+    else if (c->state == SY_CONN_H2)
+      more = sy__h2_step(c);
+    else if (c->state == SY_CONN_TLS)
+      more = sy__tls_step(c);
     if (!more)
       return;
   }
@@ -277,7 +313,8 @@ void sy_conn_eof(struct sy_conn *c, uint64_t now_ms)
 {
   c->now_ms = now_ms;
   /* A half-received request gets no answer; responses already queued are still sent. */
-  if (c->state == SY_CONN_HTTP || c->state == SY_CONN_WEBSOCKET) {
+  if (c->state == SY_CONN_HTTP || c->state == SY_CONN_WEBSOCKET || c->state == SY_CONN_H2 ||
+      c->state == SY_CONN_TLS) {
     c->state = SY_CONN_CLOSING;
     c->in_len = 0;
   }

@@ -19,11 +19,7 @@ static void set(struct sy_decision *d, enum sy_reason r)
 
 static const struct sy_route *route_for(const struct sy_policy *pol, struct sy_span path)
 {
-  for (size_t i = 0; i < pol->n_routes; i++)
-    if (strlen(pol->routes[i].path) == path.len &&
-        memcmp(pol->routes[i].path, path.ptr, path.len) == 0)
-      return &pol->routes[i];
-  return NULL;
+  return sy_policy_route(pol, path.ptr, path.len);
 }
 
 /* Combine every field line named `name` into one list (RFC 9110 §5.3). */
@@ -96,6 +92,180 @@ static enum sy_reason websocket(const struct sy_request *req, struct sy_decision
   return SY_R_WS_SWITCH;
 }
 
+/* RFC 7540 §3.2, §3.2.1: the h2c offer, checked in the order the section states its rules.
+ * H2C_REQUIRED when Upgrade does not list h2c (no offer at all). */
+static enum sy_reason h2c_offer(const struct sy_request *req)
+{
+  struct sy_list up;
+  size_t up_lines, n, len;
+  const struct sy_header *hs;
+  uint8_t payload[SY_H2_MAX_SETTINGS_BYTES];
+
+  if (list_of(req, "upgrade", SY_LIST_PROTOCOLS, &up, &up_lines) < 0)
+    return SY_R_UPGRADE_SYNTAX;
+  if (up_lines == 0 || !lists_token(req, "upgrade", SY_LIST_PROTOCOLS, "h2c", 1))
+    return SY_R_H2C_REQUIRED;
+  if (req->version_minor == 0)
+    return SY_R_H2C_HTTP10;
+  /* §3.2.1: HTTP2-Settings is a connection option, as Upgrade is (RFC 9110 §7.8). */
+  if (!lists_token(req, "connection", SY_LIST_TOKENS, "upgrade", 0) ||
+      !lists_token(req, "connection", SY_LIST_TOKENS, "http2-settings", 0))
+    return SY_R_H2C_CONNECTION_OPTIONS;
+  hs = sy_request_field(req, "http2-settings", &n);
+  if (n == 0)
+    return SY_R_H2C_SETTINGS_MISSING;
+  if (n > 1)
+    return SY_R_H2C_SETTINGS_REPEATED;
+  if (sy_h2_settings_value(hs->value.ptr, hs->value.len, payload, sizeof payload, &len) < 0)
+    return SY_R_H2C_SETTINGS_INVALID;
+  return SY_R_H2C_SWITCH;
+}
+
+/* RFC 2817 §3.3: the 101 names the stack it switches to, bottom-up. Only TLS 1.2 and 1.3 are
+ * offered to (RFC 8996 deprecates 1.0 and 1.1); the first of them the client lists wins, and
+ * tls.c holds the handshake to that version, so the 101 says what follows. NULL: no such offer. */
+static const char *tls_stack(const struct sy_request *req)
+{
+  struct sy_list up;
+  size_t lines;
+  if (list_of(req, "upgrade", SY_LIST_PROTOCOLS, &up, &lines) < 0)
+    return NULL;
+  for (size_t i = 0; i < up.n; i++)
+    if (sy_span_ieq(up.items[i].name, "TLS")) {
+      if (sy_span_ieq(up.items[i].version, "1.2"))
+        return "TLS/1.2, HTTP/1.1";
+      if (sy_span_ieq(up.items[i].version, "1.3"))
+        return "TLS/1.3, HTTP/1.1";
+    }
+  return NULL;
+}
+
+/* RFC 2817 §3.1-§3.3. TLS_REQUIRED when Upgrade lists no TLS version this server switches to. */
+static enum sy_reason tls_offer(const struct sy_request *req)
+{
+  struct sy_list up;
+  size_t lines;
+  if (list_of(req, "upgrade", SY_LIST_PROTOCOLS, &up, &lines) < 0)
+    return SY_R_UPGRADE_SYNTAX;
+  if (lines == 0 || tls_stack(req) == NULL)
+    return SY_R_TLS_REQUIRED;
+  if (req->version_minor == 0)
+    return SY_R_TLS_HTTP10;
+  if (!lists_token(req, "connection", SY_LIST_TOKENS, "upgrade", 0))
+    return SY_R_TLS_NO_CONNECTION_UPGRADE; /* §3.1 quotes RFC 2616's MUST */
+  return SY_R_TLS_SWITCH;
+}
+
+/* The answer of a resource as if plain: what a switching route gives a request it does not
+ * switch, and the switched request's answer in the new protocol. */
+static enum sy_reason served(const struct sy_request *req)
+{
+  return req->method_id == SY_M_OPTIONS ? SY_R_OPTIONS_SERVED : SY_R_SERVED;
+}
+
+/* h2c and tls routes. An optional route (h2c, tls) answers a request it does not switch as a
+ * plain resource would; a required one (h2c-required, tls-required) with the 426. */
+static enum sy_reason switching_route(const struct sy_request *req, enum sy_route_kind kind)
+{
+  int h2c = kind == SY_ROUTE_H2C || kind == SY_ROUTE_H2C_REQUIRED;
+  int required = kind == SY_ROUTE_H2C_REQUIRED || kind == SY_ROUTE_TLS_REQUIRED;
+  enum sy_reason r = h2c ? h2c_offer(req) : tls_offer(req);
+
+  if (required || r == SY_R_H2C_SWITCH || r == SY_R_TLS_SWITCH || r == SY_R_UPGRADE_SYNTAX)
+    return r;
+  if (!sy_request_field(req, "upgrade", NULL))
+    return served(req);
+  if (r == SY_R_H2C_HTTP10 || r == SY_R_TLS_HTTP10)
+    return SY_R_UPGRADE_IGNORED_HTTP10;
+  if (r == SY_R_H2C_REQUIRED || r == SY_R_TLS_REQUIRED || r == SY_R_TLS_NO_CONNECTION_UPGRADE)
+    return SY_R_UPGRADE_IGNORED; /* RFC 9110 §7.8: a server MAY ignore an offer */
+  return SY_R_H2C_OFFER_INVALID; /* §3.2.1: an h2c offer this server MUST NOT switch */
+}
+
+/* 308 to the same target over https (RFC 9110 §15.4.9). The port is left out: the https one is
+ * not the plaintext one. */
+static enum sy_reason secure_redirect(const struct sy_request *req, struct sy_decision *d)
+{
+  const struct sy_header *host = sy_request_field(req, "host", NULL);
+  const char *rest = req->path.ptr;
+  size_t hlen = 0, rlen = (size_t)(req->target.ptr + req->target.len - rest);
+  static const char scheme[] = "https://";
+
+  if (host == NULL)
+    return SY_R_HOST_MISSING; /* HTTP/1.0 without Host: no authority to redirect to */
+  /* uri-host without ":port"; an IP-literal keeps its brackets (the parser checked Host). */
+  char end = host->value.len && host->value.ptr[0] == '[' ? ']' : ':';
+  while (hlen < host->value.len && host->value.ptr[hlen] != end)
+    hlen++;
+  if (end == ']' && hlen < host->value.len)
+    hlen++;
+  if (sizeof scheme - 1 + hlen + rlen >= sizeof d->location)
+    return SY_R_TARGET_TOO_LONG; /* §3 of RFC 9112: longer than this server parses */
+  memcpy(d->location, scheme, sizeof scheme - 1);
+  memcpy(d->location + sizeof scheme - 1, host->value.ptr, hlen);
+  memcpy(d->location + sizeof scheme - 1 + hlen, rest, rlen);
+  d->location[sizeof scheme - 1 + hlen + rlen] = '\0';
+  return SY_R_SECURE_REDIRECT;
+}
+
+static int policy_has_tls(const struct sy_policy *pol)
+{
+  for (size_t i = 0; i < pol->n_routes; i++)
+    if (pol->routes[i].kind == SY_ROUTE_TLS || pol->routes[i].kind == SY_ROUTE_TLS_REQUIRED)
+      return 1;
+  return 0;
+}
+
+/* The value of Upgrade in a 426 (RFC 9110 §15.5.22: MUST send one). */
+static const char *required_upgrade(enum sy_reason r)
+{
+  switch (r) {
+  case SY_R_H2C_REQUIRED:
+  case SY_R_H2C_HTTP10:
+  case SY_R_H2C_CONNECTION_OPTIONS:
+  case SY_R_H2C_SETTINGS_MISSING:
+  case SY_R_H2C_SETTINGS_REPEATED:
+  case SY_R_H2C_SETTINGS_INVALID:
+    return "h2c";
+  case SY_R_TLS_REQUIRED:
+  case SY_R_TLS_HTTP10:
+  case SY_R_TLS_NO_CONNECTION_UPGRADE:
+    return "TLS/1.2, HTTP/1.1"; /* RFC 2817 §4.2's advertisement */
+  default:
+    return "websocket";
+  }
+}
+
+static void switch_fields(const struct sy_request *req, struct sy_decision *d)
+{
+  d->fate = SY_FATE_SWITCH;
+  d->switch_offset = req->message_len;
+  if (d->reason == SY_R_H2C_SWITCH) {
+    d->proto = SY_PROTO_H2C;
+    add(d, "Connection", "Upgrade");
+    add(d, "Upgrade", "h2c");
+  } else if (d->reason == SY_R_TLS_SWITCH) {
+    d->proto = SY_PROTO_TLS;
+    add(d, "Upgrade", tls_stack(req));
+    add(d, "Connection", "Upgrade");
+  } else {
+    d->proto = SY_PROTO_WEBSOCKET;
+    add(d, "Upgrade", "websocket");
+    add(d, "Connection", "Upgrade");
+    add(d, "Sec-WebSocket-Accept", NULL); /* value: d->accept */
+  }
+}
+
+void sy_decide_switched(const struct sy_request *req, struct sy_decision *d)
+{
+  memset(d, 0, sizeof *d);
+  set(d, served(req));
+  d->head_only = req->method_id == SY_M_HEAD;
+  d->consumed = req->message_len;
+  if (d->reason == SY_R_OPTIONS_SERVED)
+    add(d, "Allow", "GET, HEAD, OPTIONS, POST");
+}
+
 void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d)
 {
   struct sy_list conn;
@@ -130,8 +300,15 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   else if (expect && !req->expect_continue)
     set(d, SY_R_EXPECTATION_FAILED);
   else if (req->method_id == SY_M_OPTIONS && req->target.len == 1 && req->target.ptr[0] == '*') {
-    set(d, SY_R_OPTIONS_SERVED); /* RFC 9110 §9.3.7: OPTIONS * is about the server in general */
-    add(d, "Allow", "GET, HEAD, OPTIONS");
+    /* RFC 2817 §3.2: the mandatory upgrade is an OPTIONS * offer; it switches when a route
+     * serves TLS. RFC 9110 §9.3.7: otherwise OPTIONS * is about the server in general. */
+    if (policy_has_tls(pol) && sy_request_field(req, "upgrade", NULL) &&
+        tls_offer(req) == SY_R_TLS_SWITCH)
+      set(d, SY_R_TLS_SWITCH);
+    else {
+      set(d, SY_R_OPTIONS_SERVED);
+      add(d, "Allow", "GET, HEAD, OPTIONS");
+    }
   } else if (route == NULL)
     set(d, SY_R_NOT_FOUND);
   else if (route->kind == SY_ROUTE_PLAIN) {
@@ -146,6 +323,20 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
     } else {
       set(d, SY_R_SERVED);
     }
+  } else if (route->kind == SY_ROUTE_SECURE_REDIRECT) {
+    set(d, secure_redirect(req, d));
+    if (d->reason == SY_R_SECURE_REDIRECT)
+      add(d, "Location", d->location);
+  } else if (route->kind != SY_ROUTE_WEBSOCKET) {
+    if (req->method_id != SY_M_GET && req->method_id != SY_M_HEAD &&
+        req->method_id != SY_M_OPTIONS && req->method_id != SY_M_POST) {
+      set(d, SY_R_METHOD_NOT_ALLOWED);
+      add(d, "Allow", "GET, HEAD, OPTIONS, POST");
+    } else {
+      set(d, switching_route(req, route->kind));
+      if (d->reason == SY_R_OPTIONS_SERVED)
+        add(d, "Allow", "GET, HEAD, OPTIONS, POST");
+    }
   } else if (req->method_id != SY_M_GET) {
     set(d, SY_R_WS_METHOD);
     d->status = pol->ws_method_status == 400 ? 400 : 405;
@@ -158,12 +349,7 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   }
 
   if (d->status == 101) {
-    d->fate = SY_FATE_SWITCH;
-    d->proto = SY_PROTO_WEBSOCKET;
-    d->switch_offset = req->message_len;
-    add(d, "Upgrade", "websocket");
-    add(d, "Connection", "Upgrade");
-    add(d, "Sec-WebSocket-Accept", NULL); /* value: d->accept */
+    switch_fields(req, d);
     return;
   }
   d->accept[0] = '\0';
@@ -171,7 +357,7 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   d->fate = keep_alive ? SY_FATE_KEEP_ALIVE : SY_FATE_CLOSE;
   if (d->status == 426) {
     /* RFC 9110 §15.5.22: a 426 MUST send Upgrade; the option goes in Connection (§7.8). */
-    add(d, "Upgrade", "websocket");
+    add(d, "Upgrade", required_upgrade(d->reason));
     /* An HTTP/1.0 connection persists only if the response says keep-alive (RFC 9112 §9.3). */
     add(d, "Connection",
         !keep_alive ? "Upgrade, close" : req->version_minor == 0 ? "Upgrade, keep-alive" : "Upgrade");

@@ -17,6 +17,12 @@
 #define SY_WS_MAX_CONTROL 125        /* RFC 6455 §5.5 */
 #define SY_WS_KEY_LEN 24             /* base64 of 16 bytes */
 #define SY_WS_ACCEPT_LEN 28          /* base64 of a 20-byte SHA-1 */
+#define SY_MAX_LOCATION_BYTES 512    /* a secure-redirect's Location; a longer one -> 414 */
+#define SY_H2_MAX_SETTINGS_BYTES 384 /* decoded HTTP2-Settings (64 settings); longer -> refused */
+#define SY_H2_MAX_STREAMS 100        /* SETTINGS_MAX_CONCURRENT_STREAMS the h2c session offers */
+#define SY_H2_OUT_RESERVE 16500      /* output room before asking libnghttp2 for a frame: a
+                                      * frame we send is at most 16384 + 9 bytes (§4.2) */
+#define SY_TLS_MAX_PENDING 65536     /* ciphertext queued into OpenSSL before reading stops */
 
 /* Connection buffers: one whole request (head + body) in, one whole echo frame out. */
 #define SY_CONN_IN_CAP (SY_MAX_HEAD_BYTES + SY_MAX_BODY_BYTES + 1024)

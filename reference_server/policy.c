@@ -5,10 +5,37 @@
 
 #include "switchyard.h"
 
+static const char *const kind_names[SY_ROUTE__COUNT] = {
+#define XX(name, text) [SY_ROUTE_##name] = text,
+    SY_ROUTE_KIND_MAP(XX)
+#undef XX
+};
+
+const char *sy_route_kind_name(enum sy_route_kind k)
+{
+  return (unsigned)k < SY_ROUTE__COUNT ? kind_names[k] : NULL;
+}
+
+int sy_route_kind_parse(const char *name, size_t len)
+{
+  for (int k = 0; k < SY_ROUTE__COUNT; k++)
+    if (strlen(kind_names[k]) == len && memcmp(kind_names[k], name, len) == 0)
+      return k;
+  return -1;
+}
+
+const struct sy_route *sy_policy_route(const struct sy_policy *pol, const char *path, size_t len)
+{
+  for (size_t i = 0; i < pol->n_routes; i++)
+    if (strlen(pol->routes[i].path) == len && memcmp(pol->routes[i].path, path, len) == 0)
+      return &pol->routes[i];
+  return NULL;
+}
+
 int sy_policy_add_route(struct sy_policy *pol, const char *path, enum sy_route_kind kind)
 {
   size_t n = strlen(path);
-  if (n == 0 || n >= SY_MAX_ROUTE_PATH || path[0] != '/')
+  if (n == 0 || n >= SY_MAX_ROUTE_PATH || path[0] != '/' || (unsigned)kind >= SY_ROUTE__COUNT)
     return SY_EINVAL;
   for (size_t i = 0; i < pol->n_routes; i++)
     if (strcmp(pol->routes[i].path, path) == 0) {
@@ -29,6 +56,13 @@ void sy_policy_default(struct sy_policy *pol)
   pol->ws_method_status = 405;
   (void)sy_policy_add_route(pol, "/live", SY_ROUTE_WEBSOCKET);
   (void)sy_policy_add_route(pol, "/", SY_ROUTE_PLAIN);
+  /* Each switching kind at its own path, named after it. "/" keeps ignoring h2c and TLS offers:
+   * RFC 9113 §3.1 deprecates h2c, so a resource switches to it only where it opts in. */
+  for (int k = SY_ROUTE_H2C; k < SY_ROUTE__COUNT; k++) {
+    char path[32] = "/";
+    strcat(path, sy_route_kind_name((enum sy_route_kind)k));
+    (void)sy_policy_add_route(pol, path, (enum sy_route_kind)k);
+  }
 }
 
 static int errf(char *err, size_t cap, unsigned line, const char *why, int rc)
@@ -38,7 +72,7 @@ static int errf(char *err, size_t cap, unsigned line, const char *why, int rc)
   return rc;
 }
 
-/* Lines: `route PATH websocket|plain`, `clear-routes`, `ws-method-status 405|400`,
+/* Lines: `route PATH KIND` (KIND: SY_ROUTE_KIND_MAP's names), `clear-routes`, `ws-method-status 405|400`,
  * `#` comments and blank lines. Whitespace separates words. */
 int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *err, size_t errcap)
 {
@@ -70,14 +104,13 @@ int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *e
     if (nw == 0)
       continue;
     if (strcmp(words[0], "route") == 0 && nw == 3) {
-      enum sy_route_kind kind;
-      if (strcmp(words[2], "websocket") == 0)
-        kind = SY_ROUTE_WEBSOCKET;
-      else if (strcmp(words[2], "plain") == 0)
-        kind = SY_ROUTE_PLAIN;
-      else
-        return errf(err, errcap, line, "route kind must be 'websocket' or 'plain'", SY_ESYNTAX);
-      int rc = sy_policy_add_route(pol, words[1], kind);
+      int kind = sy_route_kind_parse(words[2], strlen(words[2]));
+      if (kind < 0)
+        return errf(err, errcap, line,
+                    "route kind must be plain, websocket, h2c, h2c-required, tls, tls-required or "
+                    "secure-redirect",
+                    SY_ESYNTAX);
+      int rc = sy_policy_add_route(pol, words[1], (enum sy_route_kind)kind);
       if (rc == SY_ELIMIT)
         return errf(err, errcap, line, "too many routes", rc);
       if (rc < 0)
@@ -93,7 +126,7 @@ int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *e
         return errf(err, errcap, line, "ws-method-status must be 405 or 400", SY_ESYNTAX);
     } else {
       return errf(err, errcap, line,
-                  "expected 'route PATH websocket|plain', 'clear-routes' or 'ws-method-status N'",
+                  "expected 'route PATH KIND', 'clear-routes' or 'ws-method-status N'",
                   SY_ESYNTAX);
     }
   }

@@ -63,6 +63,7 @@ const char *sy_status_phrase(int status)
   case 101: return "Switching Protocols";
   case 200: return "OK";
   case 204: return "No Content";
+  case 308: return "Permanent Redirect";
   case 400: return "Bad Request";
   case 404: return "Not Found";
   case 405: return "Method Not Allowed";

@@ -22,6 +22,28 @@
   XX(WS_NOT_OFFERED, 426, "RFC 6455 §4.2.1", MUST, "Upgrade does not list websocket")              \
   XX(WS_VERSION_MISSING, 426, "RFC 6455 §4.4", MUST, "Sec-WebSocket-Version is missing")           \
   XX(WS_VERSION_UNSUPPORTED, 426, "RFC 6455 §4.4", MUST, "Sec-WebSocket-Version is not 13")        \
+  /* h2c (RFC 7540 §3.2; deprecated by RFC 9113 §3.1, so only on routes that opt in) */           \
+  XX(H2C_SWITCH, 101, "RFC 7540 §3.2", MAY,                                                        \
+     "valid h2c offer: switching to HTTP/2, the response on stream 1")                             \
+  XX(H2C_OFFER_INVALID, 200, "RFC 7540 §3.2.1", MUST,                                              \
+     "h2c offer without exactly one valid HTTP2-Settings named in Connection: not upgraded")       \
+  XX(H2C_REQUIRED, 426, "RFC 9110 §15.5.22", SHOULD, "this resource requires h2c (HTTP/2 over cleartext)") \
+  XX(H2C_HTTP10, 426, "RFC 9110 §7.8", MUST, "h2c needs HTTP/1.1; Upgrade received in HTTP/1.0 is ignored") \
+  XX(H2C_CONNECTION_OPTIONS, 426, "RFC 7540 §3.2.1", MUST,                                         \
+     "Connection does not list both Upgrade and HTTP2-Settings")                                   \
+  XX(H2C_SETTINGS_MISSING, 426, "RFC 7540 §3.2.1", MUST, "HTTP2-Settings is missing: a server MUST NOT upgrade") \
+  XX(H2C_SETTINGS_REPEATED, 426, "RFC 7540 §3.2.1", MUST,                                          \
+     "more than one HTTP2-Settings: a server MUST NOT upgrade")                                    \
+  XX(H2C_SETTINGS_INVALID, 426, "RFC 7540 §3.2.1", MUST,                                           \
+     "HTTP2-Settings is not base64url (no '=') of a valid SETTINGS payload (§6.5, §6.5.2)")       \
+  /* TLS upgrade (RFC 2817) and the https alternative */                                           \
+  XX(TLS_SWITCH, 101, "RFC 2817 §3.3", MAY,                                                        \
+     "valid TLS upgrade offer: switching; the TLS handshake, then the response inside TLS")        \
+  XX(TLS_REQUIRED, 426, "RFC 2817 §4.2", MAY, "this resource requires TLS: Upgrade: TLS/1.2, HTTP/1.1") \
+  XX(TLS_HTTP10, 426, "RFC 9110 §7.8", MUST, "TLS upgrade needs HTTP/1.1; Upgrade received in HTTP/1.0 is ignored") \
+  XX(TLS_NO_CONNECTION_UPGRADE, 426, "RFC 2817 §3.1", MUST,                                        \
+     "Connection does not carry the upgrade option (Upgrade is hop-by-hop)")                       \
+  XX(SECURE_REDIRECT, 308, "RFC 9110 §15.4.9", MAY, "this resource is served over https: permanent redirect") \
   /* WebSocket handshake errors */                                                                 \
   XX(WS_METHOD, 405, "RFC 6455 §4.2.1", MUST, "the opening handshake must be a GET")               \
   XX(WS_VERSION_REPEATED, 400, "RFC 6455 §11.3.5", MUST,                                           \

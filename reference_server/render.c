@@ -5,7 +5,7 @@
 
 #include "switchyard.h"
 
-static const char plain_body[] = "Switchyard reference server\n";
+static const char plain_body[] = SY_PLAIN_BODY;
 
 struct out {
   char *buf; /* NULL: only count the length */

@@ -64,6 +64,7 @@ struct ratelog {
 struct server {
   struct sy_policy pol;
   struct sy_conn_opts opts;
+  struct sy_tls_ctx *tls; /* TLS switches' certificate (load_tls), or NULL */
   int max_conns, verbose;
   int lfd, epfd;
   struct client **clients; /* indexed by fd */
@@ -236,7 +237,12 @@ static void usage(FILE *f)
           "                         line is exactly 'listening on HOST:PORT'.\n"
           "  --stdin                serve one connection read from stdin, answer on stdout, exit\n"
           "  --policy FILE          routes and options (format: docs/policy.md)\n"
-          "  --route PATH=KIND      add or change a route; KIND is websocket or plain\n"
+          "  --route PATH=KIND      add or change a route; KIND is plain, websocket, h2c,\n"
+          "                         h2c-required, tls, tls-required or secure-redirect\n"
+          "  --tls-cert FILE        PEM certificate for TLS upgrades (RFC 2817); with --tls-key.\n"
+          "                         Without them a policy with a tls route gets a fresh\n"
+          "                         self-signed one at start (make builds build/tls/cert.pem)\n"
+          "  --tls-key FILE         PEM private key of --tls-cert\n"
           "  --header-timeout MS    a request must be complete within MS (default %d; 0 disables):\n"
           "                         a connection's first request counts from the accept, later ones\n"
           "                         from their first byte; then 408 and close (no 408 to a\n"
@@ -275,24 +281,33 @@ static int parse_uint(const char *s, const char *flag, long max, long *out)
   return 0;
 }
 
-static int load_policy(struct sy_policy *pol, const char *path)
+/* Reads a small text file whole; -1 after saying why. */
+static long read_small(const char *what, const char *path, char *text, size_t cap)
 {
-  char text[16384], err[128];
   size_t n;
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
-    fprintf(stderr, "refserver: cannot open policy %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "refserver: cannot open %s %s: %s\n", what, path, strerror(errno));
     return -1;
   }
-  n = fread(text, 1, sizeof text, f);
-  if (ferror(f) || n == sizeof text) {
-    fprintf(stderr, "refserver: cannot read policy %s (error, or larger than %zu bytes)\n", path,
-            sizeof text - 1);
+  n = fread(text, 1, cap, f);
+  if (ferror(f) || n == cap) {
+    fprintf(stderr, "refserver: cannot read %s %s (error, or larger than %zu bytes)\n", what, path,
+            cap - 1);
     fclose(f);
     return -1;
   }
   fclose(f);
-  if (sy_policy_parse(pol, text, n, err, sizeof err) < 0) {
+  return (long)n;
+}
+
+static int load_policy(struct sy_policy *pol, const char *path)
+{
+  char text[16384], err[128];
+  long n = read_small("policy", path, text, sizeof text);
+  if (n < 0)
+    return -1;
+  if (sy_policy_parse(pol, text, (size_t)n, err, sizeof err) < 0) {
     fprintf(stderr, "refserver: %s: %s\n", path, err);
     return -1;
   }
@@ -398,6 +413,7 @@ static void drop(struct server *s, struct client *cl)
   if (s->accept_paused_until)
     s->accept_paused_until = 1; /* a descriptor is free: accept again at once */
   close(cl->fd);
+  sy_conn_free(&cl->conn); /* an h2c or TLS session's library state */
   s->clients[cl->fd] = NULL;
   s->nclients--;
   if (s->nspare < SPARE_CLIENTS)
@@ -736,6 +752,36 @@ static int run_server(struct server *s, const char *listen_spec)
   return 0;
 }
 
+/* The certificate for TLS switches: the files given, or (a tls route and none given) a fresh
+ * self-signed one. Returns -1 after saying why. */
+static int load_tls(struct server *s, const char *cert, const char *key)
+{
+  static char cert_pem[65536], key_pem[65536];
+  char err[256];
+  int wanted = 0;
+  long nc, nk;
+  for (size_t i = 0; i < s->pol.n_routes; i++)
+    wanted |= s->pol.routes[i].kind == SY_ROUTE_TLS || s->pol.routes[i].kind == SY_ROUTE_TLS_REQUIRED;
+  if (!cert != !key) {
+    fprintf(stderr, "refserver: --tls-cert and --tls-key go together\n");
+    return -1;
+  }
+  if (!cert) {
+    if (wanted && !(s->tls = sy_tls_ctx_new_ephemeral("localhost", err, sizeof err)))
+      fprintf(stderr, "refserver: cannot make a TLS certificate: %s\n", err);
+    return wanted && !s->tls ? -1 : 0;
+  }
+  if ((nc = read_small("--tls-cert", cert, cert_pem, sizeof cert_pem)) < 0 ||
+      (nk = read_small("--tls-key", key, key_pem, sizeof key_pem)) < 0)
+    return -1;
+  s->tls = sy_tls_ctx_new(cert_pem, (size_t)nc, key_pem, (size_t)nk, err, sizeof err);
+  if (s->tls == NULL) {
+    fprintf(stderr, "refserver: --tls-cert %s / --tls-key %s: %s\n", cert, key, err);
+    return -1;
+  }
+  return 0;
+}
+
 /* One connection over stdin/stdout (AFL++ and reproducing a case from a file). */
 static int run_stdin(struct server *s)
 {
@@ -772,6 +818,7 @@ static int run_stdin(struct server *s)
     if (n == 0 || sy_conn_should_close(&conn))
       break;
   }
+  sy_conn_free(&conn);
   fflush(stdout);
   return 0;
 }
@@ -780,13 +827,17 @@ int main(int argc, char **argv)
 {
   static struct server s;
   const char *listen_spec = "127.0.0.1:8080";
-  int use_stdin = 0;
+  const char *tls_cert = NULL, *tls_key = NULL;
+  int use_stdin = 0, rc;
   long v;
-  enum { O_LISTEN = 256, O_STDIN, O_POLICY, O_ROUTE, O_HT, O_IT, O_MAXC, O_VERB, O_VER, O_HELP };
+  enum { O_LISTEN = 256, O_STDIN, O_POLICY, O_ROUTE, O_HT, O_IT, O_MAXC, O_VERB, O_VER, O_HELP,
+         O_CERT, O_KEY };
   static const struct option opts[] = {{"listen", required_argument, 0, O_LISTEN},
                                        {"stdin", no_argument, 0, O_STDIN},
                                        {"policy", required_argument, 0, O_POLICY},
                                        {"route", required_argument, 0, O_ROUTE},
+                                       {"tls-cert", required_argument, 0, O_CERT},
+                                       {"tls-key", required_argument, 0, O_KEY},
                                        {"header-timeout", required_argument, 0, O_HT},
                                        {"idle-timeout", required_argument, 0, O_IT},
                                        {"max-conns", required_argument, 0, O_MAXC},
@@ -815,28 +866,34 @@ int main(int argc, char **argv)
     case O_ROUTE: {
       char path[SY_MAX_ROUTE_PATH];
       const char *eq = strrchr(optarg, '=');
-      enum sy_route_kind kind;
+      int kind;
       if (eq == NULL || (size_t)(eq - optarg) >= sizeof path) {
-        fprintf(stderr, "refserver: --route wants PATH=websocket|plain, got '%s'\n", optarg);
+        fprintf(stderr, "refserver: --route wants PATH=KIND, got '%s'\n", optarg);
         return 2;
       }
-      if (strcmp(eq + 1, "websocket") == 0)
-        kind = SY_ROUTE_WEBSOCKET;
-      else if (strcmp(eq + 1, "plain") == 0)
-        kind = SY_ROUTE_PLAIN;
-      else {
-        fprintf(stderr, "refserver: --route kind must be websocket or plain, got '%s'\n", eq + 1);
+      kind = sy_route_kind_parse(eq + 1, strlen(eq + 1));
+      if (kind < 0) {
+        fprintf(stderr,
+                "refserver: --route kind must be plain, websocket, h2c, h2c-required, tls, "
+                "tls-required or secure-redirect, got '%s'\n",
+                eq + 1);
         return 2;
       }
       memcpy(path, optarg, (size_t)(eq - optarg));
       path[eq - optarg] = '\0';
-      if (sy_policy_add_route(&s.pol, path, kind) < 0) {
+      if (sy_policy_add_route(&s.pol, path, (enum sy_route_kind)kind) < 0) {
         fprintf(stderr, "refserver: bad --route '%s' (path must start with '/'; at most %d)\n",
                 optarg, SY_MAX_ROUTES);
         return 2;
       }
       break;
     }
+    case O_CERT:
+      tls_cert = optarg;
+      break;
+    case O_KEY:
+      tls_key = optarg;
+      break;
     case O_HT:
       if (parse_uint(optarg, "--header-timeout", 86400000L, &v) < 0)
         return 2;
@@ -875,5 +932,10 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  return use_stdin ? run_stdin(&s) : run_server(&s, listen_spec);
+  if (load_tls(&s, tls_cert, tls_key) < 0)
+    return 2;
+  s.opts.tls = s.tls;
+  rc = use_stdin ? run_stdin(&s) : run_server(&s, listen_spec);
+  sy_tls_ctx_free(s.tls);
+  return rc;
 }

@@ -127,10 +127,25 @@ const struct sy_header *sy_request_field(const struct sy_request *req, const cha
                                          size_t *count);
 
 /* ---- policy ---- */
+/* One table: the kinds, their policy-file names (sy_route_kind_name) and docs/policy.md. */
+#define SY_ROUTE_KIND_MAP(XX)                                                                      \
+  XX(PLAIN, "plain")                    /* 200; upgrade offers ignored (RFC 9110 §7.8 MAY) */     \
+  XX(WEBSOCKET, "websocket")            /* WebSocket required: 101 or 426 */                      \
+  XX(H2C, "h2c")                        /* a valid h2c offer switches to HTTP/2; else plain */    \
+  XX(H2C_REQUIRED, "h2c-required")      /* h2c switch, or 426 Upgrade: h2c */                     \
+  XX(TLS, "tls")                        /* a TLS/1.2|1.3 offer switches to TLS; else plain */     \
+  XX(TLS_REQUIRED, "tls-required")      /* TLS switch, or 426 Upgrade: TLS/1.2, HTTP/1.1 */       \
+  XX(SECURE_REDIRECT, "secure-redirect") /* 308 to the same target over https */
 enum sy_route_kind {
-  SY_ROUTE_PLAIN,     /* 200 with a small body; upgrade offers ignored (RFC 9110 §7.8 MAY) */
-  SY_ROUTE_WEBSOCKET, /* WebSocket required: 101 or 426 */
+#define XX(name, text) SY_ROUTE_##name,
+  SY_ROUTE_KIND_MAP(XX)
+#undef XX
+      SY_ROUTE__COUNT
 };
+/* "h2c-required"; NULL for a value outside the enum. */
+const char *sy_route_kind_name(enum sy_route_kind k);
+/* The kind named name[0..len) exactly, or -1. */
+int sy_route_kind_parse(const char *name, size_t len);
 struct sy_route {
   char path[SY_MAX_ROUTE_PATH];
   enum sy_route_kind kind;
@@ -140,12 +155,15 @@ struct sy_policy {
   size_t n_routes;
   int ws_method_status; /* 405 (default) or 400 for a non-GET handshake */
 };
-/* Default policy: "/live" WebSocket, "/" plain. */
+/* Default policy: "/live" WebSocket, "/" plain, and one route per switching kind at the path
+ * named after it: "/h2c", "/h2c-required", "/tls", "/tls-required", "/secure-redirect". */
 void sy_policy_default(struct sy_policy *pol);
 /* Parses a policy file's text (format: docs/policy.md) over `pol` (call sy_policy_default
  * first). On error returns SY_ESYNTAX or SY_ELIMIT and writes "line N: why" into err. */
 int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *err, size_t errcap);
 int sy_policy_add_route(struct sy_policy *pol, const char *path, enum sy_route_kind kind);
+/* The route whose path is exactly path[0..len), or NULL. */
+const struct sy_route *sy_policy_route(const struct sy_policy *pol, const char *path, size_t len);
 
 /* ---- the decision ---- */
 enum sy_fate {
@@ -153,7 +171,7 @@ enum sy_fate {
   SY_FATE_CLOSE,      /* close after the response */
   SY_FATE_SWITCH,     /* after the response, the bytes from switch_offset are the new protocol */
 };
-enum sy_proto { SY_PROTO_NONE, SY_PROTO_WEBSOCKET };
+enum sy_proto { SY_PROTO_NONE, SY_PROTO_WEBSOCKET, SY_PROTO_H2C, SY_PROTO_TLS };
 struct sy_field {
   const char *name;
   const char *value;
@@ -166,6 +184,7 @@ struct sy_decision {
   struct sy_field fields[SY_MAX_RESPONSE_FIELDS]; /* static strings, or `accept` below */
   size_t n_fields;
   char accept[SY_WS_ACCEPT_LEN + 1]; /* Sec-WebSocket-Accept value on a 101 */
+  char location[SY_MAX_LOCATION_BYTES]; /* Location of a secure-redirect 308 */
   int head_only;                     /* HEAD: Content-Length but no body */
   size_t consumed;                   /* bytes of the input this decision used */
   size_t switch_offset;              /* first byte of the new protocol (fate == SWITCH) */
@@ -181,6 +200,27 @@ int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct s
               struct sy_decision *d);
 
 /* ---- rendering ---- */
+#define SY_PLAIN_BODY "Switchyard reference server\n" /* the 200's body */
+/* The answer a switchable route (h2c, tls) gives its request once switched, as if the route
+ * were plain (GET/HEAD/POST 200, OPTIONS 204 with Allow): what the h2c session sends on stream
+ * 1 and the TLS session inside TLS (RFC 7540 §3.2, RFC 2817 §3.3). `req` as for sy_decide. */
+void sy_decide_switched(const struct sy_request *req, struct sy_decision *d);
+
+/* ---- h2c: HTTP2-Settings (RFC 7540 §3.2.1, §6.5) ---- */
+/* Decodes a base64url value without padding (RFC 4648 §5, as §3.2.1 requires: no '=', and the
+ * unused bits of the last character zero) into out. Returns the byte count, SY_ESYNTAX for a
+ * value that is not such an encoding, SY_ENOSPC if out is too small. */
+int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+/* 0 iff p[0..n) is a valid SETTINGS payload: n a multiple of 6 (§6.5 FRAME_SIZE_ERROR) and
+ * every known setting's value valid per §6.5.2 (ENABLE_PUSH 0 or 1, INITIAL_WINDOW_SIZE at most
+ * 2^31-1, MAX_FRAME_SIZE 2^14..2^24-1); unknown identifiers are ignored (§6.5.2). Otherwise
+ * SY_ESYNTAX. */
+int sy_h2_settings_check(const uint8_t *p, size_t n);
+/* Both steps: 0 iff value is a valid HTTP2-Settings field value, its payload then in out[0..*n);
+ * SY_ESYNTAX otherwise, SY_ENOSPC if out is too small (SY_H2_MAX_SETTINGS_BYTES is enough for
+ * any value sy_decide accepts: longer values are refused there). */
+int sy_h2_settings_value(const char *value, size_t len, uint8_t *out, size_t cap, size_t *n);
+
 /* Writes the response (status line with reason phrase, fields, Content-Length except on 101,
  * and a text/plain body naming the rule on errors) into buf. Returns bytes written or
  * SY_ENOSPC. SY_MAX_RESPONSE_BYTES is always enough. */
@@ -227,7 +267,24 @@ enum sy_conn_state {
   SY_CONN_WEBSOCKET, /* after a 101: RFC 6455 frames */
   SY_CONN_CLOSING,   /* flush the output, then close */
   SY_CONN_CLOSED,
+  SY_CONN_H2,        /* after an h2c 101: HTTP/2 through libnghttp2 (h2c.c) */
+  SY_CONN_TLS,       /* after a TLS 101: the handshake, then the answer inside TLS (tls.c) */
 };
+
+/* ---- the sessions after an h2c or TLS switch (h2c.c, tls.c) ----
+ * They hold library state (libnghttp2, OpenSSL with memory BIOs): the connection stays a pure
+ * machine of bytes in and out, but these allocate, so a connection that may have switched is
+ * released with sy_conn_free(). Builds with SY_NO_SESSIONS (the MSan fuzz builds: those
+ * libraries are not instrumented) compile them out: the 101 is sent, then the connection closes. */
+struct sy_tls_ctx; /* the server's certificate and key (an SSL_CTX) */
+/* From PEM text in memory. NULL on error, with why in err. */
+struct sy_tls_ctx *sy_tls_ctx_new(const char *cert_pem, size_t cert_len, const char *key_pem,
+                                  size_t key_len, char *err, size_t errcap);
+/* A fresh P-256 key and a self-signed certificate for `cn` (tests, fuzzers). */
+struct sy_tls_ctx *sy_tls_ctx_new_ephemeral(const char *cn, char *err, size_t errcap);
+void sy_tls_ctx_free(struct sy_tls_ctx *ctx);
+/* 1 when the build has the sessions, 0 under SY_NO_SESSIONS. */
+int sy_sessions_available(void);
 /* The two timeouts (0 disables either). Time is an input: every call passes now_ms.
  * - header_timeout_ms (slowloris): a request, head and content, must be complete within this
  *   of the start of its clock. The clock of the connection's first request starts at
@@ -241,6 +298,7 @@ enum sy_conn_state {
 struct sy_conn_opts {
   uint32_t header_timeout_ms;
   uint32_t idle_timeout_ms;
+  const struct sy_tls_ctx *tls; /* for TLS switches; NULL: close after the 101 */
 };
 /* Called for every HTTP decision (tests and fuzzers observe the machine through this). */
 typedef void (*sy_conn_decision_cb)(void *arg, const struct sy_request *req,
@@ -264,6 +322,12 @@ struct sy_conn {
   size_t ws_msg_len;
   int close_sent;
   uint64_t n_requests, n_ws_messages;
+  /* after an h2c or TLS switch */
+  void *h2;                 /* nghttp2_session */
+  void *tls;                /* SSL, reading and writing memory BIOs */
+  int tls_state;            /* tls.c: handshake, answered, failed */
+  struct sy_decision inner; /* the switched request's answer (stream 1, or inside TLS) */
+  uint64_t n_h2_streams;    /* HTTP/2 streams answered, stream 1 included */
   sy_conn_decision_cb on_decision;
   void *cb_arg;
 };
@@ -273,6 +337,8 @@ void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct s
 /* Copies up to len bytes in and processes them. Returns bytes taken (less than len when the
  * buffers are full: call again after draining output). */
 size_t sy_conn_feed(struct sy_conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
+/* Releases the session state of a switched connection (safe on any initialised one). */
+void sy_conn_free(struct sy_conn *c);
 /* The bytes waiting to be sent. */
 const uint8_t *sy_conn_output(const struct sy_conn *c, size_t *len);
 /* n bytes of output were sent; processing buffered input resumes. */

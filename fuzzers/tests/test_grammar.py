@@ -27,7 +27,8 @@ def check(tmp_path_factory):
                     "-I", str(f), "-I", "/usr/share/include/llhttp", "-Wall", "-Wextra", "-Werror",
                     "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
                     str(f / "tests" / "grammar_check.c"), str(f / "grammar.c"), str(f / "tokens.c"),
-                    str(REPLAY / "fuzzers" / "oracles.o"), str(REPLAY / "libsy-fuzz.a"), "-lcrypto",
+                    str(REPLAY / "fuzzers" / "oracles.o"), str(REPLAY / "libsy-fuzz.a"),
+                    "-lnghttp2", "-lssl", "-lcrypto",
                     "-o", str(out)], check=True, timeout=120)
     return out
 

@@ -52,8 +52,10 @@ def test_version():
     (["--max-conns", "-3"], "--max-conns wants an integer"),
     (["--header-timeout", "1.5"], "--header-timeout wants an integer"),
     (["--idle-timeout", "99999999999"], "--idle-timeout wants an integer"),
-    (["--route", "/x"], "--route wants PATH=websocket|plain"),
-    (["--route", "/x=ftp"], "--route kind must be websocket or plain"),
+    (["--route", "/x"], "--route wants PATH=KIND"),
+    (["--route", "/x=ftp"], "--route kind must be plain, websocket, h2c, h2c-required, tls"),
+    (["--tls-cert", "/nonexistent/cert.pem"], "--tls-cert and --tls-key go together"),
+    (["--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"], "cannot open --tls-cert"),
     (["--route", "x=plain"], "path must start with '/'"),
     (["--policy", "/nonexistent/policy"], "cannot open policy"),
     (["stray"], "unexpected argument 'stray'"),
@@ -83,8 +85,8 @@ def test_listen_failure_is_reported(server):
     ("route nopath plain\n", 1, "must start with '/'"),
     ("\n\nws-method-status 418\n", 3, "ws-method-status must be 405 or 400"),
     ("route / plain extra words\n", 1, "too many words"),
-    ("frobnicate\n", 1, "expected 'route PATH websocket|plain'"),
-    ("".join(f"route /r{i} plain\n" for i in range(20)), 15, "too many routes"),
+    ("frobnicate\n", 1, "expected 'route PATH KIND'"),
+    ("".join(f"route /r{i} plain\n" for i in range(20)), 10, "too many routes"),  # 7 defaults
 ])
 def test_policy_errors_name_the_line(tmp_path, text, line, why):
     f = tmp_path / "bad.policy"

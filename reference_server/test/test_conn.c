@@ -536,7 +536,7 @@ static void test_switch_with_frames_in_the_same_read(void **state)
 
 static void test_header_timeout(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 60000};
+  static const struct sy_conn_opts o = {1000, 60000, NULL};
   struct tconn t;
   (void)state;
   tc_open(&t, &o);
@@ -567,7 +567,7 @@ static void test_header_timeout(void **state)
  * deadline (from init), silently, long before the idle timeout. */
 static void test_silent_connection_closes_at_the_header_deadline(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 60000}, idle_only = {0, 5000};
+  static const struct sy_conn_opts o = {1000, 60000, NULL}, idle_only = {0, 5000, NULL};
   struct tconn t;
   (void)state;
   tc_open(&t, &o);
@@ -592,7 +592,7 @@ static void test_silent_connection_closes_at_the_header_deadline(void **state)
 
 static void test_header_timer_restarts_per_request(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 60000};
+  static const struct sy_conn_opts o = {1000, 60000, NULL};
   static const struct resp want[] = {{200, 0}};
   struct tconn t;
   (void)state;
@@ -618,7 +618,7 @@ static void test_header_timer_restarts_per_request(void **state)
 /* README/--help: "a request must complete within MS of its first byte": the body too. */
 static void test_request_timer_covers_the_body(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 60000};
+  static const struct sy_conn_opts o = {1000, 60000, NULL};
   static const struct resp want[] = {{408, 0}};
   struct tconn t;
   (void)state;
@@ -636,7 +636,7 @@ static void test_request_timer_covers_the_body(void **state)
 
 static void test_idle_timeout(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 5000};
+  static const struct sy_conn_opts o = {1000, 5000, NULL};
   struct tconn t;
   (void)state;
   tc_open(&t, &o);
@@ -658,7 +658,7 @@ static void test_idle_timeout(void **state)
 
 static void test_idle_timeout_websocket(void **state)
 {
-  static const struct sy_conn_opts o = {1000, 5000};
+  static const struct sy_conn_opts o = {1000, 5000, NULL};
   struct tconn t;
   (void)state;
   tc_open(&t, &o);
@@ -674,7 +674,7 @@ static void test_idle_timeout_websocket(void **state)
 
 static void test_no_timeouts(void **state)
 {
-  static const struct sy_conn_opts o = {0, 0};
+  static const struct sy_conn_opts o = {0, 0, NULL};
   struct tconn t;
   (void)state;
   tc_open(&t, &o);

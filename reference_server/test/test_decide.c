@@ -27,6 +27,15 @@
 #define F426V F426 "|Sec-WebSocket-Version: 13"
 #define CLOSE "Connection: close"
 #define ALLOW "Allow: GET, HEAD, OPTIONS"
+#define ALLOW_POST "Allow: GET, HEAD, OPTIONS, POST"
+/* h2c and TLS offers */
+#define H2UP "Upgrade: h2c\r\n"
+#define H2CONN "Connection: Upgrade, HTTP2-Settings\r\n"
+#define H2S "HTTP2-Settings: AAMAAABkAAQAAP__\r\n" /* nghttp's: 100 streams, window 65535 */
+#define F101H2C "Connection: Upgrade|Upgrade: h2c"
+#define F426H2C "Upgrade: h2c|Connection: Upgrade"
+#define F101TLS(v) "Upgrade: TLS/" v ", HTTP/1.1|Connection: Upgrade"
+#define F426TLS "Upgrade: TLS/1.2, HTTP/1.1|Connection: Upgrade"
 
 #define R(x) SY_R_##x
 #define KA SY_FATE_KEEP_ALIVE
@@ -120,6 +129,15 @@ static size_t gen_target_over_limit(char *buf, size_t cap)
 {
   (void)cap;
   return gen_target(buf, SY_MAX_TARGET_BYTES + 1);
+}
+
+/* A secure-redirect whose Location would not fit SY_MAX_LOCATION_BYTES. */
+static size_t gen_long_redirect(char *buf, size_t cap)
+{
+  size_t o = (size_t)snprintf(buf, cap, "GET /secure-redirect?");
+  memset(buf + o, 'q', SY_MAX_LOCATION_BYTES);
+  o += SY_MAX_LOCATION_BYTES;
+  return o + (size_t)snprintf(buf + o, cap - o, " HTTP/1.1\r\n" H "\r\n");
 }
 
 /* Chunked content of `total` bytes in 4 KiB chunks. */
@@ -373,6 +391,53 @@ static const struct row rows[] = {
   {"chunked content over the limit", NULL, 0, 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, gen_chunked_over_limit},
   {"content and trailer fields at the limit", NULL, 0, 405, R(METHOD_NOT_ALLOWED), KA, ALLOW, 0, gen_trailer_at_limit},
   {"content and trailer fields over the limit", NULL, 0, 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, gen_trailer_over_limit},
+  /* h2c (RFC 7540 §3.2, §3.2.1): /h2c opts in, /h2c-required answers 426 without a valid offer */
+  {"h2c: a valid offer switches", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: an empty HTTP2-Settings (no settings) is valid", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: \r\n" END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: an unknown setting is ignored (§6.5.2)", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AP8AAAAF\r\n" END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: POST content is read in full before the switch", LIT("POST /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S "Content-Length: 5\r\n" END "hello"), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: a HEAD offer switches", LIT("HEAD /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: h2c listed after websocket", LIT("GET /h2c HTTP/1.1\r\n" H "Upgrade: websocket, h2c\r\n" H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: no offer, plain answer", LIT("GET /h2c HTTP/1.1\r\n" H END), 200, R(SERVED), KA, "", 0, NULL},
+  {"h2c: a websocket offer is ignored", LIT("GET /h2c HTTP/1.1\r\n" H UPG CUP END), 200, R(UPGRADE_IGNORED), KA, "", 0, NULL},
+  {"h2c: HTTP/1.0 offer ignored", LIT("GET /h2c HTTP/1.0\r\n" H H2UP H2CONN H2S END), 200, R(UPGRADE_IGNORED_HTTP10), CL, CLOSE, 0, NULL},
+  {"h2c: offer without HTTP2-Settings not upgraded", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN END), 200, R(H2C_OFFER_INVALID), KA, "", 0, NULL},
+  {"h2c: HTTP2-Settings not a connection option", LIT("GET /h2c HTTP/1.1\r\n" H H2UP CUP H2S END), 200, R(H2C_OFFER_INVALID), KA, "", 0, NULL},
+  {"h2c: Upgrade not a list", LIT("GET /h2c HTTP/1.1\r\n" H "Upgrade: h2c, /x\r\n" H2CONN H2S END), 400, R(UPGRADE_SYNTAX), KA, "", 0, NULL},
+  {"h2c: OPTIONS without an offer", LIT("OPTIONS /h2c HTTP/1.1\r\n" H END), 204, R(OPTIONS_SERVED), KA, ALLOW_POST, 0, NULL},
+  {"h2c: PUT is not allowed", LIT("PUT /h2c HTTP/1.1\r\n" H "Content-Length: 0\r\n" END), 405, R(METHOD_NOT_ALLOWED), KA, ALLOW_POST, 0, NULL},
+  {"h2c-required: a valid offer switches", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c-required: no offer", LIT("GET /h2c-required HTTP/1.1\r\n" H END), 426, R(H2C_REQUIRED), KA, F426H2C, 0, NULL},
+  {"h2c-required: HTTP/1.0", LIT("GET /h2c-required HTTP/1.0\r\n" H H2UP H2CONN H2S END), 426, R(H2C_HTTP10), CL, F426H2C ", close", 0, NULL},
+  {"h2c-required: Connection lacks HTTP2-Settings", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP CUP H2S END), 426, R(H2C_CONNECTION_OPTIONS), KA, F426H2C, 0, NULL},
+  {"h2c-required: Connection lacks Upgrade", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP "Connection: HTTP2-Settings\r\n" H2S END), 426, R(H2C_CONNECTION_OPTIONS), KA, F426H2C, 0, NULL},
+  {"h2c-required: HTTP2-Settings missing", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN END), 426, R(H2C_SETTINGS_MISSING), KA, F426H2C, 0, NULL},
+  {"h2c-required: HTTP2-Settings twice", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN H2S H2S END), 426, R(H2C_SETTINGS_REPEATED), KA, F426H2C, 0, NULL},
+  {"h2c-required: HTTP2-Settings with '=' padding", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AAMAAABkAA==\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  {"h2c-required: HTTP2-Settings in the standard alphabet", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AAMAAABkAAQAAP//\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  {"h2c-required: payload of 4 bytes (not a multiple of 6)", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AAMAAA\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  {"h2c-required: ENABLE_PUSH 2", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AAIAAAAC\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  {"h2c-required: MAX_FRAME_SIZE 1", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AAUAAAAB\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  {"h2c-required: INITIAL_WINDOW_SIZE 2^31", LIT("GET /h2c-required HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AASAAAAA\r\n" END), 426, R(H2C_SETTINGS_INVALID), KA, F426H2C, 0, NULL},
+  /* TLS upgrade (RFC 2817): /tls opts in, /tls-required answers 426 without a valid offer */
+  {"tls: a TLS/1.2 offer switches", LIT("GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/1.2\r\n" CUP END), 101, R(TLS_SWITCH), SW, F101TLS("1.2"), 0, NULL},
+  {"tls: a TLS/1.3 offer switches to 1.3", LIT("GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/1.3, HTTP/1.1\r\n" CUP END), 101, R(TLS_SWITCH), SW, F101TLS("1.3"), 0, NULL},
+  {"tls: the first version this server speaks wins", LIT("GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/1.0, TLS/1.2, TLS/1.3\r\n" CUP END), 101, R(TLS_SWITCH), SW, F101TLS("1.2"), 0, NULL},
+  {"tls: TLS/1.0 alone is ignored (RFC 8996)", LIT("GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/1.0\r\n" CUP END), 200, R(UPGRADE_IGNORED), KA, "", 0, NULL},
+  {"tls: an offer without Connection: Upgrade is ignored", LIT("GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/1.2\r\n" END), 200, R(UPGRADE_IGNORED), KA, "", 0, NULL},
+  {"tls: HTTP/1.0 offer ignored", LIT("GET /tls HTTP/1.0\r\n" H "Upgrade: TLS/1.2\r\n" CUP END), 200, R(UPGRADE_IGNORED_HTTP10), CL, CLOSE, 0, NULL},
+  {"tls: no offer, plain answer", LIT("GET /tls HTTP/1.1\r\n" H END), 200, R(SERVED), KA, "", 0, NULL},
+  {"tls-required: a valid offer switches", LIT("POST /tls-required HTTP/1.1\r\n" H "Upgrade: TLS/1.2\r\n" CUP "Content-Length: 2\r\n" END "hi"), 101, R(TLS_SWITCH), SW, F101TLS("1.2"), 0, NULL},
+  {"tls-required: no offer", LIT("GET /tls-required HTTP/1.1\r\n" H END), 426, R(TLS_REQUIRED), KA, F426TLS, 0, NULL},
+  {"tls-required: HTTP/1.0", LIT("GET /tls-required HTTP/1.0\r\n" H "Upgrade: TLS/1.2\r\n" CUP END), 426, R(TLS_HTTP10), CL, F426TLS ", close", 0, NULL},
+  {"tls-required: no Connection: Upgrade", LIT("GET /tls-required HTTP/1.1\r\n" H "Upgrade: TLS/1.2\r\n" END), 426, R(TLS_NO_CONNECTION_UPGRADE), KA, F426TLS, 0, NULL},
+  {"tls: OPTIONS * is RFC 2817's mandatory upgrade", LIT("OPTIONS * HTTP/1.1\r\n" H "Upgrade: TLS/1.2\r\n" CUP END), 101, R(TLS_SWITCH), SW, F101TLS("1.2"), 0, NULL},
+  /* secure-redirect (RFC 9110 §15.4.9) */
+  {"secure-redirect: 308 to https", LIT("GET /secure-redirect HTTP/1.1\r\n" H END), 308, R(SECURE_REDIRECT), KA, "Location: https://a/secure-redirect", 0, NULL},
+  {"secure-redirect: the port goes, the query stays", LIT("GET /secure-redirect?x=1 HTTP/1.1\r\nHost: a:8080\r\n" END), 308, R(SECURE_REDIRECT), KA, "Location: https://a/secure-redirect?x=1", 0, NULL},
+  {"secure-redirect: an IP-literal keeps its brackets", LIT("GET /secure-redirect HTTP/1.1\r\nHost: [::1]:80\r\n" END), 308, R(SECURE_REDIRECT), KA, "Location: https://[::1]/secure-redirect", 0, NULL},
+  {"secure-redirect: absolute-form", LIT("GET http://a/secure-redirect?q HTTP/1.1\r\n" H END), 308, R(SECURE_REDIRECT), KA, "Location: https://a/secure-redirect?q", 0, NULL},
+  {"secure-redirect: a Location longer than the limit", NULL, 0, 414, R(TARGET_TOO_LONG), KA, "", 0, gen_long_redirect},
 };
 /* clang-format on */
 
@@ -442,17 +507,26 @@ static void test_row(void **state)
   /* Invariants every decision keeps. */
   CHECK_INT(d.status, sy_reason_status(d.reason)); /* the default policy keeps table statuses */
   CHECK_INT(d.head_only, req.method_id == SY_M_HEAD);
+  const char *reason = sy_reason_name(d.reason);
+  int h2c = strncmp(reason, "H2C_", 4) == 0, tls = strncmp(reason, "TLS_", 4) == 0;
   if (d.fate == SY_FATE_SWITCH) {
     CHECK_INT(d.status, 101);
-    CHECK_INT(d.proto, SY_PROTO_WEBSOCKET);
+    CHECK_INT(d.proto, h2c ? SY_PROTO_H2C : tls ? SY_PROTO_TLS : SY_PROTO_WEBSOCKET);
     CHECK_INT(d.switch_offset, d.consumed);
   } else {
     CHECK_INT(d.proto, SY_PROTO_NONE);
     CHECK_INT(d.accept[0], 0);
   }
   if (d.status == 101 || d.status == 426) {
-    /* RFC 9110 §15.2.2, §15.5.22: Upgrade, and the option in Connection (§7.8). */
-    CHECK_STR(field_value(&d, "Upgrade"), "websocket");
+    /* RFC 9110 §15.2.2, §15.5.22: Upgrade, and the option in Connection (§7.8); RFC 2817 §3.3:
+     * a TLS 101 names the stack bottom-up. */
+    const char *up = field_value(&d, "Upgrade");
+    if (h2c)
+      CHECK_STR(up, "h2c");
+    else if (tls)
+      CHECK(strncmp(up, "TLS/1.", 6) == 0 && strcmp(up + 7, ", HTTP/1.1") == 0);
+    else
+      CHECK_STR(up, "websocket");
     CHECK(connection_has(&d, "upgrade"));
   } else {
     CHECK(field_value(&d, "Upgrade") == NULL);
@@ -679,24 +753,25 @@ static const struct policy_row policy_rows[] = {
     {"policy: trailing comment", "route /t websocket # the chat\n", 0, "",
      "GET /t HTTP/1.1\r\n" H END, 426, R(WS_REQUIRED), F426},
     {"policy: unknown kind", "route /chat ws\n", SY_ESYNTAX,
-     "line 1: route kind must be 'websocket' or 'plain'", NULL, 0, 0, NULL},
+     "line 1: route kind must be plain, websocket, h2c, h2c-required, tls, tls-required or "
+     "secure-redirect", NULL, 0, 0, NULL},
     {"policy: path without '/'", "# x\n\nroute chat plain\n", SY_ESYNTAX,
      "line 3: route path must start with '/'", NULL, 0, 0, NULL},
     {"policy: unknown directive", "\nbogus\n", SY_ESYNTAX,
-     "line 2: expected 'route PATH websocket|plain', 'clear-routes' or 'ws-method-status N'", NULL,
+     "line 2: expected 'route PATH KIND', 'clear-routes' or 'ws-method-status N'", NULL,
      0, 0, NULL},
     {"policy: route without a kind", "route /x\n", SY_ESYNTAX,
-     "line 1: expected 'route PATH websocket|plain', 'clear-routes' or 'ws-method-status N'", NULL,
+     "line 1: expected 'route PATH KIND', 'clear-routes' or 'ws-method-status N'", NULL,
      0, 0, NULL},
     {"policy: too many words", "route /a plain extra\n", SY_ESYNTAX, "line 1: too many words",
      NULL, 0, 0, NULL},
     {"policy: clear-routes takes no argument", "clear-routes now\n", SY_ESYNTAX,
-     "line 1: expected 'route PATH websocket|plain', 'clear-routes' or 'ws-method-status N'", NULL,
+     "line 1: expected 'route PATH KIND', 'clear-routes' or 'ws-method-status N'", NULL,
      0, 0, NULL},
     {"policy: ws-method-status 404", "ws-method-status 404\n", SY_ESYNTAX,
      "line 1: ws-method-status must be 405 or 400", NULL, 0, 0, NULL},
     {"policy: directives are case-sensitive", "Route /x plain\n", SY_ESYNTAX,
-     "line 1: expected 'route PATH websocket|plain', 'clear-routes' or 'ws-method-status N'", NULL,
+     "line 1: expected 'route PATH KIND', 'clear-routes' or 'ws-method-status N'", NULL,
      0, 0, NULL},
 };
 
@@ -725,12 +800,13 @@ static void test_policy_limits(void **state)
   size_t o = 0;
   (void)state;
 
-  /* Routes: the defaults hold 2, so line SY_MAX_ROUTES - 1 is the first that does not fit. */
+  /* Routes: the defaults hold n, so line SY_MAX_ROUTES - n + 1 is the first that does not fit. */
   for (int i = 0; i < SY_MAX_ROUTES; i++)
     o += (size_t)snprintf(text + o, sizeof text - o, "route /r%d plain\n", i);
   sy_policy_default(&pol);
+  CHECK_INT(pol.n_routes, 7);
   CHECK_INT(sy_policy_parse(&pol, text, o, err, sizeof err), SY_ELIMIT);
-  snprintf(path, sizeof path, "line %d: too many routes", SY_MAX_ROUTES - 1);
+  snprintf(path, sizeof path, "line %d: too many routes", SY_MAX_ROUTES - 7 + 1);
   CHECK_STR(err, path);
   /* An existing path never needs room: it is overridden in place. */
   CHECK_INT(pol.n_routes, SY_MAX_ROUTES);
@@ -765,12 +841,25 @@ static void test_default_policy(void **state)
   struct sy_policy pol;
   (void)state;
   sy_policy_default(&pol);
-  CHECK_INT(pol.n_routes, 2);
+  CHECK_INT(pol.n_routes, 7);
   CHECK_STR(pol.routes[0].path, "/live");
   CHECK_INT(pol.routes[0].kind, SY_ROUTE_WEBSOCKET);
   CHECK_STR(pol.routes[1].path, "/");
   CHECK_INT(pol.routes[1].kind, SY_ROUTE_PLAIN);
+  CHECK_STR(pol.routes[2].path, "/h2c");
+  CHECK_INT(pol.routes[2].kind, SY_ROUTE_H2C);
+  CHECK_STR(pol.routes[3].path, "/h2c-required");
+  CHECK_STR(pol.routes[4].path, "/tls");
+  CHECK_STR(pol.routes[5].path, "/tls-required");
+  CHECK_STR(pol.routes[6].path, "/secure-redirect");
+  CHECK_INT(pol.routes[6].kind, SY_ROUTE_SECURE_REDIRECT);
   CHECK_INT(pol.ws_method_status, 405);
+  /* The kind names are one table: every name parses back to its kind. */
+  for (int k = 0; k < SY_ROUTE__COUNT; k++)
+    CHECK_INT(sy_route_kind_parse(sy_route_kind_name((enum sy_route_kind)k),
+                                  strlen(sy_route_kind_name((enum sy_route_kind)k))), k);
+  CHECK(sy_route_kind_name(SY_ROUTE__COUNT) == NULL);
+  CHECK_INT(sy_route_kind_parse("h2", 2), -1);
 }
 
 static void test_strerror(void **state)
