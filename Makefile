@@ -48,9 +48,18 @@ ifneq ($(SAN),1)
 TESTS += test-san
 endif
 PROGRAMS := $(BUILD)/refserver $(BUILD)/sy-decide
+# refserver's certificate for TLS upgrades (RFC 2817), made at build time: no key in the repository.
+TLS_CERT := $(BUILD)/tls/cert.pem
+TLS_KEY := $(BUILD)/tls/key.pem
 
 .PHONY: all deps test clean bench test-unit test-py test-san test-docs docs check-llhttp
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(TLS_CERT)
+
+$(TLS_CERT):
+	@mkdir -p $(@D)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+	  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1 \
+	  -keyout $(TLS_KEY) -out $@ 2>/dev/null
 
 check-llhttp:
 	@test -f $(LLHTTP_SRC)/llhttp.c -a -f $(LLHTTP_INC)/llhttp.h || { \
@@ -101,7 +110,7 @@ test-unit: $(UNIT_BINS)
 # ---- pytest over real sockets ----
 PYTEST := $(PYTHON) -m pytest -q -p no:cacheprovider
 # (libsycore.so: the corpus loader, harness/cases.py, reads the reasons table from the core)
-test-py: $(PROGRAMS) $(BUILD)/libsycore.so
+test-py: $(PROGRAMS) $(TLS_CERT) $(BUILD)/libsycore.so
 	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) reference_server/test
 
 # The same unit tests and socket tests against an ASan+UBSan build (build/san).
