@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 
 from . import chain_report, findings
 
@@ -226,6 +227,13 @@ def audit(doc: dict) -> str:
     return (f'<h2 id="findings">Fail groups to audit ({len(rows)})</h2>\n' + "\n".join(rows))
 
 
+def _campaign_link() -> str:
+    """A link to the differential-fuzzing campaign page (docs/difffuzz.md) when `make diff-fuzz`
+    left one beside the report in reports/."""
+    page = Path(__file__).resolve().parent.parent / "reports" / "difffuzz" / "findings.html"
+    return '<a href="difffuzz/findings.html">differential fuzzing</a>' if page.exists() else ""
+
+
 def render(doc: dict) -> str:
     s = doc["summary"]
     blob = json.dumps(data(doc), ensure_ascii=True, separators=(",", ":")).replace("</", "<\\/")
@@ -239,7 +247,7 @@ def render(doc: dict) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard conformance report</title>
 <style>{CSS}</style></head><body>
 <h1>Switchyard conformance report</h1>
-<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#findings">fail groups</a><a href="#chains">chains</a><a href="#divergences">divergences</a></nav>
+<nav><a href="#servers">servers</a><a href="#matrix-h">matrix</a><a href="#findings">fail groups</a><a href="#chains">chains</a><a href="#divergences">divergences</a>{_campaign_link()}</nav>
 <p class="muted">Generated {html.escape(doc['generated'])} by <code>{html.escape(doc['command'])}</code>:
 {s['cases']} cases × {s['servers_ran']} servers ({s['servers_skipped']} skipped) = {s['cells']} cells;
 matrix {doc['matrix_seconds']} s. Reference: <code>{html.escape(doc['reference'])}</code>.

@@ -26,7 +26,8 @@ $(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/oracles.h fuzzers/upgra
 diff-fuzz: report-deps
 	$(MAKE) --no-print-directory all $(HARNESS_LIBS) $(LIBSYFUZZ)
 	$(HARNESS_ENV) $(PYTHON) -m harness.difffuzz run --duration $(DURATION) --seed $(SEED) \
-	  --shard $(SHARD) --out $(DIFF_FUZZ_OUT) $(foreach s,$(SERVERS),--server $(s)) $(DIFF_FUZZ_ARGS)
+	  --shard $(SHARD) --out $(DIFF_FUZZ_OUT) $(foreach s,$(SERVERS),--server $(s)) \
+	  $(if $(KNOWN),--known $(KNOWN)) $(DIFF_FUZZ_ARGS)
 
 diff-fuzz-bench: report-deps
 	$(MAKE) --no-print-directory all $(HARNESS_LIBS) $(LIBSYFUZZ)

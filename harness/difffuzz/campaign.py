@@ -24,9 +24,10 @@ QUEUE_DEPTH = 32
 CONCURRENCY = 16            # connections at once per server
 BATCH = 32                  # mutants made per corpus pick (one call into libsyfuzz.so)
 HANG_AFTER = 6              # silent exchanges in a row before the server is probed
-MAX_RESTARTS = 5
+MAX_RESTARTS = 20
 SPLIT_EVERY = 8             # every this many inputs, one goes out in split delivery
-EXAMPLES = 3                # example inputs kept per (server, rule, reason) key
+EXAMPLES = 2                # example inputs kept per (server, rule, reason) key
+RESPONSE_KEPT = 2048        # response bytes kept per example (memory stays flat)
 
 
 @dataclass
@@ -202,7 +203,7 @@ class Campaign:
                                       first_at=round(self.stats.elapsed(), 2))
         r.count += 1
         if len(r.examples) < EXAMPLES and all(x[0] != case.raw for x in r.examples):
-            r.examples.append((case.raw, f.detail, obs.raw))
+            r.examples.append((case.raw, f.detail, obs.raw[:RESPONSE_KEPT]))
             r.examples.sort(key=lambda x: len(x[0]))
 
     async def _trouble(self, lane: Lane, item: "_Item", obs) -> bool:

@@ -22,12 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import cases as cases_mod
+from .. import findings as findings_mod
 from .. import servers
 from . import campaign, oracle, output, shard, triage
 
 EXIT_OK, EXIT_USAGE, EXIT_INFRA, EXIT_INTERRUPTED = 0, 2, 3, 130
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
+PROGRESS_SERVERS = 6        # servers named on the progress line (most findings first)
 
 
 class Usage(Exception):
@@ -67,6 +69,8 @@ def parse_args(argv):
                    help="seconds for minimising and confirming (default: duration/4, 60-600)")
     r.add_argument("--promote", action="store_true", help="write confirmed findings into CORPUS_OUT/found/")
     r.add_argument("--corpus-out", default=str(cases_mod.CORPUS), help="where --promote writes")
+    r.add_argument("--known", default=None,
+                   help="a report.json: its (server, rule) Fail groups are triaged last and marked")
     r.add_argument("--quiet", action="store_true")
     b = sub.add_parser("bench", help="exchanges/s of the loop, then the report's cells/s")
     _common(b)
@@ -139,10 +143,13 @@ def progress_line(c: campaign.Campaign) -> str:
     by: dict[str, set] = {}
     for (srv, rule, _), _r in c.found.items():
         by.setdefault(srv, set()).add(rule)
-    found = ", ".join(f"{s} {len(r)}" for s, r in sorted(by.items())) or "none"
+    top = sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    found = ", ".join(f"{s} {len(r)}" for s, r in top[:PROGRESS_SERVERS])
+    more = f" (+{len(top) - PROGRESS_SERVERS} servers)" if len(top) > PROGRESS_SERVERS else ""
     rate = st.exchanges / st.elapsed() if st.elapsed() > 0 else 0.0
     return (f"[{st.elapsed():6.0f}s] inputs {st.inputs}  exchanges {st.exchanges} ({rate:.0f}/s)  "
-            f"corpus {len(c.corpus)}  findings (server: rules) {found}")
+            f"corpus {len(c.corpus)}  findings: {sum(len(r) for r in by.values())} (server, rule) "
+            f"on {len(by)} servers{': ' + found + more if found else ''}")
 
 
 def _loop(c: campaign.Campaign, quiet: bool) -> bool:
@@ -203,10 +210,24 @@ def load_seeds(corpus: Path, say) -> list[tuple[str, bytes]]:
     return seeds
 
 
+def known_pairs(path: str | None) -> frozenset:
+    """(server, rule) of every Fail group of a report (findings.groups, what findings.md lists)."""
+    if not path:
+        return frozenset()
+    try:
+        doc = json.loads(Path(path).read_text())
+        return frozenset((g["server"], g["rule"]) for g in findings_mod.groups(doc))
+    except OSError as e:
+        raise Usage(f"--known {path}: {e.strerror or e}") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise Usage(f"--known {path}: not a report.json ({e})") from None
+
+
 def cmd_run(args) -> int:
     say = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
     try:
         k, n = shard.parse(args.shard)
+        known = known_pairs(getattr(args, "known", None))
         chosen, adapters = choose(args)
         seeds = load_seeds(Path(args.corpus), say)
     except (ValueError, Usage, cases_mod.CorpusError) as e:
@@ -239,7 +260,7 @@ def cmd_run(args) -> int:
                 min(600.0, max(60.0, args.duration / 4))
             findings, untriaged = triage.triage_all(
                 list(c.found.values()), {s.adapter.name: s for s in running}, budget=budget,
-                timeout=args.timeout, tail_timeout=args.tail_timeout, say=say)
+                timeout=args.timeout, tail_timeout=args.tail_timeout, known=known, say=say)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -249,6 +270,10 @@ def cmd_run(args) -> int:
     if "c" not in locals():
         return EXIT_INTERRUPTED
     doc = document(c, args, findings, untriaged, failed, interrupted, started_at)
+    if known:
+        doc["meta"]["known_from"] = args.known
+        for f in doc["findings"]:
+            f["in_report"] = (f["server"], f["rule"]) in known
     output.write(out, doc, c.corpus.entries[c.corpus.seeds:])
     if args.promote and not interrupted:
         for p in output.promote(doc, Path(args.corpus_out)):

@@ -36,6 +36,10 @@ def case_for(raw: bytes) -> Case | None:
         return None
     info = core.reason_info(f.reason)
     tail = "ws" if f.fate == "switch" and f.proto == "websocket" else "http"
+    if tail == "http" and len(raw) > f.consumed:
+        # bytes of the input's own follow the message (a pipelined request): they, not a probe,
+        # are what comes next on the connection, and the tail rules would judge the probe
+        tail = None
     return Case(id=f"{FUZZ_TOPIC}/x{input_id(raw)}", raw=raw, reason=f.reason,
                 description="a differential-fuzzing input", status=info.status, rfc=info.rfc,
                 level=info.level, modes=("whole",), tail=tail)

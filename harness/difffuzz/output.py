@@ -43,7 +43,10 @@ def markdown(doc: dict) -> str:
              + (" **Interrupted**: findings are not triaged." if m.get("interrupted") else ""), "",
              f"**{len(fs)} confirmed findings, {len(pairs)} distinct (server, rule)**; "
              f"{len(doc['findings']) - len(fs)} did not reproduce; {m.get('untriaged', 0)} raw keys "
-             f"not triaged; {len(doc.get('raw', []))} raw (server, rule, reason) keys.", "",
+             f"not triaged; {len(doc.get('raw', []))} raw (server, rule, reason) keys."
+             + (f" **{len({(f['server'], f['rule']) for f in fs if not f.get('in_report')})} "
+                f"(server, rule) pairs are not flagged by the report** {m['known_from']}."
+                if m.get("known_from") else ""), "",
              "| server | exchanges | skipped | errors | restarts | findings | note |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for s in doc["servers"]:
@@ -52,7 +55,9 @@ def markdown(doc: dict) -> str:
                      f"{s['restarts']} | {n} | {s['dead'] or ''} |")
     lines.append("")
     for i, f in enumerate(fs, 1):
-        lines += [f"## {i}. {f['server']}: `{f['rule']}` ({f['rfc']})", "", f"> {f['sentence']}", "",
+        new = "" if "in_report" not in f else (" (also in the report)" if f["in_report"]
+                                               else " **(not in the report)**")
+        lines += [f"## {i}. {f['server']}: `{f['rule']}` ({f['rfc']}){new}", "", f"> {f['sentence']}", "",
                   f"**Seen:** {f['detail']}  ", f"**Reference:** {f['reference']}  ",
                   f"**Minimised:** {len(base64.b64decode(f['original_b64']))} -> "
                   f"{len(base64.b64decode(f['request_b64']))} bytes in {f['tests']} tests; "

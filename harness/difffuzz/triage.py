@@ -19,7 +19,7 @@ from . import engine, oracle
 MIN_TESTS = 200             # ddmin tests per finding
 MIN_SECONDS = 15.0          # ddmin seconds per finding
 CONFIRM_RUNS = 2            # the minimised request must break the rule this many more times
-WORKERS = 4                 # servers triaged at once
+WORKERS = 8                 # servers triaged at once
 PROBE_TIMEOUT = 0.25        # seconds for a ddmin candidate's answer (the servers are idle by
                             # then; a candidate a server waits on only measures its patience)
 # rules that read the tail probe or the connection's fate: only these wait for the tail's answer
@@ -126,23 +126,25 @@ def _head_ends(raw: bytes) -> bool:
     return b"\r\n\r\n" in raw or b"\n\n" in raw or b"\n\r\n" in raw
 
 
-def order(raws: list) -> list:
-    """Every (server, rule) first (its smallest example; rule Fails before divergences), then
-    the other reasons of each."""
+def order(raws: list, known: frozenset = frozenset()) -> list:
+    """Every (server, rule) first (its smallest example; pairs a report already flags, `known`,
+    after the others; rule Fails before divergences), then the other reasons of each."""
     firsts, rest, seen = [], [], set()
-    for r in sorted(raws, key=lambda r: (r.server, r.kind != "fail", r.rule, len(r.examples[0][0]))):
+    for r in sorted(raws, key=lambda r: ((r.server, r.rule) in known, r.server, r.kind != "fail",
+                                         r.rule, len(r.examples[0][0]))):
         (rest if (r.server, r.rule) in seen else firsts).append(r)
         seen.add((r.server, r.rule))
     return firsts + rest
 
 
 def triage_all(raws: list, lanes: dict[str, Server], *, budget: float, timeout: float,
-               tail_timeout: float, say=print) -> tuple[list[Finding], int]:
+               tail_timeout: float, known: frozenset = frozenset(),
+               say=print) -> tuple[list[Finding], int]:
     """Findings deduplicated by (server, rule, shape), confirmed ones first; and how many raw keys
     were left untriaged when the budget ran out."""
     deadline = time.monotonic() + budget
     by_server: dict[str, list] = {}
-    for r in order(raws):
+    for r in order(raws, known):
         by_server.setdefault(r.server, []).append(r)
     out: list[Finding] = []
     left = [0]
