@@ -79,6 +79,8 @@ class Stats:
     t0: float = field(default_factory=time.monotonic)
     inputs: int = 0
     undecided: int = 0              # inputs the core does not decide (not sent)
+    core_errors: int = 0            # inputs harness/core.py could not read from the core
+    core_error: str = ""
     exchanges: int = 0
     split: int = 0
     rss_kb: list[tuple[float, int]] = field(default_factory=list)
@@ -134,8 +136,15 @@ class Campaign:
         live = [ln for ln in self.lanes if not ln.dead]
         while not self._done() and live:
             raw, origin = self._next()
-            case = oracle.case_for(raw) if raw else None
             self.stats.inputs += 1
+            try:
+                case = oracle.case_for(raw) if raw else None
+            except (IndexError, RuntimeError) as e:
+                # the core library and harness/core.py disagree (a stale build): not this input's
+                # fault; counted and named in summary.json instead of ending the campaign
+                self.stats.core_errors += 1
+                self.stats.core_error = self.stats.core_error or f"{e.__class__.__name__}: {e}"
+                continue
             if case is None:
                 self.stats.undecided += 1
                 continue

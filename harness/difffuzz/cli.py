@@ -185,6 +185,7 @@ def document(c: campaign.Campaign, args, findings, untriaged, failed, interrupte
     meta = {"started": started_at, "command": "python3 -m harness.difffuzz " + " ".join(sys.argv[1:]),
             "seed": args.seed, "shard": args.shard, "duration": args.duration,
             "elapsed_seconds": round(el, 1), "inputs": st.inputs, "undecided": st.undecided,
+            "core_errors": st.core_errors, "core_error": st.core_error,
             "exchanges": st.exchanges, "split_exchanges": st.split,
             "exchanges_per_second": round(st.exchanges / el, 1) if el else 0.0,
             "corpus": len(c.corpus), "corpus_seeds": c.corpus.seeds, "rss_kb": st.rss_kb,

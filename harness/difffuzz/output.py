@@ -54,6 +54,14 @@ def markdown(doc: dict) -> str:
         lines.append(f"| {s['name']} | {s['exchanges']} | {s['skipped']} | {s['errors']} | "
                      f"{s['restarts']} | {n} | {s['dead'] or ''} |")
     lines.append("")
+    events = [(s["name"], e) for s in doc["servers"] for e in s.get("events", [])]
+    if events:
+        lines += ["## Crashes and hangs (the input that preceded each restart)", ""]
+        for name, e in events[:40]:
+            req = printable(base64.b64decode(e.get("request_b64", "")))[:300].replace("\n", " ")
+            lines.append(f"- {name} at {e['at']} s: {e['event']} ({e.get('exit') or 'still running'}), "
+                         f"{'restarted' if e.get('restarted') else 'NOT restarted'}: `{req}`")
+        lines.append("")
     for i, f in enumerate(fs, 1):
         new = "" if "in_report" not in f else (" (also in the report)" if f["in_report"]
                                                else " **(not in the report)**")
