@@ -127,12 +127,15 @@ def connection_named(ctx: Ctx) -> Outcome:
     if not named:
         return NA
     for conn, m in _forwarded(ctx):
+        seen = []
         for opt in named:
             mine = [v for v in f.values(opt) if v]
-            got = m.facts.values(opt)
-            if any(v in g for v in mine for g in got):
-                return broken(f"the client named {opt} in Connection; the backend received "
-                              f"{opt}: {shown(got[0], 60)} ({_where(conn)})")
+            got = [g for g in m.facts.values(opt) if any(v in g for v in mine)]
+            if got:
+                seen.append(f"{opt}: {shown(got[0], 60)}")
+        if seen:
+            return broken(f"the client named {', '.join(named)} in Connection; the backend "
+                          f"received {'; '.join(seen)} ({_where(conn)})")
     return OK
 
 
