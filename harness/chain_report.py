@@ -79,7 +79,8 @@ def _rows(doc: dict) -> list[list[str]]:
             rows.append([proxy, s["name"].partition(CHAIN_SEP)[2], state,
                          str(v.get("fail", 0)), str(v.get("warn", 0)), str(smuggling(mine)),
                          str(v.get("error", 0)),
-                         f"{s.get('agree', 0)}/{s.get('agree', 0) + s.get('disagree', 0)}",
+                         f"{s.get('agree', 0)}/{s.get('agree', 0) + s.get('disagree', 0)}"
+                         if s.get("agree") or s.get("disagree") else "-",
                          s.get("skip_reason") or "; ".join(s.get("notes") or [])])
     return rows
 

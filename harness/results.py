@@ -34,7 +34,8 @@ def agreement(cells: list[Cell], reference: str) -> dict[tuple[str, str, str], t
         r = ref.get((c.case, c.mode))
         if c.server == reference:
             out[(c.server, c.case, c.mode)] = (True, ())
-        elif r is None or c.event or r.event:
+        elif r is None or c.event or r.event or c.obs.backend is not None:
+            # (a chain to the sentinel answers by its script, not by any policy: no comparison)
             out[(c.server, c.case, c.mode)] = (None, ())
         else:
             out[(c.server, c.case, c.mode)] = compare.agreement(r.obs, c.obs)
@@ -57,7 +58,8 @@ def divergences(cells: list[Cell], reference: str, mode: str = "whole") -> list[
     deduplicated by signature (which servers, which fields)."""
     by_case: dict[str, dict[str, Cell]] = defaultdict(dict)
     for c in cells:
-        if c.mode == mode and not c.event and c.verdict.verdict != compare.SKIP:
+        if (c.mode == mode and not c.event and c.verdict.verdict != compare.SKIP
+                and c.obs.backend is None):       # a chain to the sentinel: scripted, see agreement
             by_case[c.case][c.server] = c
     groups: dict[tuple, dict] = {}
     for case_id in sorted(by_case):
