@@ -6,7 +6,7 @@
 # adapter's check then skips that server).
 APPS_BUILD := $(BUILD)/apps
 SERVER_APPS := $(APPS_BUILD)/civetweb-echo $(APPS_BUILD)/soup-echo $(APPS_BUILD)/wspp-echo \
-	$(APPS_BUILD)/poco-echo
+	$(APPS_BUILD)/poco-echo $(APPS_BUILD)/qt-echo
 HARNESS_LIBS += $(SERVER_APPS)
 
 $(APPS_BUILD)/civetweb-echo: harness/apps/civetweb_echo.c harness/apps/cbuild.sh
@@ -26,3 +26,8 @@ $(APPS_BUILD)/poco-echo: harness/apps/poco_echo.cpp harness/apps/cbuild.sh
 	@if [ -f /usr/include/Poco/Net/WebSocket.h ]; then \
 	rm -f $@; sh harness/apps/cbuild.sh $< $@ "-lPocoNet -lPocoFoundation"; \
 	else echo "$@: not built, libpoco-dev is missing (make deps)"; fi
+
+$(APPS_BUILD)/qt-echo: harness/apps/qt_echo.cpp harness/apps/cbuild.sh
+	@if pkg-config --exists Qt5WebSockets; then \
+	rm -f $@; sh harness/apps/cbuild.sh $< $@ "Qt5WebSockets Qt5Network Qt5Core"; \
+	else echo "$@: not built, libqt5websockets5-dev is missing (make deps)"; fi

@@ -14,7 +14,7 @@ if [ ! "$bin" -nt "$src" ]; then
   done
   # shellcheck disable=SC2086 # flags is a list of words
   case $src in
-    *.cpp) c++ -std=c++17 -O1 -Wall -pthread -o "$bin.tmp.$$" "$src" $flags ;;
+    *.cpp) c++ -std=c++17 -O1 -Wall -pthread -fPIC -o "$bin.tmp.$$" "$src" $flags ;;
     *) cc -std=c11 -D_GNU_SOURCE -O2 -Wall -o "$bin.tmp.$$" "$src" $flags ;;
   esac
   mv -f "$bin.tmp.$$" "$bin"
