@@ -7,7 +7,12 @@
  * skip it once the content is there); the input sent twice back to back is answered twice; a
  * client that reads the answers a few bytes at a time gets the same bytes (back-pressure).
  * Every decision also goes through the decision oracles, nothing after a 101 is parsed as
- * HTTP, the bytes after a 101 are valid server frames, and the timeouts answer 408 / close 1001. */
+ * HTTP, the bytes after a 101 are valid server frames, and the timeouts answer 408 / close 1001.
+ * After an h2c 101 the server's SETTINGS come first and stream 1 answers the upgraded request
+ * (RFC 7540 §3.5, §3.2); after a TLS 101, bytes that do not open a TLS handshake record are never
+ * taken into TLS: nothing at all follows the 101 (RFC 2817 §3.3; CVE-2025-49812). The bytes after
+ * those two switches are the libraries' (HTTP/2 frame scheduling, TLS randoms): the metamorphic
+ * comparisons stop at the 101 there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@ struct dec {
   int status, head_only, http10, expect_continue;
   enum sy_reason reason;
   enum sy_fate fate;
+  enum sy_proto proto;
   size_t consumed, switch_offset, n_fields;
 };
 
@@ -61,7 +67,7 @@ static void on_decision(void *arg, const struct sy_request *req, const struct sy
   (void)oc_render_checked(d, resp);
   if (t->n_dec < MAX_DEC)
     t->dec[t->n_dec] = (struct dec){d->status,        d->head_only, req->head_len && req->version_minor == 0,
-                                    req->expect_continue, d->reason, d->fate,
+                                    req->expect_continue, d->reason, d->fate, d->proto,
                                     d->consumed,      d->switch_offset, d->n_fields};
   t->n_dec++;
   if (d->fate == SY_FATE_SWITCH)
@@ -105,8 +111,16 @@ static void deliver_paced(struct trace *t, const uint8_t *data, size_t len, cons
 {
   static struct sy_conn_opts opts;
   size_t start = 0;
+  static struct sy_tls_ctx *tls;
+  static int tls_made;
   memset(t, 0, sizeof *t);
+  if (!tls_made) { /* once per process: a fresh key for the TLS switches (NULL without sessions) */
+    tls = sy_tls_ctx_new_ephemeral("localhost", NULL, 0);
+    tls_made = 1;
+  }
   sy_conn_opts_default(&opts);
+  opts.tls = tls;
+  sy_conn_free(&conn); /* the previous delivery's session, if it switched */
   sy_conn_init(&conn, oc_policy(), &opts, 0);
   conn.on_decision = on_decision;
   conn.cb_arg = t;
@@ -131,6 +145,32 @@ static void deliver(struct trace *t, const uint8_t *data, size_t len, const size
                     size_t ncuts)
 {
   deliver_paced(t, data, len, cuts, ncuts, 0);
+}
+
+/* RFC 7540 §3.5, §3.2: after an h2c 101 the server's first frame is SETTINGS (type 4, stream 0,
+ * a multiple of 6 bytes, no ACK), and a HEADERS frame on stream 1 answers the upgraded request.
+ * A build without sessions (SY_NO_SESSIONS) sends nothing after the 101. */
+static void check_h2_after_switch(const uint8_t *p, size_t n)
+{
+  int stream1 = 0;
+  if (!sy_sessions_available()) {
+    OC_CHECK(n == 0, "no-session-nothing-after-101", "switchyard.h SY_NO_SESSIONS",
+             "%zu bytes after an h2c 101 in a build without sessions", n);
+    return;
+  }
+  OC_CHECK(n >= 9 && p[3] == 0x4 && !(p[4] & 1) && (p[5] & 0x7f) == 0 && !p[6] && !p[7] && !p[8] &&
+               ((size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2]) % 6 == 0,
+           "h2c-server-preface", "RFC 7540 §3.5",
+           "the first %zu bytes after the h2c 101 are not a SETTINGS frame", n < 9 ? n : 9);
+  for (size_t i = 0; i + 9 <= n;) {
+    size_t len = (size_t)p[i] << 16 | (size_t)p[i + 1] << 8 | p[i + 2];
+    uint32_t sid = (uint32_t)(p[i + 5] & 0x7f) << 24 | (uint32_t)p[i + 6] << 16 |
+                   (uint32_t)p[i + 7] << 8 | p[i + 8];
+    stream1 |= p[i + 3] == 0x1 && sid == 1;
+    i += 9 + len;
+  }
+  OC_CHECK(stream1, "h2c-stream-1-answered", "RFC 7540 §3.2",
+           "no HEADERS frame on stream 1 in the %zu bytes after the h2c 101", n);
 }
 
 /* Response bytes without interim 100 responses; returns where the frames after a 101 start
@@ -166,7 +206,11 @@ static size_t normalise(const struct trace *t, uint8_t *out, size_t *out_len)
     k++;
     if (r.status == 101) {
       size_t frames = o;
-      (void)oc_check_server_frames(t->out + i, t->out_len - i);
+      enum sy_proto proto = k - 1 < MAX_DEC ? t->dec[k - 1].proto : SY_PROTO_WEBSOCKET;
+      if (proto == SY_PROTO_WEBSOCKET)
+        (void)oc_check_server_frames(t->out + i, t->out_len - i);
+      else if (proto == SY_PROTO_H2C)
+        check_h2_after_switch(t->out + i, t->out_len - i);
       memcpy(out + o, t->out + i, t->out_len - i);
       o += t->out_len - i;
       *out_len = o;
@@ -189,25 +233,68 @@ static int dec_eq(const struct dec *x, const struct dec *y)
          x->switch_offset == y->switch_offset && x->n_fields == y->n_fields;
 }
 
+/* The protocol the connection switched to, or SY_PROTO_NONE. */
+static enum sy_proto switched_to(const struct trace *t)
+{
+  for (size_t i = 0; i < t->n_dec && i < MAX_DEC; i++)
+    if (t->dec[i].fate == SY_FATE_SWITCH)
+      return t->dec[i].proto;
+  return SY_PROTO_NONE;
+}
+
 static void same(const struct trace *a, const struct trace *b, const char *rule, const char *rfc,
                  const char *how)
 {
-  size_t na, nb;
+  size_t na, nb, fa, fb;
+  int session = switched_to(a) == SY_PROTO_H2C || switched_to(a) == SY_PROTO_TLS;
   uint8_t *oa = malloc(a->out_len + 1), *ob = malloc(b->out_len + 1);
   OC_CHECK(a->n_dec == b->n_dec, rule, rfc, "%s: %zu decisions vs %zu", how, a->n_dec, b->n_dec);
   for (size_t i = 0; i < a->n_dec && i < MAX_DEC; i++)
     OC_CHECK(dec_eq(&a->dec[i], &b->dec[i]), rule, rfc,
              "%s: decision %zu is %d %s vs %d %s", how, i, a->dec[i].status,
              sy_reason_name(a->dec[i].reason), b->dec[i].status, sy_reason_name(b->dec[i].reason));
-  normalise(a, oa, &na);
-  normalise(b, ob, &nb);
+  fa = normalise(a, oa, &na);
+  fb = normalise(b, ob, &nb);
+  if (session) /* up to the 101: what follows is the library's (file comment) */
+    na = fa, nb = fb;
   OC_CHECK(na == nb && memcmp(oa, ob, na) == 0, rule, rfc, "%s: %zu vs %zu response bytes differ",
            how, na, nb);
-  OC_CHECK(a->state == b->state && a->in_len == b->in_len, rule, rfc,
+  OC_CHECK(session || (a->state == b->state && a->in_len == b->in_len), rule, rfc,
            "%s: end state %d/%zu buffered vs %d/%zu", how, (int)a->state, a->in_len, (int)b->state,
            b->in_len);
   free(oa);
   free(ob);
+}
+
+/* RFC 2817 §3.3 ("Any TLS handshake failure MUST lead to disconnection"), CVE-2025-49812: when
+ * the first bytes after a TLS offer are not a TLS handshake record (22, then version 3.x), no
+ * byte follows the 101 and the connection closes: plaintext is never taken into TLS. `t` is the
+ * one-read delivery, so its decisions' offsets are offsets into data. */
+static void check_tls_plaintext(const struct trace *t, const uint8_t *data, size_t size)
+{
+  size_t pos = 0, k;
+  const uint8_t *r101 = NULL;
+  static const char head[] = "HTTP/1.1 101 Switching Protocols\r\n";
+  for (k = 0; k < t->n_dec && k < MAX_DEC && t->dec[k].fate != SY_FATE_SWITCH; k++)
+    pos += t->dec[k].consumed;
+  if (k == t->n_dec || k == MAX_DEC || t->dec[k].proto != SY_PROTO_TLS)
+    return;
+  pos += t->dec[k].switch_offset;
+  if (pos >= size || (data[pos] == 0x16 && (pos + 1 == size || data[pos + 1] == 0x03)))
+    return;
+  for (size_t i = 0; i + sizeof head - 1 <= t->out_len; i++)
+    if (memcmp(t->out + i, head, sizeof head - 1) == 0)
+      r101 = t->out + i;
+  OC_CHECK(r101 != NULL, "tls-plaintext-never-accepted", "RFC 2817 §3.3", "no 101 in the output");
+  for (const uint8_t *e = r101; e + 4 <= t->out + t->out_len; e++)
+    if (memcmp(e, "\r\n\r\n", 4) == 0) {
+      OC_CHECK(e + 4 == t->out + t->out_len &&
+                   (t->state == SY_CONN_CLOSING || t->state == SY_CONN_CLOSED),
+               "tls-plaintext-never-accepted", "RFC 2817 §3.3",
+               "byte 0x%02x after the TLS offer, then %zu bytes after the 101, state %d", data[pos],
+               (size_t)(t->out + t->out_len - (e + 4)), (int)t->state);
+      return;
+    }
 }
 
 static void check_timeouts(const struct trace *a)
@@ -313,6 +400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   free(c.out);
   b.out = c.out = NULL;
 
+  check_tls_plaintext(&a, data, size);
   check_timeouts(&a);
 
   /* D: the input twice on one connection, when it ended between messages. */

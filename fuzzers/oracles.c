@@ -312,6 +312,71 @@ static int ws_route(const struct sy_policy *pol, const char *path, size_t plen)
   return 0;
 }
 
+/* The kind of the route at this path, or -1. */
+static int route_kind(const struct sy_policy *pol, const char *path, size_t plen)
+{
+  for (size_t i = 0; i < pol->n_routes; i++)
+    if (strlen(pol->routes[i].path) == plen && memcmp(pol->routes[i].path, path, plen) == 0)
+      return (int)pol->routes[i].kind;
+  return -1;
+}
+
+/* ---- HTTP2-Settings through OpenSSL's base64 (RFC 7540 §3.2.1, §6.5.2) ---- */
+
+int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_len)
+{
+  /* The value limit the core names: longer values are refused there (SY_ENOSPC). */
+  unsigned char std[4 * SY_H2_MAX_SETTINGS_BYTES / 3 + 8], raw[SY_H2_MAX_SETTINGS_BYTES + 8];
+  unsigned char again[sizeof std];
+  size_t padded = n, m;
+  int got;
+  static const struct {
+    unsigned id;
+    uint32_t min, max;
+  } rules[] = {{0x2, 0, 1},          {0x4, 0, 0x7fffffffu}, {0x5, 0x4000u, 0xffffffu},
+               {0x8, 0, 1} /* RFC 8441 §3 */, {0x9, 0, 1} /* RFC 9218 §2.1 */};
+
+  if (n % 4 == 1 || n + 3 >= sizeof std)
+    return 0;
+  /* base64url -> base64 (RFC 4648 §5 vs §4); '=' is not allowed at all (§3.2.1). */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = v[i];
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      return 0;
+    std[i] = c;
+  }
+  while (padded % 4)
+    std[padded++] = '=';
+  got = n ? EVP_DecodeBlock(raw, std, (int)padded) : 0;
+  if (got < 0)
+    return 0;
+  m = (size_t)got - (padded - n); /* EVP_DecodeBlock counts the pad as zero bytes */
+  if (m > SY_H2_MAX_SETTINGS_BYTES)
+    return 0;
+  /* Canonical: the bytes encode back to the same characters (zero pad bits, RFC 4648 §3.5). */
+  if (m && (EVP_EncodeBlock(again, raw, (int)m) != (int)padded || memcmp(again, std, n) != 0))
+    return 0;
+  if (m % 6)
+    return 0; /* §6.5: FRAME_SIZE_ERROR */
+  for (size_t i = 0; i < m; i += 6) {
+    unsigned id = (unsigned)raw[i] << 8 | raw[i + 1];
+    uint32_t val = (uint32_t)raw[i + 2] << 24 | (uint32_t)raw[i + 3] << 16 |
+                   (uint32_t)raw[i + 4] << 8 | raw[i + 5];
+    for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
+      if (rules[k].id == id && (val < rules[k].min || val > rules[k].max))
+        return 0;
+  }
+  if (out)
+    memcpy(out, raw, m);
+  if (out_len)
+    *out_len = m;
+  return 1;
+}
+
 /* ---- WebSocket key and accept through OpenSSL ---- */
 
 int oc_ws_key_valid(const uint8_t *key, size_t len)
@@ -474,6 +539,31 @@ int oc_resp_list_has(const struct oc_resp *r, const char *name, const char *tok)
   return a.found;
 }
 
+struct element_arg {
+  const char *el;
+  int found;
+};
+
+static int element_each(void *arg, const char *el, size_t n, size_t name_len)
+{
+  struct element_arg *a = arg;
+  (void)name_len;
+  if (ieq(el, n, a->el))
+    a->found = 1;
+  return 0;
+}
+
+/* Whether the response's Upgrade lists the whole element `el` (name and version). */
+static int resp_lists_element(const struct oc_resp *r, const char *el)
+{
+  struct element_arg a = {el, 0};
+  for (size_t i = 0; i < r->n_fields; i++)
+    if (ieq(r->fields[i].name, r->fields[i].nlen, "upgrade") && r->fields[i].value &&
+        !list_walk(r->fields[i].value, r->fields[i].vlen, 1, element_each, &a))
+      return 0;
+  return a.found;
+}
+
 /* ---- decisions ---- */
 
 static int streq0(const char *a, const char *b)
@@ -488,7 +578,7 @@ int oc_decision_equal(const struct sy_decision *a, const struct sy_decision *b)
   if (a->status != b->status || a->reason != b->reason || a->fate != b->fate ||
       a->proto != b->proto || a->n_fields != b->n_fields || a->head_only != b->head_only ||
       a->consumed != b->consumed || a->switch_offset != b->switch_offset ||
-      strcmp(a->accept, b->accept) != 0)
+      strcmp(a->accept, b->accept) != 0 || strcmp(a->location, b->location) != 0)
     return 0;
   for (size_t i = 0; i < a->n_fields; i++)
     if (!streq0(a->fields[i].name, b->fields[i].name) ||
@@ -618,6 +708,75 @@ static int textbook_handshake(const struct sy_policy *pol, const struct oc_head 
   return 1;
 }
 
+/* Whether Upgrade lists the whole element `el` ("TLS/1.2": name and version); with el NULL,
+ * TLS 1.2 or 1.3 (the versions the reference switches to). */
+static int upgrade_lists(const struct oc_head *h, const char *el)
+{
+  struct element_arg a = {el, 0};
+  if (el == NULL)
+    return upgrade_lists(h, "TLS/1.2") || upgrade_lists(h, "TLS/1.3");
+  for (size_t i = 0; i < h->n_fields; i++)
+    if (ieq(h->fields[i].name, h->fields[i].nlen, "upgrade") &&
+        !list_walk(h->fields[i].value, h->fields[i].vlen, 1, element_each, &a))
+      return 0;
+  return a.found;
+}
+
+static const char *decided_field(const struct sy_decision *d, const char *name)
+{
+  for (size_t i = 0; i < d->n_fields; i++)
+    if (strcmp(d->fields[i].name, name) == 0)
+      return d->fields[i].value;
+  return NULL;
+}
+
+/* A 101 to h2c (RFC 7540 §3.2, §3.2.1) or TLS (RFC 2817 §3), judged from our strict reading. */
+static void check_session_switch(const struct sy_policy *pol, const struct sy_request *req,
+                                 const struct sy_decision *d, const struct oc_head *h, int strict)
+{
+  const char *path, *up = decided_field(d, "Upgrade");
+  size_t plen;
+  int kind, has_tls = 0;
+  OC_CHECK(strict && h->head_len == req->head_len, "switch-needs-strict-head", "RFC 9112 §2.2",
+           "101 to a head our strict reader refuses (strict=%d)", strict);
+  OC_CHECK(http11_or_later(h->version), "switch-needs-http11", "RFC 9110 §7.8, §2.5",
+           "101 to %.8s", h->version);
+  OC_CHECK(oc_list_contains(h, "connection", "upgrade"), "switch-needs-connection-upgrade",
+           "RFC 9110 §7.8", "101 but Connection does not carry the upgrade option");
+  oc_target_path(h->target, h->tlen, &path, &plen);
+  kind = route_kind(pol, path, plen);
+  for (size_t i = 0; i < pol->n_routes; i++)
+    has_tls |= pol->routes[i].kind == SY_ROUTE_TLS || pol->routes[i].kind == SY_ROUTE_TLS_REQUIRED;
+  if (d->proto == SY_PROTO_H2C) {
+    const struct oc_field *hs = NULL;
+    OC_CHECK(kind == SY_ROUTE_H2C || kind == SY_ROUTE_H2C_REQUIRED, "h2c-only-where-opted-in",
+             "RFC 9113 §3.1", "h2c 101 for path %.*s", (int)plen, path);
+    OC_CHECK(oc_list_contains(h, "upgrade", "h2c") && up && strcmp(up, "h2c") == 0,
+             "switch-needs-upgrade-h2c", "RFC 9110 §7.8", "h2c 101 without an h2c offer");
+    OC_CHECK(oc_list_contains(h, "connection", "http2-settings"), "h2c-settings-connection-option",
+             "RFC 7540 §3.2.1", "h2c 101 but Connection does not list HTTP2-Settings");
+    OC_CHECK(oc_head_count(h, "http2-settings", &hs) == 1 &&
+                 oc_h2_settings_valid((const uint8_t *)hs->value, hs->vlen, NULL, NULL),
+             "h2c-needs-one-valid-settings", "RFC 7540 §3.2.1",
+             "h2c 101 with %zu HTTP2-Settings lines (first valid: %d)",
+             oc_head_count(h, "http2-settings", NULL),
+             hs ? oc_h2_settings_valid((const uint8_t *)hs->value, hs->vlen, NULL, NULL) : 0);
+  } else {
+    int star = h->tlen == 1 && h->target[0] == '*' && h->mlen == 7 && memcmp(h->method, "OPTIONS", 7) == 0;
+    OC_CHECK(kind == SY_ROUTE_TLS || kind == SY_ROUTE_TLS_REQUIRED || (star && has_tls),
+             "tls-only-where-configured", "RFC 2817 §3.3", "TLS 101 for target %.*s", (int)h->tlen,
+             h->target);
+    /* RFC 9110 §7.8: a server MUST NOT switch to a protocol the client did not offer; RFC 2817
+     * §3.3: the 101 lists the stack bottom-up, TLS then HTTP/1.1. */
+    char offered[8] = "";
+    if (up && strlen(up) == 17)
+      memcpy(offered, up, 7);
+    OC_CHECK(offered[0] && strcmp(up + 7, ", HTTP/1.1") == 0 && upgrade_lists(h, offered),
+             "tls-101-names-offered-version", "RFC 9110 §7.8", "TLS 101 says Upgrade: %s",
+             up ? up : "(none)");
+  }
+}
+
 void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req,
                        const struct sy_decision *d, const uint8_t *buf, size_t len)
 {
@@ -649,7 +808,13 @@ void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req
     return; /* a decision without a request (timeout, limit) */
 
   strict = oc_head_strict(&h, buf, len);
-  if (d->status == 101) {
+  if (d->status == 101 && d->proto != SY_PROTO_WEBSOCKET) {
+    OC_CHECK((d->proto == SY_PROTO_H2C || d->proto == SY_PROTO_TLS) &&
+                 d->switch_offset == req->message_len && d->consumed == req->message_len,
+             "switch-offset", "RFC 9110 §7.8", "101 with proto %d, switch at %zu, message %zu",
+             (int)d->proto, d->switch_offset, req->message_len);
+    check_session_switch(pol, req, d, &h, strict);
+  } else if (d->status == 101) {
     const struct oc_field *key = NULL, *ver = NULL;
     const char *path;
     size_t plen;
@@ -786,15 +951,22 @@ size_t oc_render_checked(const struct sy_decision *d, uint8_t *out)
                (int)vlen, v, want);
     }
   }
-  /* Upgrade-related fields. */
+  /* Upgrade-related fields: the protocol switched to or required (RFC 2817 §3.3 and §4.2 for
+   * TLS: "TLS/1.x, HTTP/1.1", the stack bottom-up). */
   if (d->status == 101 || d->status == 426) {
-    OC_CHECK(oc_resp_list_has(&r, "upgrade", "websocket") &&
-                 oc_resp_list_has(&r, "connection", "upgrade"),
+    const char *name = sy_reason_name(d->reason);
+    int h2c = d->proto == SY_PROTO_H2C || strncmp(name, "H2C_", 4) == 0;
+    int tls = d->proto == SY_PROTO_TLS || strncmp(name, "TLS_", 4) == 0;
+    int offered = tls ? (resp_lists_element(&r, "TLS/1.2") || resp_lists_element(&r, "TLS/1.3")) &&
+                            resp_lists_element(&r, "HTTP/1.1")
+                      : oc_resp_list_has(&r, "upgrade", h2c ? "h2c" : "websocket");
+    OC_CHECK(offered && oc_resp_list_has(&r, "connection", "upgrade"),
              d->status == 101 ? "101-carries-upgrade" : "426-carries-upgrade",
              d->status == 101 ? "RFC 9110 §15.2.2" : "RFC 9110 §15.5.22",
-             "%d without Upgrade: websocket and the upgrade connection option", d->status);
+             "%d without Upgrade: %s and the upgrade connection option", d->status,
+             tls ? "TLS/1.x, HTTP/1.1" : h2c ? "h2c" : "websocket");
   }
-  if (d->status == 101) {
+  if (d->status == 101 && d->proto == SY_PROTO_WEBSOCKET) {
     OC_CHECK(r.upgrade && r.body_len == 0, "101-carries-upgrade", "RFC 9110 §15.2.2",
              "llhttp does not see the 101 as a protocol switch");
     OC_CHECK(oc_resp_field(&r, "sec-websocket-accept", &v, &vlen) && vlen == SY_WS_ACCEPT_LEN &&

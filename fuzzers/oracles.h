@@ -82,6 +82,11 @@ int oc_list_contains(const struct oc_head *h, const char *name, const char *tok)
 int oc_list_valid(const struct oc_head *h, const char *name, int protocols);
 /* The path of a request-target as the routing table sees it (RFC 9112 §3.2). */
 void oc_target_path(const char *t, size_t n, const char **path, size_t *plen);
+/* 1 iff v[0..n) is a valid HTTP2-Settings value (RFC 7540 §3.2.1: base64url without '=', through
+ * OpenSSL's decoder and re-encoded to the same characters; the payload a multiple of 6 bytes with
+ * valid values per §6.5.2, RFC 8441 §3, RFC 9218 §2.1; at most SY_H2_MAX_SETTINGS_BYTES). The
+ * payload goes to out (NULL: not wanted; SY_H2_MAX_SETTINGS_BYTES is enough). */
+int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_len);
 
 /* ---- WebSocket key and accept, checked through OpenSSL's decoder (RFC 6455 §4.1, §4.2.2) ---- */
 int oc_ws_key_valid(const uint8_t *key, size_t len);

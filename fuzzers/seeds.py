@@ -117,6 +117,8 @@ def main() -> int:
                       b"\n".join(by_name[fname]), seen)
         for key in by_name.get(b"sec-websocket-key", []):
             write(args.out, "fuzz_ws_key", f"{stem}__key", key, seen)
+        for value in by_name.get(b"http2-settings", []):
+            write(args.out, "fuzz_h2settings", f"{stem}__settings", value, seen)
         if case.reason == WS_SWITCH and case.tail == "ws" and tail:
             write(args.out, "fuzz_ws_frames", f"{stem}__tail", tail, seen)
         if case.reason == WS_SWITCH:

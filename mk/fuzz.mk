@@ -36,7 +36,8 @@ FUZZ_SEEDS := $(FUZZ_ROOT)/fuzz-seeds
 FUZZ_TEST_SECONDS ?= 4
 
 # The conformance targets; fuzz_llhttp and fuzz_core (fuzzers/bench/) are benchmark floors.
-FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_ws_frames fuzz_policy
+FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_ws_frames fuzz_policy \
+	fuzz_h2settings
 FUZZ_MUTATED := fuzz_decide fuzz_stream fuzz_render
 FUZZ_BASELINE := fuzz_llhttp fuzz_core
 # FUZZ_EXTRA_DEFS: -DSY_FUZZ_PLANTED for the campaign self-test's own build root only.
@@ -302,7 +303,7 @@ fuzz-coverage: fuzz-cov
 # the core over seeds + regressions + what those campaigns kept. Fails below the goals.
 COVGOAL_ROOT := $(FUZZ_ROOT)/fuzz-coverage-goal
 COVGOAL_PLAN ?= fuzz_stream:120 fuzz_decide:60 fuzz_render:30 fuzz_ws_frames:30 fuzz_lists:20 \
-	fuzz_ws_key:20 fuzz_policy:20
+	fuzz_ws_key:20 fuzz_policy:20 fuzz_h2settings:20
 COVGOAL_LINES ?= 95
 COVGOAL_BRANCHES ?= 90
 covgoal_target = $(word 1,$(subst :, ,$(1)))

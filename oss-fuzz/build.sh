@@ -46,6 +46,19 @@ case "$LIBCRYPTO_A" in
   *) echo "build.sh: no static libcrypto.a (install libssl-dev)" >&2; exit 1 ;;
 esac
 CRYPTO_LINK=("$LIBCRYPTO_A" -ldl -pthread)
+# ---- the h2c and TLS sessions (reference_server/h2c.c, tls.c): the image's static libnghttp2.a
+# (libnghttp2-dev) and libssl.a, not instrumented either; MSan builds compile the sessions out
+# (-DSY_NO_SESSIONS, mk/fuzz.mk) and link neither. ----
+SESSION_LINK=()
+for lib in libnghttp2.a libssl.a; do
+  a="$($CC -print-file-name=$lib)"
+  case "$a" in
+    /*) SESSION_LINK+=("$a") ;;
+    *) if [ "$SANITIZER" != memory ]; then
+         echo "build.sh: no static $lib (install libnghttp2-dev and libssl-dev)" >&2; exit 1
+       fi ;;
+  esac
+done
 
 # ---- Python for fuzzers/seeds.py: it needs tomllib (3.11+). Ubuntu 24.04's /usr/bin/python3 has
 # it (OSS-Fuzz, base_os_version ubuntu-24-04). ----
@@ -94,7 +107,7 @@ MAKE_ARGS=(
 # MSan: no LDLIBS_CRYPTO, so mk/fuzz.mk compiles and links the shim (it keeps a libcrypto given on
 # the command line as is, which under MSan would be the uninstrumented one).
 if [ "$SANITIZER" != memory ]; then
-  MAKE_ARGS+=(LDLIBS_CRYPTO="${CRYPTO_LINK[*]}")
+  MAKE_ARGS+=(LDLIBS_CRYPTO="${CRYPTO_LINK[*]}" LDLIBS_SESSIONS="${SESSION_LINK[*]}")
 fi
 if [ -n "${SY_FUZZ_TARGETS:-}" ]; then
   MAKE_ARGS+=(FUZZ_TARGETS="$SY_FUZZ_TARGETS")

@@ -133,6 +133,7 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *user)
 int sy__h2_start(struct sy_conn *c, const struct sy_request *req)
 {
   nghttp2_session_callbacks *cb;
+  nghttp2_option *opt;
   nghttp2_session *s = NULL;
   const struct sy_header *hs = sy_request_field(req, "http2-settings", NULL);
   uint8_t payload[SY_H2_MAX_SETTINGS_BYTES];
@@ -148,8 +149,17 @@ int sy__h2_start(struct sy_conn *c, const struct sy_request *req)
   nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-  rc = nghttp2_session_server_new(&s, cb, c);
+  if (nghttp2_option_new(&opt) != 0) {
+    nghttp2_session_callbacks_del(cb);
+    return SY_ELIMIT;
+  }
+#if NGHTTP2_VERSION_NUM >= 0x012702 /* 1.39.2 added the limit (default 32 settings) */
+  /* Every payload sy_decide accepts is one libnghttp2 takes. */
+  nghttp2_option_set_max_settings(opt, SY_H2_MAX_SETTINGS_BYTES / 6);
+#endif
+  rc = nghttp2_session_server_new2(&s, cb, c, opt);
   nghttp2_session_callbacks_del(cb);
+  nghttp2_option_del(opt);
   if (rc != 0)
     return SY_ELIMIT;
   sy_decide_switched(req, &c->inner);
@@ -169,11 +179,37 @@ int sy__h2_start(struct sy_conn *c, const struct sy_request *req)
   return 0;
 }
 
+/* Moves what libnghttp2 has to send into c->out; the state is CLOSING once the session is over. */
+static void pump(struct sy_conn *c, nghttp2_session *s)
+{
+  while (sy__conn_out_room(c) >= SY_H2_OUT_RESERVE) {
+    const uint8_t *p;
+    ssize_t n = nghttp2_session_mem_send(s, &p);
+    if (n <= 0) {
+      if (n < 0 || (!nghttp2_session_want_read(s) && !nghttp2_session_want_write(s))) {
+        c->state = SY_CONN_CLOSING; /* GOAWAY sent and done, or a fatal error */
+        c->in_len = 0;
+      }
+      return;
+    }
+    if ((size_t)n > sy__conn_out_room(c)) { /* not a frame of ours: never seen, never written */
+      c->state = SY_CONN_CLOSING;
+      c->in_len = 0;
+      return;
+    }
+    memcpy(c->out + c->out_len, p, (size_t)n);
+    c->out_len += (size_t)n;
+  }
+}
+
 int sy__h2_step(struct sy_conn *c)
 {
   nghttp2_session *s = c->h2;
-  if (sy__conn_out_room(c) < SY_H2_OUT_RESERVE)
-    return 0; /* the peer is not reading: leave input where it is */
+  /* What is queued goes first: our preface and stream 1's answer leave whatever the client
+   * sends, however its bytes are cut into reads. */
+  pump(c, s);
+  if (c->state != SY_CONN_H2 || sy__conn_out_room(c) < SY_H2_OUT_RESERVE)
+    return 0; /* over, or the peer is not reading: leave input where it is */
   if (c->in_len) {
     ssize_t n = nghttp2_session_mem_recv(s, c->in, c->in_len);
     if (n < 0) { /* fatal (not an HTTP/2 client, out of memory): nothing more is said */
@@ -183,24 +219,7 @@ int sy__h2_step(struct sy_conn *c)
     }
     sy__conn_consume(c, (size_t)n);
   }
-  while (sy__conn_out_room(c) >= SY_H2_OUT_RESERVE) {
-    const uint8_t *p;
-    ssize_t n = nghttp2_session_mem_send(s, &p);
-    if (n <= 0) {
-      if (n < 0 || (!nghttp2_session_want_read(s) && !nghttp2_session_want_write(s))) {
-        c->state = SY_CONN_CLOSING; /* GOAWAY sent and done, or a fatal error */
-        c->in_len = 0;
-      }
-      return 0;
-    }
-    if ((size_t)n > sy__conn_out_room(c)) { /* not a frame of ours: never seen, never written */
-      c->state = SY_CONN_CLOSING;
-      c->in_len = 0;
-      return 0;
-    }
-    memcpy(c->out + c->out_len, p, (size_t)n);
-    c->out_len += (size_t)n;
-  }
+  pump(c, s);
   return 0;
 }
 

@@ -35,7 +35,7 @@
   XX(H2C_SETTINGS_REPEATED, 426, "RFC 7540 §3.2.1", MUST,                                          \
      "more than one HTTP2-Settings: a server MUST NOT upgrade")                                    \
   XX(H2C_SETTINGS_INVALID, 426, "RFC 7540 §3.2.1", MUST,                                           \
-     "HTTP2-Settings is not base64url (no '=') of a valid SETTINGS payload (§6.5, §6.5.2)")       \
+     "HTTP2-Settings is not base64url (no '=') of a valid SETTINGS payload (§6.5, §6.5.2), or holds over 64 settings") \
   /* TLS upgrade (RFC 2817) and the https alternative */                                           \
   XX(TLS_SWITCH, 101, "RFC 2817 §3.3", MAY,                                                        \
      "valid TLS upgrade offer: switching; the TLS handshake, then the response inside TLS")        \

@@ -4,11 +4,15 @@
  * sy_decide asks it before any switch, so an invalid value never reaches libnghttp2. */
 #include "switchyard.h"
 
-/* RFC 7540 §6.5.2 identifiers with constrained values. */
+/* Identifiers with constrained values: RFC 7540 §6.5.2, and two registered since whose values
+ * are 0 or 1 (a PROTOCOL_ERROR otherwise): RFC 8441 §3 and RFC 9218 §2.1. The HTTP/2 library
+ * after the switch judges the same payload by the same rules (fuzz_h2settings checks that). */
 enum {
   SETTINGS_ENABLE_PUSH = 0x2,
   SETTINGS_INITIAL_WINDOW_SIZE = 0x4,
   SETTINGS_MAX_FRAME_SIZE = 0x5,
+  SETTINGS_ENABLE_CONNECT_PROTOCOL = 0x8,
+  SETTINGS_NO_RFC7540_PRIORITIES = 0x9,
 };
 #define SETTING_BYTES 6 /* 16-bit identifier, 32-bit value (§6.5.1) */
 
@@ -65,7 +69,8 @@ int sy_h2_settings_check(const uint8_t *p, size_t n)
     unsigned id = (unsigned)p[i] << 8 | p[i + 1];
     uint32_t v = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 | (uint32_t)p[i + 4] << 8 |
                  p[i + 5];
-    if (id == SETTINGS_ENABLE_PUSH && v > 1)
+    if ((id == SETTINGS_ENABLE_PUSH || id == SETTINGS_ENABLE_CONNECT_PROTOCOL ||
+         id == SETTINGS_NO_RFC7540_PRIORITIES) && v > 1)
       return SY_ESYNTAX; /* PROTOCOL_ERROR */
     if (id == SETTINGS_INITIAL_WINDOW_SIZE && v > 0x7fffffffu)
       return SY_ESYNTAX; /* FLOW_CONTROL_ERROR */

@@ -213,8 +213,9 @@ void sy_decide_switched(const struct sy_request *req, struct sy_decision *d);
 int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 /* 0 iff p[0..n) is a valid SETTINGS payload: n a multiple of 6 (§6.5 FRAME_SIZE_ERROR) and
  * every known setting's value valid per §6.5.2 (ENABLE_PUSH 0 or 1, INITIAL_WINDOW_SIZE at most
- * 2^31-1, MAX_FRAME_SIZE 2^14..2^24-1); unknown identifiers are ignored (§6.5.2). Otherwise
- * SY_ESYNTAX. */
+ * 2^31-1, MAX_FRAME_SIZE 2^14..2^24-1; ENABLE_CONNECT_PROTOCOL, RFC 8441 §3, and
+ * NO_RFC7540_PRIORITIES, RFC 9218 §2.1, 0 or 1); unknown identifiers are ignored (§6.5.2).
+ * Otherwise SY_ESYNTAX. */
 int sy_h2_settings_check(const uint8_t *p, size_t n);
 /* Both steps: 0 iff value is a valid HTTP2-Settings field value, its payload then in out[0..*n);
  * SY_ESYNTAX otherwise, SY_ENOSPC if out is too small (SY_H2_MAX_SETTINGS_BYTES is enough for

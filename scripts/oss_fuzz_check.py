@@ -673,7 +673,7 @@ def check_packaging():
         if not re.search(r"^FROM gcr\.io/oss-fuzz-base/base-builder%s\s*$" % re.escape(want),
                          text, re.M):
             fails.append("%s: not FROM gcr.io/oss-fuzz-base/base-builder%s" % (df, want))
-        for pkg in ("libssl-dev", "zip", "python3", "make"):
+        for pkg in ("libssl-dev", "libnghttp2-dev", "zip", "python3", "make"):
             if not re.search(r"apt-get install[^\n]*\b%s\b" % re.escape(pkg), text):
                 fails.append("%s: does not install %s" % (df, pkg))
         m = re.search(r"--branch (release/v[\d.]+) https://github\.com/nodejs/llhttp\b", text)

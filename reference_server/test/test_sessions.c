@@ -45,6 +45,9 @@ static const struct settings_row {
     {"settings: MAX_FRAME_SIZE 16383", "AAUAAD__", SY_ESYNTAX, 0},
     {"settings: MAX_FRAME_SIZE 2^24", "AAUBAAAA", SY_ESYNTAX, 0},
     {"settings: INITIAL_WINDOW_SIZE 2^31", "AASAAAAA", SY_ESYNTAX, 0},
+    {"settings: ENABLE_CONNECT_PROTOCOL 2 (RFC 8441 §3)", "AAgAAAAC", SY_ESYNTAX, 0},
+    {"settings: NO_RFC7540_PRIORITIES 1 (RFC 9218 §2.1)", "AAkAAAAB", 0, 6},
+    {"settings: NO_RFC7540_PRIORITIES 2", "AAkAAAAC", SY_ESYNTAX, 0},
 };
 
 static void test_settings_row(void **state)
