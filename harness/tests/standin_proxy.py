@@ -102,10 +102,10 @@ def handle(client: socket.socket, backend_port: int) -> None:
                 continue
             if back is None:
                 back = socket.create_connection(("127.0.0.1", backend_port), timeout=IO_TIMEOUT)
-            back.sendall(_head(f, fault) + msg[f.head_len:])
-            if fault == "early" and buf:
-                back.sendall(buf)
-                buf = b""
+            early, buf = (buf, b"") if fault == "early" else (b"", buf)
+            # one write with the request, so that the early bytes reach the sentinel before its
+            # answer however the scheduler treats this thread
+            back.sendall(_head(f, fault) + msg[f.head_len:] + early)
             answer = _answer(back)
             client.sendall(answer)
             status = response.parse(answer).status
