@@ -95,8 +95,18 @@ def choose(args, names_ok: bool = True) -> tuple[list[servers.Adapter], dict]:
     unknown = [s for s in args.server if s not in adapters]
     if unknown:
         raise Usage(f"--server: unknown server(s) {', '.join(unknown)}; known: {', '.join(sorted(adapters))}")
-    chosen = [adapters[s] for s in args.server] or [a for a in adapters.values() if a.role != "backend"]
+    named = [adapters[s] for s in args.server]
+    if any(_sentinel_chain(a) for a in named):
+        raise Usage("--server: a chain to the sentinel is judged by the chain rules from the "
+                    "sentinel's log, which a campaign does not read (docs/difffuzz.md)")
+    chosen = named or [a for a in adapters.values() if a.role != "backend" and not _sentinel_chain(a)]
     return sorted(chosen, key=lambda a: a.name), adapters
+
+
+def _sentinel_chain(ad: servers.Adapter) -> bool:
+    """PROXY→sentinel: the sentinel switches on any offer and its verdicts come from its log
+    (harness/rules/chain.py); the rules here would judge the sentinel, not the proxy."""
+    return ad.role == "chain" and ad.backend == "sentinel"
 
 
 def start_all(chosen, adapters, started: list, say) -> tuple[list[servers.Server], dict]:
@@ -329,7 +339,8 @@ def cmd_bench(args) -> int:
     rc = cmd_run(ns)
     if rc != EXIT_OK:
         return rc
-    fz = json.loads((fuzz_out / "summary.json").read_text())["meta"]
+    fz_doc = json.loads((fuzz_out / "summary.json").read_text())
+    fz = fz_doc["meta"]
     t1 = time.monotonic()
     rep_out = out / "report"           # kept: its Fail groups are what the report flags
     argv = [sys.executable, "-m", "harness.run", "--out", str(rep_out), "--minimise-budget", "0",
@@ -340,7 +351,7 @@ def cmd_bench(args) -> int:
     secs = rep.get("meta", {}).get("matrix_seconds") or rep.get("wall_seconds")
     res = {"fuzz": {"exchanges": fz["exchanges"], "seconds": fz["elapsed_seconds"],
                     "exchanges_per_second": fz["exchanges_per_second"],
-                    "servers": len(fz and json.loads((fuzz_out / "summary.json").read_text())["servers"])},
+                    "servers": len(fz_doc["servers"])},
            "report": {"cells": cells, "matrix_seconds": secs, "wall_seconds": rep.get("wall_seconds"),
                       "cells_per_second": round(cells / secs, 1) if secs else None},
            "fuzz_started_s": 0.0, "report_started_s": round(t1 - t0, 1)}
