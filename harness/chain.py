@@ -8,8 +8,9 @@ message, so that the chain rules (harness/rules/chain.py) judge from bytes, not 
 sentinel thought. Pure but for the log file read.
 
 Which cases a row runs: a chain row runs the `chain` topic (its rules need the sentinel; a
-chain to the reference runs them too, to compare with the reference's own row); the reference
-runs everything; other servers skip the `chain` topic (its cases test what a proxy forwards).
+chain to the reference runs them too, to compare with the reference's own row; with
+--chains-full it runs every case); the reference runs everything; other servers skip the `chain`
+topic (its cases test what a proxy forwards).
 """
 from __future__ import annotations
 
@@ -172,11 +173,12 @@ def sentinel_log(server) -> Log | None:
     return Log(b.rundir / LOG_NAME)
 
 
-def cases_for(adapter, cases: list) -> list:
-    """The cases a row runs (see the module's docstring)."""
-    if adapter.chain_of:
+def cases_for(adapter, cases: list, full: bool = False) -> list:
+    """The cases a row runs (see the module's docstring); `full` (--chains-full): a chain to the
+    reference runs every case, for a whole row to set against the reference's own."""
+    if adapter.chain_of and not (full and adapter.backend != SENTINEL):
         return [c for c in cases if c.topic == TOPIC]
-    if adapter.role == "reference":
+    if adapter.role == "reference" or adapter.chain_of:
         return cases
     return [c for c in cases if c.topic != TOPIC]
 

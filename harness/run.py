@@ -144,6 +144,9 @@ def parse_args(argv=None):
     p.add_argument("--confirm", action="store_true",
                    help="re-run each failing cell once; keep the better verdict and note flaky cells")
     p.add_argument("--keep-rundir", action="store_true", help="keep the servers' run directories")
+    p.add_argument("--chains-full", action="store_true",
+                   help="a proxy's chain to the reference runs every case, not only corpus/chain "
+                        "(about 500 cells more per proxy)")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -297,7 +300,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: FAILED ({row['skip_reason']})")
             return
         t = time.monotonic()
-        cells = matrix.run_server(srv, chain.cases_for(ad, cases), modes=modes, timeout=args.timeout, on_cell=progress.cell,
+        cells = matrix.run_server(srv, chain.cases_for(ad, cases, args.chains_full), modes=modes, timeout=args.timeout, on_cell=progress.cell,
                                   confirm=args.confirm, deadline=t + budget if budget else None)
         dt = time.monotonic() - t
         cells_by[ad.name] = cells

@@ -121,3 +121,15 @@ def test_a_server_that_exits_while_starting_gets_one_more_port():
         assert srv.alive() and any("exited while starting" in n for n in srv.notes)
     finally:
         srv.stop()
+
+
+def test_which_rows_run_which_cases():
+    from harness import cases as cases_mod
+    allc = cases_mod.load()
+    ads = servers.load()
+    only = {c.id for c in allc if c.topic == chain.TOPIC}
+    assert {c.id for c in chain.cases_for(ads["nginx-proxy→sentinel"], allc, True)} == only
+    assert {c.id for c in chain.cases_for(ads["nginx-proxy→reference"], allc)} == only
+    assert len(chain.cases_for(ads["nginx-proxy→reference"], allc, True)) == len(allc)
+    assert len(chain.cases_for(ads["reference"], allc)) == len(allc)
+    assert not {c.id for c in chain.cases_for(ads["nginx-proxy"], allc)} & only
