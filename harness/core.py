@@ -26,7 +26,7 @@ PATH_CAP = 8000 + 1        # SY_FACTS_PATH_CAP (SY_MAX_TARGET_BYTES + 1)
 ERR_CAP = 128              # SY_FACTS_ERR_CAP
 UNKNOWN = -1               # SY_FACTS_UNKNOWN
 FATES = ("keep-alive", "close", "switch")       # enum sy_fate
-PROTOS = (None, "websocket")                    # enum sy_proto
+PROTOS = (None, "websocket", "h2c", "tls")      # enum sy_proto
 LEVELS = ("MUST", "SHOULD", "MAY")              # enum sy_level
 
 
@@ -185,7 +185,7 @@ class RequestFacts:
     reason_rfc: str | None          # the RFC rule the reason implements
     reason_level: str | None        # "MUST" | "SHOULD" | "MAY"
     fate: str | None                # "keep-alive" | "close" | "switch"
-    proto: str | None               # "websocket" on a switch, else None
+    proto: str | None               # "websocket", "h2c" or "tls" on a switch, else None
     consumed: int                   # bytes of the input the decision used (0 if not decided)
     error: str | None               # the parser's reason when the message is malformed
     error_offset: int               # where the core saw that error (0 without one)

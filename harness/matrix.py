@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from . import chain, compare, core, normalise, observe, response, wire
+from . import chain, compare, core, normalise, observe, response, switched, wire
 from .cases import Case, retarget
 from .compare import Verdict
 from .observe import Observation
@@ -63,7 +63,8 @@ def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tupl
                        closing=_closing(core.facts(sent).keep_alive, no_body),
                        tail=case.tail_bytes, tail_complete=_tail_complete,
                        tail_closing=_closing(True, False), timeout=timeout,
-                       idle=None if server.adapter.target else server.idle)
+                       idle=None if server.adapter.target else server.idle,
+                       after_switch=switched.client(timeout=max(timeout, 1.0)))
     obs = observe.observe(case, ex, sent)
     if log is not None:
         obs = replace(obs, backend=log.since(mark))

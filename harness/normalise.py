@@ -27,6 +27,7 @@ class Decision(NamedTuple):
     ws_version: str | None        # Sec-WebSocket-Version on a 426 / 101
     fate: str                     # "open" | "closed" (a reset counts as closed)
     tail: str | None
+    after_switch: str | None = None   # after a 101 to h2c or TLS: what followed (switched.py)
 
 
 def tokens(values: list[str]) -> tuple[str, ...]:
@@ -46,7 +47,8 @@ def decision(obs: Observation) -> Decision:
     conn = "upgrade" in tokens(obs.header("Connection")) if upgrading else None
     ver = ",".join(tokens(obs.header("Sec-WebSocket-Version"))) or None if upgrading else None
     fate = "closed" if obs.fate in ("closed", "reset") else obs.fate
-    return Decision(obs.decision, obs.status, proto, conn, obs.accept_ok, ver, fate, obs.tail)
+    return Decision(obs.decision, obs.status, proto, conn, obs.accept_ok, ver, fate, obs.tail,
+                    obs.after_switch)
 
 
 def differing(a: Decision, b: Decision) -> tuple[str, ...]:

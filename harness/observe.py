@@ -41,6 +41,8 @@ class Observation:
     notes: tuple[str, ...] = field(default=())
     backend: tuple | None = None        # a chain to the sentinel: what it received during the
                                         # case (chain.BackendConn per connection); None otherwise
+    after_switch: str | None = None     # after a 101 to h2c or TLS, what the driver saw when it
+                                        # spoke that protocol ("h2:200", "tls:failed": switched.py)
 
     def header(self, name: str) -> list[str]:
         low = name.lower()
@@ -149,6 +151,7 @@ def observe(case: Case, ex: Exchange, sent: bytes | None = None) -> Observation:
         tail=tail,
         tail_status=tail_status,
         after_101=after[:RAW_CAP],
+        after_switch=ex.after_switch if switched else None,
         extra_statuses=extra,
         raw=raw,
         elapsed=ex.elapsed,

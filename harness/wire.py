@@ -103,6 +103,7 @@ class Exchange:
     elapsed: float = 0.0
     truncated: bool = False
     busy: bool = False            # a wait reached its bound while the server was still busy
+    after_switch: str | None = None  # what the `after_switch` hook saw after a 101 (switched.py)
 
 
 # sock_diag (linux/sock_diag.h, linux/inet_diag.h): one exact lookup of a TCP socket
@@ -341,14 +342,17 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
              tail: bytes = b"", tail_complete: Callable[[bytes, bool], bool] | None = None,
              tail_closing: Callable[[bytes], bool] | None = None,
              timeout: float = 1.0, tail_timeout: float = 0.3, grace: float = 0.03,
-             idle: Callable[[], bool] | None = None) -> Exchange:
+             idle: Callable[[], bool] | None = None,
+             after_switch: Callable[[socket.socket, bytes], str | None] | None = None) -> Exchange:
     """Send `data` in `mode`, read the answer, run the optional tail probe, watch for a close.
 
     `closing(answer)` says the answer announces that the server closes after it (the caller
     parses; RFC 9112 §9.3, §9.6): then the close is waited for up to `timeout`, not for `grace`,
     so a server that is slow to close is not taken for one that keeps the connection open.
     `idle()` says the server has nothing left to do (see the module's docstring); the answer and
-    tail deadlines are extended by at most `timeout` while it is busy."""
+    tail deadlines are extended by at most `timeout` while it is busy. `after_switch(sock, first)`
+    speaks the new protocol after a 101 to h2c or TLS (switched.client) and says what followed;
+    when it did (not None), no tail probe is sent on that connection."""
     if mode not in MODES:
         raise ValueError(f"unknown delivery mode {mode!r}")
     ex = Exchange()
@@ -381,7 +385,9 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
         ex.first = bytes(first)
         ex.first_complete = done
         ex.first_timeout = not done and not conn.over
-        if tail and done and not conn.over:
+        if after_switch is not None and done and not conn.dead:
+            ex.after_switch = after_switch(sock, ex.first)
+        if tail and done and not conn.over and ex.after_switch is None:
             ex.tail_sent = conn.send(tail, "tail")
             tbuf = bytearray()
             end = time.monotonic() + tail_timeout
