@@ -11,7 +11,8 @@ mapfile -t wanted < <(sed 's/#.*//' deps/npm.list | tr -s ' \t' '\n' | sed '/^$/
 missing=()
 for spec in "${wanted[@]}"; do
   name=${spec%@*} version=${spec##*@}
-  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$prefix/node_modules/$name/package.json" 2>/dev/null)
+  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$prefix/node_modules/$name/package.json" \
+    2>/dev/null)
   [ "$have" = "$version" ] || missing+=("$spec")
 done
 if [ ${#missing[@]} -eq 0 ]; then
@@ -24,7 +25,8 @@ if ! command -v npm >/dev/null; then
 fi
 echo "deps: npm installing ${missing[*]} into $prefix"
 mkdir -p "$prefix"
-if ! npm install --prefix "$prefix" --ignore-scripts --no-audit --no-fund --no-save "${wanted[@]}"; then
+if ! npm install --prefix "$prefix" --ignore-scripts --no-audit --no-fund --no-save \
+    "${wanted[@]}"; then
   echo "deps: npm install failed: their harness adapters are skipped" >&2
 fi
 exit 0

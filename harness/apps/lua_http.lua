@@ -1,7 +1,8 @@
 -- lua-http (Debian lua-http, cqueues) for the harness: /live upgrades through
 -- http.websocket.new_from_stream + ws:accept() and echoes (a request it declines gets 400), / a
 -- plain 200, other paths 404.
--- Usage: lua5.2 lua_http.lua HOST PORT (Debian ships lua-http's fifo dependency for Lua 5.1 and 5.2 only)
+-- Usage: lua5.2 lua_http.lua HOST PORT (Debian ships lua-http's dependency fifo for Lua 5.1 and
+-- 5.2 only)
 local http_server = require "http.server"
 local http_headers = require "http.headers"
 local websocket = require "http.websocket"
