@@ -19,6 +19,9 @@ from ..observe import Observation
 
 FUZZ_TOPIC = "fuzz"
 DIVERGENCE = "divergence-switch"        # the rule id a divergence is filed under
+# the HTTP/2 connection preface (RFC 9113 §3.4): HTTP/2 frames are an allowed answer to it, as the
+# corpus's `allow_http2` cases say (prior knowledge, RFC 9113 §3.3)
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
 def input_id(raw: bytes) -> str:
@@ -36,13 +39,16 @@ def case_for(raw: bytes) -> Case | None:
         return None
     info = core.reason_info(f.reason)
     tail = "ws" if f.fate == "switch" and f.proto == "websocket" else "http"
-    if tail == "http" and len(raw) > f.consumed:
-        # bytes of the input's own follow the message (a pipelined request): they, not a probe,
-        # are what comes next on the connection, and the tail rules would judge the probe
+    # bytes of the input's own after the message (a pipelined request), or after the head of a
+    # request the core refuses (a server may read them as a request of its own): they, not a
+    # probe, are what comes next on the connection, and the tail rules would judge the probe
+    end = f.message_len if f.error is None else f.head_len
+    if tail == "http" and (len(raw) > min(f.consumed, end or len(raw)) or not end):
         tail = None
     return Case(id=f"{FUZZ_TOPIC}/x{input_id(raw)}", raw=raw, reason=f.reason,
                 description="a differential-fuzzing input", status=info.status, rfc=info.rfc,
-                level=info.level, modes=("whole",), tail=tail)
+                level=info.level, modes=("whole",), tail=tail,
+                allow_http2=raw.startswith(H2_PREFACE))
 
 
 def sent_for(case: Case, paths: dict) -> bytes:

@@ -46,7 +46,7 @@ class Finding:
     confirmed: bool = False
     count: int = 0                  # exchanges that showed the (server, rule, reason) key
     first_at: float = 0.0
-    tail: str = "http"
+    tail: str | None = "http"       # the tail probe the case gets (None: its own bytes follow)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -118,7 +118,7 @@ def triage_one(server: Server, raw, timeout: float, tail_timeout: float,
         request=small, original=start, response=obs.raw if obs else b"",
         detail=hit.detail if hit else raw.examples[0][1], shape=shape(small), tests=b.tests,
         confirmed=confirmed, count=raw.count, first_at=raw.first_at,
-        tail=oracle.case_for(small).tail if oracle.case_for(small) else "http",
+        tail=oracle.case_for(small).tail if oracle.case_for(small) else None,
         notes=[] if confirmed else [f"did not reproduce on {CONFIRM_RUNS} re-runs: a fluke"])
 
 
@@ -207,5 +207,6 @@ def stem(f: Finding) -> str:
 
 
 def manifest_row(f: Finding, origin: str) -> dict:
-    return {"reason": f.reason, "description": f"{f.server} breaks {f.rule} ({f.rfc}): {f.detail}"[:200],
-            "modes": ["whole"], "tail": f.tail, "origin": origin}
+    row = {"reason": f.reason, "description": f"{f.server} breaks {f.rule} ({f.rfc}): {f.detail}"[:200],
+           "modes": ["whole"], "tail": f.tail, "origin": origin}
+    return {k: v for k, v in row.items() if v is not None}

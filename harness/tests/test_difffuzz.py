@@ -49,7 +49,7 @@ def run(tmp_path: Path, mode: str, *extra: str) -> dict:
     out = tmp_path / f"out-{mode}"
     rc = cli.main(["run", "--adapters", str(adapters(tmp_path, mode)), "--server", mode,
                    "--corpus", str(seeds(tmp_path) if not (tmp_path / "seeds").exists() else tmp_path / "seeds"),
-                   "--duration", "2", "--triage-budget", "15", "--out", str(out), "--quiet", *extra])
+                   "--duration", "30", "--max-inputs", "800", "--triage-budget", "30", "--out", str(out), "--quiet", *extra])
     assert rc == 0
     return json.loads((out / "summary.json").read_text())
 
