@@ -65,6 +65,8 @@ def parse_args(argv):
     r.add_argument("--corpus", default=str(cases_mod.CORPUS), help="seed corpus (docs/corpus.md)")
     r.add_argument("--out", default="reports/difffuzz")
     r.add_argument("--max-inputs", type=int, default=None, help="stop after this many inputs")
+    r.add_argument("--max-restarts", type=int, default=campaign.MAX_RESTARTS,
+                   help="restarts of one server after a crash or hang; then its cells are skipped")
     r.add_argument("--triage-budget", type=float, default=None,
                    help="seconds for minimising and confirming (default: duration/4, 60-600)")
     r.add_argument("--promote", action="store_true", help="write confirmed findings into CORPUS_OUT/found/")
@@ -260,7 +262,7 @@ def cmd_run(args) -> int:
             return EXIT_INFRA
         opts = campaign.Options(duration=args.duration, seed=shard.mix_seed(args.seed, k, n),
                                 timeout=args.timeout, tail_timeout=args.tail_timeout,
-                                max_inputs=args.max_inputs)
+                                max_inputs=args.max_inputs, max_restarts=args.max_restarts)
         c = campaign.Campaign([campaign.Lane(s) for s in running], seeds, opts, say)
         say(f"{len(running)} servers, {c.corpus.seeds} seeds, {args.duration:g}s; out: {out}")
         findings, untriaged = [], len(c.found)
@@ -332,7 +334,7 @@ def cmd_bench(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     fuzz_out = out / "campaign"
     ns = argparse.Namespace(**vars(args), duration=args.seconds, shard="1/1", corpus=str(cases_mod.CORPUS),
-                            max_inputs=None, triage_budget=1.0, promote=False,
+                            max_inputs=None, max_restarts=campaign.MAX_RESTARTS, triage_budget=1.0, promote=False,
                             corpus_out=str(cases_mod.CORPUS), quiet=False)
     ns.out = str(fuzz_out)
     t0 = time.monotonic()

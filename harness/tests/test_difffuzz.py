@@ -88,6 +88,32 @@ def test_correct_standin_no_findings(tmp_path):
     assert doc["findings"] == [] and doc["raw"] == []
 
 
+def test_a_dying_server_costs_only_its_own_cells(tmp_path):
+    """fake_server.py exits on a request containing CRASH: restarted, then given up on after
+    --max-restarts, while the other server goes on; the crashes are recorded with the input."""
+    folder = adapters(tmp_path, "strict")
+    (folder / "mortal.toml").write_text(
+        f'argv = ["{servers.PYTHON}", "{HERE / "fake_server.py"}", "@HOST@", "@PORT@", "ok"]\n'
+        'ready_timeout = 5.0\nstop_timeout = 1.0\n')
+    topic = tmp_path / "seeds" / "t"
+    topic.mkdir(parents=True)
+    (topic / "crash.http").write_bytes(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-A: CRASH\r\n\r\n")
+    (topic / "cases.toml").write_text('[crash]\nreason = "SERVED"\ndescription = "crashes fake_server"\n')
+    out = tmp_path / "out"
+    rc = cli.main(["run", "--adapters", str(folder), "--server", "strict", "--server", "mortal",
+                   "--corpus", str(tmp_path / "seeds"), "--duration", "20", "--max-inputs", "300",
+                   "--max-restarts", "2", "--triage-budget", "1", "--out", str(out), "--quiet"])
+    assert rc == 0
+    doc = json.loads((out / "summary.json").read_text())
+    rows = {s["name"]: s for s in doc["servers"]}
+    mortal, strict = rows["mortal"], rows["strict"]
+    assert mortal["dead"].startswith("crash, not restarted") and mortal["restarts"] == 2
+    assert [e["event"] for e in mortal["events"]] == ["crash"] * 3
+    assert b"CRASH" in base64.b64decode(mortal["events"][0]["request_b64"])
+    assert mortal["skipped"] > 0 and strict["exchanges"] > mortal["exchanges"]
+    assert "Crashes and hangs" in (out / "summary.md").read_text()
+
+
 def test_mutator_is_deterministic():
     a = gen.mutate_batch(42, VALID, 20)
     assert a == gen.mutate_batch(42, VALID, 20) and len(a) == 20
