@@ -270,7 +270,7 @@ def junit(doc: dict) -> ET.ElementTree:
                 ET.SubElement(tc, "error", message=msg, type=r["rule"]).text = r["repro"]
             elif r["verdict"] == "skip":
                 ET.SubElement(tc, "skipped", message=r["detail"])
-            elif r["verdict"] in ("warn", "interop"):
+            elif r["verdict"] in ("warn", "interop", "security"):
                 ET.SubElement(tc, "system-out").text = f"{r['verdict'].upper()} {msg}"
     return ET.ElementTree(root)
 
@@ -282,7 +282,7 @@ def sarif(doc: dict) -> dict:
     results = []
     cases = {c["id"]: c for c in doc["cases"]}
     for r in doc["results"]:
-        if r["verdict"] not in ("fail", "warn", "interop"):
+        if r["verdict"] not in ("fail", "warn", "interop", "security"):
             continue
         rid = f"{r['rule']}/{r['rfc']}".replace(" ", "_")
         if rid not in rules:
@@ -290,7 +290,8 @@ def sarif(doc: dict) -> dict:
                           "shortDescription": {"text": f"{r['rule']} ({r['rfc']})"},
                           "fullDescription": {"text": r.get("sentence") or r["rule"]},
                           "properties": {"rfc": r["rfc"], "level": r["level"]}}
-        level = SARIF_LEVEL.get(r["level"], "warning") if r["verdict"] == "fail" else "note"
+        level = (SARIF_LEVEL.get(r["level"], "warning") if r["verdict"] == "fail" else
+                 "warning" if r["verdict"] == "security" else "note")
         results.append({
             "ruleId": rid, "level": level,
             "message": {"text": f"{r['server']} [{r['mode']}]: {r['detail']}"},
