@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   {
     /* the model over the payload: through its own encoding (the model reads base64url) */
     static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    if (size <= SY_H2_MAX_SETTINGS_BYTES) {
+    if (size > 0 && size <= SY_H2_MAX_SETTINGS_BYTES) { /* (an empty payload has no token68) */
       char enc[4 * SY_H2_MAX_SETTINGS_BYTES / 3 + 4];
       size_t o = 0;
       for (size_t i = 0; i < size; i += 3) {

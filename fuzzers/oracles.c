@@ -336,8 +336,8 @@ int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_l
   } rules[] = {{0x2, 0, 1},          {0x4, 0, 0x7fffffffu}, {0x5, 0x4000u, 0xffffffu},
                {0x8, 0, 1} /* RFC 8441 §3 */, {0x9, 0, 1} /* RFC 9218 §2.1 */};
 
-  if (n % 4 == 1 || n + 3 >= sizeof std)
-    return 0;
+  if (n == 0 || n % 4 == 1 || n + 3 >= sizeof std)
+    return 0; /* §3.2.1: token68 has one character at least */
   /* base64url -> base64 (RFC 4648 §5 vs §4); '=' is not allowed at all (§3.2.1). */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = v[i];
@@ -351,14 +351,14 @@ int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_l
   }
   while (padded % 4)
     std[padded++] = '=';
-  got = n ? EVP_DecodeBlock(raw, std, (int)padded) : 0;
+  got = EVP_DecodeBlock(raw, std, (int)padded);
   if (got < 0)
     return 0;
   m = (size_t)got - (padded - n); /* EVP_DecodeBlock counts the pad as zero bytes */
   if (m > SY_H2_MAX_SETTINGS_BYTES)
     return 0;
   /* Canonical: the bytes encode back to the same characters (zero pad bits, RFC 4648 §3.5). */
-  if (m && (EVP_EncodeBlock(again, raw, (int)m) != (int)padded || memcmp(again, std, n) != 0))
+  if (EVP_EncodeBlock(again, raw, (int)m) != (int)padded || memcmp(again, std, n) != 0)
     return 0;
   if (m % 6)
     return 0; /* §6.5: FRAME_SIZE_ERROR */

@@ -82,7 +82,10 @@ int sy_h2_settings_check(const uint8_t *p, size_t n)
 
 int sy_h2_settings_value(const char *value, size_t len, uint8_t *out, size_t cap, size_t *n)
 {
-  int rc = sy_base64url_decode(value, len, out, cap);
+  int rc;
+  if (len == 0)
+    return SY_ESYNTAX; /* §3.2.1: HTTP2-Settings = token68, one character at least */
+  rc = sy_base64url_decode(value, len, out, cap);
   if (rc < 0)
     return rc;
   if (sy_h2_settings_check(out, (size_t)rc) < 0)

@@ -217,7 +217,8 @@ int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
  * NO_RFC7540_PRIORITIES, RFC 9218 §2.1, 0 or 1); unknown identifiers are ignored (§6.5.2).
  * Otherwise SY_ESYNTAX. */
 int sy_h2_settings_check(const uint8_t *p, size_t n);
-/* Both steps: 0 iff value is a valid HTTP2-Settings field value, its payload then in out[0..*n);
+/* Both steps: 0 iff value is a valid HTTP2-Settings field value (token68: not empty, so a
+ * SETTINGS payload with no setting cannot be sent this way), its payload then in out[0..*n);
  * SY_ESYNTAX otherwise, SY_ENOSPC if out is too small (SY_H2_MAX_SETTINGS_BYTES is enough for
  * any value sy_decide accepts: longer values are refused there). */
 int sy_h2_settings_value(const char *value, size_t len, uint8_t *out, size_t cap, size_t *n);

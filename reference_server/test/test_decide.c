@@ -393,7 +393,7 @@ static const struct row rows[] = {
   {"content and trailer fields over the limit", NULL, 0, 413, R(BODY_TOO_LARGE), CL, CLOSE, 0, gen_trailer_over_limit},
   /* h2c (RFC 7540 §3.2, §3.2.1): /h2c opts in, /h2c-required answers 426 without a valid offer */
   {"h2c: a valid offer switches", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
-  {"h2c: an empty HTTP2-Settings (no settings) is valid", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: \r\n" END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
+  {"h2c: an empty HTTP2-Settings is not token68 (§3.2.1)", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: \r\n" END), 200, R(H2C_OFFER_INVALID), KA, "", 0, NULL},
   {"h2c: an unknown setting is ignored (§6.5.2)", LIT("GET /h2c HTTP/1.1\r\n" H H2UP H2CONN "HTTP2-Settings: AP8AAAAF\r\n" END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
   {"h2c: POST content is read in full before the switch", LIT("POST /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S "Content-Length: 5\r\n" END "hello"), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},
   {"h2c: a HEAD offer switches", LIT("HEAD /h2c HTTP/1.1\r\n" H H2UP H2CONN H2S END), 101, R(H2C_SWITCH), SW, F101H2C, 0, NULL},

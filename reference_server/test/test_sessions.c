@@ -28,7 +28,7 @@ static const struct settings_row {
   int rc; /* sy_h2_settings_value */
   size_t n;
 } settings_rows[] = {
-    {"settings: empty (no settings)", "", 0, 0},
+    {"settings: empty (not token68, §3.2.1)", "", SY_ESYNTAX, 0},
     {"settings: nghttp's two settings", SETTINGS, 0, 12},
     {"settings: curl's three", "AAMAAABkAAQCAAAAAAIAAAAA", 0, 18},
     {"settings: unknown identifier ignored", "AP8AAAAF", 0, 6},
