@@ -72,7 +72,9 @@ def markdown(doc: dict) -> str:
                   f"{f['count']} exchanges showed it", "",
                   "Request:", "", "```", printable(base64.b64decode(f["request_b64"])), "```", "",
                   "Response:", "", "```", printable(base64.b64decode(f["response_b64"])) or "(closed)",
-                  "```", "", f"Repro: `{f['repro']}`  ", f"or `{f['repro_nc']}`", ""]
+                  "```", "", f"Repro: `{f['repro']}`  ", f"or `{f['repro_nc']}`", "",
+                  "Draft manifest entry (`--promote` writes it into corpus/found/):", "", "```toml",
+                  *_toml_table(f["manifest"]), "```", ""]
     return "\n".join(lines)
 
 
@@ -150,6 +152,11 @@ def promote(doc: dict, corpus_dir: Path) -> list[Path]:
         written.append(path)
     atomic_write(manifest, text)
     return written
+
+
+def _toml_table(manifest: dict) -> list[str]:
+    (stem, row), = manifest.items()
+    return [f"[{stem}]", *(f"{k} = {_toml(v)}" for k, v in row.items())]
 
 
 def _toml(v) -> str:
