@@ -767,11 +767,12 @@ static void check_session_switch(const struct sy_policy *pol, const struct sy_re
              "tls-only-where-configured", "RFC 2817 §3.3", "TLS 101 for target %.*s", (int)h->tlen,
              h->target);
     /* RFC 9110 §7.8: a server MUST NOT switch to a protocol the client did not offer; RFC 2817
-     * §3.3: the 101 lists the stack bottom-up, TLS then HTTP/1.1. */
+     * §3.3: the 101 lists the stack bottom-up: TLS, then HTTP/1.1 when the client named it. */
     char offered[8] = "";
-    if (up && strlen(up) == 17)
+    if (up && (strlen(up) == 7 || strlen(up) == 17))
       memcpy(offered, up, 7);
-    OC_CHECK(offered[0] && strcmp(up + 7, ", HTTP/1.1") == 0 && upgrade_lists(h, offered),
+    OC_CHECK(offered[0] && upgrade_lists(h, offered) &&
+                 (up[7] == '\0' || (strcmp(up + 7, ", HTTP/1.1") == 0 && upgrade_lists(h, "HTTP/1.1"))),
              "tls-101-names-offered-version", "RFC 9110 §7.8", "TLS 101 says Upgrade: %s",
              up ? up : "(none)");
   }
@@ -957,14 +958,13 @@ size_t oc_render_checked(const struct sy_decision *d, uint8_t *out)
     const char *name = sy_reason_name(d->reason);
     int h2c = d->proto == SY_PROTO_H2C || strncmp(name, "H2C_", 4) == 0;
     int tls = d->proto == SY_PROTO_TLS || strncmp(name, "TLS_", 4) == 0;
-    int offered = tls ? (resp_lists_element(&r, "TLS/1.2") || resp_lists_element(&r, "TLS/1.3")) &&
-                            resp_lists_element(&r, "HTTP/1.1")
+    int offered = tls ? resp_lists_element(&r, "TLS/1.2") || resp_lists_element(&r, "TLS/1.3")
                       : oc_resp_list_has(&r, "upgrade", h2c ? "h2c" : "websocket");
     OC_CHECK(offered && oc_resp_list_has(&r, "connection", "upgrade"),
              d->status == 101 ? "101-carries-upgrade" : "426-carries-upgrade",
              d->status == 101 ? "RFC 9110 §15.2.2" : "RFC 9110 §15.5.22",
              "%d without Upgrade: %s and the upgrade connection option", d->status,
-             tls ? "TLS/1.x, HTTP/1.1" : h2c ? "h2c" : "websocket");
+             tls ? "TLS/1.x" : h2c ? "h2c" : "websocket");
   }
   if (d->status == 101 && d->proto == SY_PROTO_WEBSOCKET) {
     OC_CHECK(r.upgrade && r.body_len == 0, "101-carries-upgrade", "RFC 9110 §15.2.2",

@@ -122,22 +122,31 @@ static enum sy_reason h2c_offer(const struct sy_request *req)
 }
 
 /* RFC 2817 §3.3: the 101 names the stack it switches to, bottom-up. Only TLS 1.2 and 1.3 are
- * offered to (RFC 8996 deprecates 1.0 and 1.1); the first of them the client lists wins, and
- * tls.c holds the handshake to that version, so the 101 says what follows. NULL: no such offer. */
+ * switched to (RFC 8996 deprecates 1.0 and 1.1); the first of them the client lists wins, and
+ * tls.c holds the handshake to that version, so the 101 says what follows. HTTP/1.1 is named
+ * above it only when the client listed it too: RFC 9110 §7.8 lets a 101 name nothing the client
+ * did not offer. NULL: no such offer. */
 static const char *tls_stack(const struct sy_request *req)
 {
   struct sy_list up;
   size_t lines;
+  const char *tls = NULL;
+  int http11 = 0;
   if (list_of(req, "upgrade", SY_LIST_PROTOCOLS, &up, &lines) < 0)
     return NULL;
-  for (size_t i = 0; i < up.n; i++)
-    if (sy_span_ieq(up.items[i].name, "TLS")) {
+  for (size_t i = 0; i < up.n; i++) {
+    if (sy_span_ieq(up.items[i].name, "HTTP") && sy_span_ieq(up.items[i].version, "1.1"))
+      http11 = 1;
+    if (tls == NULL && sy_span_ieq(up.items[i].name, "TLS")) {
       if (sy_span_ieq(up.items[i].version, "1.2"))
-        return "TLS/1.2, HTTP/1.1";
-      if (sy_span_ieq(up.items[i].version, "1.3"))
-        return "TLS/1.3, HTTP/1.1";
+        tls = "TLS/1.2";
+      else if (sy_span_ieq(up.items[i].version, "1.3"))
+        tls = "TLS/1.3";
     }
-  return NULL;
+  }
+  if (tls == NULL || !http11)
+    return tls;
+  return tls[6] == '2' ? "TLS/1.2, HTTP/1.1" : "TLS/1.3, HTTP/1.1";
 }
 
 /* RFC 2817 §3.1-§3.3. TLS_REQUIRED when Upgrade lists no TLS version this server switches to. */

@@ -17,7 +17,7 @@
 #define R101H2C "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
 #define TLS_OFFER(v) "GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/" v "\r\nConnection: Upgrade\r\n\r\n"
 #define R101TLS(v)                                                                                 \
-  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/" v ", HTTP/1.1\r\nConnection: Upgrade\r\n\r\n"
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/" v "\r\nConnection: Upgrade\r\n\r\n"
 
 static struct sy_policy policy;
 static struct sy_tls_ctx *server_tls;
@@ -321,7 +321,8 @@ static void test_tls_switch(void **state)
   SSL *ssl = tls_client(&ctx);
   char req[256], r101[256], got[512];
   size_t n;
-  snprintf(req, sizeof req, "GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/%s\r\nConnection: Upgrade\r\n\r\n", v);
+  snprintf(req, sizeof req,
+           "GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/%s, HTTP/1.1\r\nConnection: Upgrade\r\n\r\n", v);
   snprintf(r101, sizeof r101, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/%s, HTTP/1.1\r\n"
            "Connection: Upgrade\r\n\r\n", v);
   tc_open(&t, server_tls);
