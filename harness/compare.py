@@ -74,16 +74,22 @@ def worst(found: tuple[Finding, ...], case: Case, obs: o.Observation) -> Verdict
     return Verdict(w.verdict, w.rule, w.rfc, w.level, w.detail, found, w.sentence)
 
 
-def classify(case: Case, obs: o.Observation, supports: tuple[str, ...] | None = None) -> Verdict:
+RELAYING_ROLES = ("proxy", "chain")
+
+
+def classify(case: Case, obs: o.Observation, supports: tuple[str, ...] | None = None,
+             role: str = "origin") -> Verdict:
     """The verdict for one server x case x mode. `supports` is what the server claims to
-    implement (the adapter's `supports`; None: not known, every rule binds)."""
+    implement (the adapter's `supports`; None: not known, every rule binds); `role` the adapter's
+    (a proxy or chain row forwards answers it did not make: rules/upgrade.py names_protocol_426)."""
+    relays = role in RELAYING_ROLES
     if obs.backend is not None:          # a chain: what reached the backend counts, answered or not
-        found = findings(Ctx(case, obs, supports))
+        found = findings(Ctx(case, obs, supports, relays))
         return worst(found, case, obs) if found else (_harness_trouble(obs) or worst((), case, obs))
     trouble = _harness_trouble(obs)
     if trouble is not None:
         return trouble
-    ctx = Ctx(case, obs, supports)
+    ctx = Ctx(case, obs, supports, relays)
     if (ctx.facts.reason == "WS_SWITCH" and not ctx.speaks("websocket") and obs.status != 101):
         return Verdict(SKIP, "not-applicable", case.rfc, case.level,
                        "a valid WebSocket handshake to a server that does not claim websocket")

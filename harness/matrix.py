@@ -111,7 +111,8 @@ def run_server(server: Server, cases: list[Case], *, modes: tuple[str, ...] | No
     run once more (see _confirm) so that two runs give the same verdicts. Past `deadline`
     (time.monotonic(); the server's time budget) and after a restart that failed, the remaining
     cells are not run: each is a `not_run` cell, and server.notes says why."""
-    judge = judge or (lambda c, o: compare.classify_for(c, o, server.adapter.supports))
+    judge = judge or (lambda c, o: compare.classify_for(c, o, server.adapter.supports,
+                                                                 server.adapter.role))
     cells: list[Cell] = []
     broken = ""
     skipped = 0

@@ -47,6 +47,7 @@ def cells_of(doc: dict, corpus: list[cases_mod.Case]) -> list[Cell]:
     by_id = {c.id: c for c in corpus}
     supports = {s["name"]: (tuple(s["supports"]) if s.get("supports") is not None else None)
                 for s in doc["servers"]}
+    roles = {s["name"]: s.get("role", "origin") for s in doc["servers"]}
     cells = []
     for r in doc["results"]:
         case = by_id.get(r["case"])
@@ -57,7 +58,7 @@ def cells_of(doc: dict, corpus: list[cases_mod.Case]) -> list[Cell]:
         if r.get("event"):
             verdict = compare.Verdict(compare.ERROR, r["rule"], r["rfc"], r["level"], r["detail"])
         else:
-            verdict = compare.classify(case, obs, supports.get(r["server"]))
+            verdict = compare.classify(case, obs, supports.get(r["server"]), roles.get(r["server"], "origin"))
         cells.append(Cell(r["server"], r["case"], r["mode"], obs, verdict, sent, r.get("event") or ""))
     return relations.resolve(cells, corpus)
 

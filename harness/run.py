@@ -353,7 +353,7 @@ def reproduce(candidates, cases, running, attempts: int = 2, limit: int = 200) -
             continue
         for _ in range(attempts):
             obs, _ = matrix.run_one(srv, case, mode)
-            if compare.classify_for(case, obs, srv.adapter.supports).verdict != compare.FAIL:
+            if compare.classify_for(case, obs, srv.adapter.supports, srv.adapter.role).verdict != compare.FAIL:
                 flaky.add((server, case_id, mode))
                 break
     return flaky

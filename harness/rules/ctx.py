@@ -49,6 +49,7 @@ class Ctx:
     case: Case
     obs: o.Observation
     supports: tuple[str, ...] | None = None
+    relays: bool = False        # a proxy (or chain row): it forwards answers its backend made
 
     @cached_property
     def facts(self) -> core.RequestFacts:

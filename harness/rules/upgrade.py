@@ -100,6 +100,12 @@ def h2_not_cleartext(ctx: Ctx) -> Outcome:
 
 
 def names_protocol_426(ctx: Ctx) -> Outcome:
+    """Binds the server that makes the 426. A proxy forwarding its backend's 426 MUST remove an
+    Upgrade the backend named in Connection and SHOULD remove it otherwise (RFC 9110 §7.6.1), so
+    a relayed 426 without Upgrade breaks no sentence of the proxy's; what it forwards is judged by
+    the chain rules."""
     if ctx.status != 426:
         return NA
-    return OK if ctx.upgrade_tokens() else broken("a 426 without Upgrade")
+    if ctx.upgrade_tokens():
+        return OK
+    return NA if ctx.relays else broken("a 426 without Upgrade")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import case
 
-from harness import rejudge
+from harness import compare, rejudge
 from harness.observe import Observation
 from harness.rules import BY_ID, LEVELS, RULES, Ctx
 
@@ -116,3 +116,16 @@ def test_426_without_connection_upgrade_breaks_the_must():
     assert BY_ID["upgrade-needs-connection"].check(c).state == "broken"
     fixed = replace(c.obs, headers=(("Upgrade", "websocket"), ("Connection", "Upgrade")))
     assert BY_ID["upgrade-needs-connection"].check(Ctx(c.case, fixed)).state == "ok"
+
+
+def test_426_without_upgrade_fails_the_origin_not_a_proxy_that_relays_it():
+    # caddy's bytes in front of python3-websockets, whose own 426 said
+    # "Upgrade: websocket" + "Connection: close": caddy removed Upgrade (RFC 9110 §7.6.1 SHOULD).
+    relayed = obs(426, (("Content-Length", "156"), ("Server", "Caddy"),
+                        ("Server", "Python/3.11 websockets/10.4")))
+    raw = b"GET /live HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    assert BY_ID["426-names-protocol"].check(Ctx(case(raw), relayed)).state == "broken"
+    assert BY_ID["426-names-protocol"].check(Ctx(case(raw), relayed, relays=True)).state == "n/a"
+    assert compare.classify(case(raw), relayed, ("websocket",), "origin").rule == "426-names-protocol"
+    assert compare.classify(case(raw), relayed, ("websocket",), "proxy").rule != "426-names-protocol"
+    assert compare.classify(case(raw), relayed, ("websocket",), "chain").rule != "426-names-protocol"
