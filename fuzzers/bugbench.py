@@ -6,7 +6,7 @@
   bugbench.py verify [--bugs ID...]                  each bug's input fails on its mutant and
                                                      passes on the product (replay builds only)
   bugbench.py run [--bugs ID...] [--trials 5] [--seconds 60] [--configs C...] [--jobs 1]
-                  [--out DIR] [--require-found]      (make fuzz-bugbench)
+                  [--seedless] [--out DIR] [--require-found]   (make fuzz-bugbench)
 
 fuzzers/bugbench/<id>.patch is one planted bug: a header (bug, target, description, input) and a
 unified diff against reference_server/; <id>.input shows it. A patch is only ever applied to a
@@ -16,7 +16,8 @@ again); the product tree and build/ are never patched.
 
 For each bug: the mutant's replay build runs every seed of the bug's target (a child each) and
 every seed that fails is left out (leave-one-out: no seed shows the bug), then each engine
-configuration fuzzes `trials` times for `seconds` from those seeds, one process per trial:
+configuration fuzzes `trials` times for `seconds` from those seeds (with --seedless: from one
+newline, no corpus seed at all), one process per trial:
 
   libfuzzer      libFuzzer, its own mutator (the `<target>_plain` build, or the target itself
                  where the request mutator stands aside)
@@ -258,7 +259,14 @@ def bench_bug(bug, a, root: Path, out: Path, pool):
     shows, product_ok = verify_input(bug, mroot, root)
     info["input_shows_it"] = shows and product_ok
     seeds = work / "seeds"
-    info["seeds_left_out"] = filter_seeds(bug, mroot, root / "fuzz-seeds" / bug["target"], seeds)
+    if a.seedless:
+        seeds.mkdir()
+        # AFL++ refuses an empty -i; one newline is as near to nothing as it accepts.
+        (seeds / "newline").write_bytes(b"\n")
+        info["seeds_left_out"] = []
+    else:
+        info["seeds_left_out"] = filter_seeds(bug, mroot, root / "fuzz-seeds" / bug["target"],
+                                              seeds)
     info["seeds_kept"] = sum(1 for _ in seeds.iterdir())
     configs = effective_configs(bug, a.configs)
     info["configs"] = configs
@@ -330,6 +338,7 @@ def cmd_run(a):
             infos.append(info)
             results += res
     meta = {"trials": a.trials, "seconds": a.seconds, "configs": a.configs, "jobs": a.jobs,
+            "seedless": a.seedless,
             "elapsed_s": round(time.time() - t0, 1),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)),
             "load_avg_end": os.getloadavg()[0], "command": " ".join(sys.argv)}
@@ -359,6 +368,8 @@ def main():
     r.add_argument("--seconds", type=int, default=60)
     r.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
     r.add_argument("--jobs", type=int, default=1, help="trials run at the same time")
+    r.add_argument("--seedless", action="store_true",
+                   help="no corpus seed at all (a single newline), instead of the filtered seeds")
     r.add_argument("--out")
     r.add_argument("--keep", action="store_true", help="keep the mutant trees and trial dirs")
     r.add_argument("--require-found", action="store_true",

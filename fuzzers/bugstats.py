@@ -130,6 +130,8 @@ def markdown(meta, rows, pairs, configs, ran, trials, png, others, infos):
              "", f"- started {meta['started']}, {meta['elapsed_s']} s in all, {meta['jobs']} trial(s)"
              f" at a time, load average {meta['load_avg_end']:.2f} at the end",
              f"- command: `{meta['command']}`",
+             "- seeds: " + ("none (--seedless: one newline)" if meta.get("seedless")
+                            else "the corpus seeds, each one the mutant fails on left out"),
              "- cell: found/trials, median time to first finding (a trial that did not find it "
              "counts as slower than the time limit)", "",
              "| bug | target | " + " | ".join(configs) + " | seeds left out |",
