@@ -39,6 +39,9 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c request.c policy.c decide.c render.c \
 	wsaccept.c wsframe.c conn.c settings.c h2c.c tls.c)
 CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
+# The request mutator: libFuzzer's custom mutator, AFL++'s library (mk/fuzz.mk) and the diff-fuzz
+# loop's build/libsyfuzz.so (mk/difffuzz.mk) are built from these same sources.
+MUTATOR_SRCS := $(addprefix fuzzers/,mutator.c shape.c shape_ops.c grammar.c tokens.c)
 LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 LIBSY := $(BUILD)/libsy.a
 HDRS := $(wildcard reference_server/*.h)

@@ -21,7 +21,7 @@ newline, no corpus seed at all), one process per trial:
 
   libfuzzer      libFuzzer, its own mutator (the `<target>_plain` build, or the target itself
                  where the request mutator stands aside)
-  libfuzzer-mut  libFuzzer + the request mutator (grammar.c, tokens.c, mutator.c)
+  libfuzzer-mut  libFuzzer + the request mutator (MUTATOR_SRCS: mutator.c, shape*.c, grammar.c, tokens.c)
   afl-mut        AFL++ (CMPLOG) + the request mutator library
   afl            AFL++ (CMPLOG), its own mutations only
 

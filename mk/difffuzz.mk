@@ -4,11 +4,11 @@
 #       findings, minimised and re-run, in $(DIFF_FUZZ_OUT) (summary.md, summary.json,
 #       findings.html); Ctrl-C stops every server and leaves the directory consistent
 #   make diff-fuzz-bench [BENCH_SECONDS=60]   exchanges/s of the loop, then `make report`'s cells/s
-# build/libsyfuzz.so is the request mutator of the libFuzzer and AFL++ builds (mutator.c,
-# grammar.c, tokens.c: the same sources, -DSY_AFL_MUTATOR for its API) with upgrade_ops.c, loaded
+# build/libsyfuzz.so is the request mutator of the libFuzzer and AFL++ builds (MUTATOR_SRCS:
+# the same sources, -DSY_AFL_MUTATOR for its API) with upgrade_ops.c, loaded
 # by harness/difffuzz/gen.py through ctypes; built without sanitizers like libsycore.so.
 LIBSYFUZZ := $(BUILD)/libsyfuzz.so
-DIFFFUZZ_SRCS := fuzzers/mutator.c fuzzers/grammar.c fuzzers/tokens.c fuzzers/upgrade_ops.c
+DIFFFUZZ_SRCS := $(MUTATOR_SRCS) fuzzers/upgrade_ops.c
 DURATION ?= 300
 SEED ?= 1
 SHARD ?= 1/1
@@ -17,7 +17,7 @@ BENCH_SECONDS ?= 60
 DIFF_FUZZ_OUT ?= reports/difffuzz
 DIFF_FUZZ_ARGS ?=
 
-$(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/oracles.h fuzzers/upgrade_ops.h $(HDRS)
+$(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/shape.h fuzzers/oracles.h fuzzers/upgrade_ops.h $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -DSY_AFL_MUTATOR \
 	  -Ireference_server -Ifuzzers $(DIFFFUZZ_SRCS) -o $@

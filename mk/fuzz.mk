@@ -43,7 +43,7 @@ FUZZ_BASELINE := fuzz_llhttp fuzz_core
 # FUZZ_EXTRA_DEFS: -DSY_FUZZ_PLANTED for the campaign self-test's own build root only.
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
 	-Ifuzzers -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
-FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/grammar.h
+FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/grammar.h fuzzers/shape.h
 # MSan must see every write: Debian's libcrypto is not instrumented (false reports inside its
 # config loading), so MSan builds link oss-fuzz/msan/crypto_shim.c (SHA-1 and base64 with
 # OpenSSL's names, tested against libcrypto by its owner) compiled with the flavour's flags.
@@ -56,7 +56,7 @@ FUZZ_NO_SESSIONS := -DSY_NO_SESSIONS
 # oracles keep edge counters (a gradient towards inputs they judge) but no comparison tracing,
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
 # $(1): object stem, $(2): the flavour's CFLAGS.
-fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter mutator grammar tokens replay_main,$(1)),\
+fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter $(basename $(notdir $(MUTATOR_SRCS))) replay_main,$(1)),\
 	-fno-sanitize=fuzzer-no-link,$(if $(filter oracles,$(1)),-fno-sanitize-coverage=trace-cmp)))
 
 # ---- flavours: directory, compiler, flags, linker, engine ----
@@ -172,10 +172,10 @@ $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR
 	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 
-# Every target links the mutator (mutator.o, with grammar.o and tokens.o: requests from a grammar
-# and token-level mutation), as oss-fuzz/build.sh does (it stands aside where the input is not a
-# request); the floors in fuzzers/bench/ link no oracle and no mutator.
-FUZZ_MUTATOR_OBJS := mutator.o grammar.o tokens.o
+# Every target links the mutator (MUTATOR_SRCS: the engines' entry points, the shape operators,
+# requests from a grammar and token-level mutation), as oss-fuzz/build.sh does (it stands aside
+# where the input is not a request); the floors in fuzzers/bench/ link no oracle and no mutator.
+FUZZ_MUTATOR_OBJS := $(notdir $(MUTATOR_SRCS:.c=.o))
 fuzz_objs = $(if $(filter $(1),$(FUZZ_BASELINE)),bench/$(1).o,$(1).o oracles.o $(FUZZ_MUTATOR_OBJS))
 
 $(foreach f,$(FUZZ_FLAVOURS),$(eval $(call FUZZ_FLAVOUR,$(f))))
@@ -202,7 +202,7 @@ fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
 $(fz_afl_DIR)/refserver: $(fz_afl_DIR)/core/server.o $(fz_afl_DIR)/libsy-fuzz.a
 	$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
-$(fz_afl_DIR)/sy_mutator.so: fuzzers/mutator.c fuzzers/grammar.c fuzzers/tokens.c $(FUZZ_HDRS)
+$(fz_afl_DIR)/sy_mutator.so: $(MUTATOR_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $(filter %.c,$^) -o $@
 

@@ -227,7 +227,8 @@ def build_env(config, src, work, out, sabotage=None):
 # Built without coverage on purpose, so not counted as core: the per-byte scans marked SY_HOT_SCAN
 # (reference_server/chars.h says why) and the request mutator, which runs outside the target
 # (mk/fuzz.mk drops fuzzer-no-link for it). Read from the tree build.sh saw.
-MUTATOR_SOURCES = ("fuzzers/mutator.c", "fuzzers/grammar.c", "fuzzers/tokens.c")
+MUTATOR_SOURCES = ("fuzzers/mutator.c", "fuzzers/shape.c", "fuzzers/shape_ops.c", "fuzzers/grammar.c",
+                   "fuzzers/tokens.c")
 
 
 def uninstrumented(repo):
