@@ -12,6 +12,7 @@ void sy_conn_opts_default(struct sy_conn_opts *o)
 {
   o->header_timeout_ms = SY_DEFAULT_HEADER_TIMEOUT_MS;
   o->idle_timeout_ms = SY_DEFAULT_IDLE_TIMEOUT_MS;
+  o->tls = NULL; /* no certificate: a TLS switch closes after its 101 */
 }
 
 void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct sy_conn_opts *o,

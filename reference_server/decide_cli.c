@@ -54,6 +54,12 @@ static const char *fate_name(enum sy_fate f)
   return f == SY_FATE_SWITCH ? "switch" : f == SY_FATE_CLOSE ? "close" : "keep-alive";
 }
 
+/* As harness/core.py's PROTOS names enum sy_proto. */
+static const char *proto_name(enum sy_proto p)
+{
+  return p == SY_PROTO_WEBSOCKET ? "websocket" : p == SY_PROTO_H2C ? "h2c" : p == SY_PROTO_TLS ? "tls" : "";
+}
+
 static int decide_file(const struct sy_policy *pol, const char *path)
 {
   static char buf[MAX_FILE + 1];
@@ -85,7 +91,7 @@ static int decide_file(const struct sy_policy *pol, const char *path)
          sy_reason_name(d.reason));
   json_cstr(stdout, sy_reason_rfc(d.reason));
   printf(", \"level\": \"%s\", \"fate\": \"%s\", \"proto\": \"%s\"", sy_level_name(sy_reason_level(d.reason)),
-         fate_name(d.fate), d.proto == SY_PROTO_WEBSOCKET ? "websocket" : "");
+         fate_name(d.fate), proto_name(d.proto));
   printf(", \"consumed\": %zu, \"head_len\": %zu, \"switch_offset\": %zu, \"parser_upgrade\": %d",
          d.consumed, req.head_len, d.switch_offset, req.parser_upgrade);
   printf(", \"response\": ");

@@ -692,6 +692,7 @@ static void test_default_opts(void **state)
   sy_conn_opts_default(&o);
   CHECK_INT(o.header_timeout_ms, SY_DEFAULT_HEADER_TIMEOUT_MS);
   CHECK_INT(o.idle_timeout_ms, SY_DEFAULT_IDLE_TIMEOUT_MS);
+  CHECK(o.tls == NULL);
 }
 
 /* ---- EOF ---- */

@@ -120,6 +120,7 @@ static void conn_run(struct sy_conn *c, const char *data, size_t len, size_t chu
   }
   sy_conn_eof(c, 0);
   out_take(c, o, 0);
+  sy_conn_free(c); /* an h2c case's HTTP/2 session */
   CHECK(sy_conn_should_close(c));
 }
 
