@@ -778,6 +778,39 @@ static void check_session_switch(const struct sy_policy *pol, const struct sy_re
   }
 }
 
+/* An h2c offer every reading of RFC 7540 §3.2.1 takes as valid, on a route that opts in to h2c
+ * (docs/policy.md): the converse of check_session_switch, restricted like textbook_handshake. */
+static int textbook_h2c(const struct sy_policy *pol, const struct oc_head *h)
+{
+  const struct oc_field *host, *hs;
+  const char *path;
+  size_t plen;
+  int kind;
+  if (h->head_len > SY_MAX_HEAD_BYTES || h->n_fields > SY_MAX_HEADERS)
+    return 0;
+  if (h->mlen != 3 || memcmp(h->method, "GET", 3) != 0 || !http11_or_later(h->version) ||
+      !plain_target(h->target, h->tlen))
+    return 0;
+  oc_target_path(h->target, h->tlen, &path, &plen);
+  kind = route_kind(pol, path, plen);
+  if (kind != SY_ROUTE_H2C && kind != SY_ROUTE_H2C_REQUIRED)
+    return 0;
+  for (size_t i = 0; i < h->n_fields; i++)
+    if (!plain_value(&h->fields[i]))
+      return 0;
+  if (oc_head_count(h, "host", &host) != 1 || !plain_host(host))
+    return 0;
+  if (oc_head_count(h, "content-length", NULL) || oc_head_count(h, "transfer-encoding", NULL) ||
+      oc_head_count(h, "expect", NULL))
+    return 0;
+  if (!oc_list_valid(h, "connection", 0) || !oc_list_valid(h, "upgrade", 1))
+    return 0;
+  return oc_list_contains(h, "connection", "upgrade") &&
+         oc_list_contains(h, "connection", "http2-settings") && oc_list_contains(h, "upgrade", "h2c") &&
+         oc_head_count(h, "http2-settings", &hs) == 1 &&
+         oc_h2_settings_valid((const uint8_t *)hs->value, hs->vlen, NULL, NULL);
+}
+
 void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req,
                        const struct sy_decision *d, const uint8_t *buf, size_t len)
 {
@@ -851,6 +884,10 @@ void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req
     OC_CHECK(strcmp(accept, d->accept) == 0, "accept-value", "RFC 6455 §4.2.2",
              "Sec-WebSocket-Accept %s, expected %s", d->accept, accept);
   }
+  if (strict && d->status != 101 && textbook_h2c(pol, &h) && req->head_len == h.head_len)
+    oc_fail("h2c-offer-accepted", "RFC 7540 §3.2",
+            "a textbook h2c offer on a route that opts in got %d %s", d->status,
+            sy_reason_name(d->reason));
   if (strict && d->status != 101 && textbook_handshake(pol, &h) && req->head_len == h.head_len)
     oc_fail("handshake-accepted", "RFC 6455 §4.2.2",
             "a textbook handshake on a WebSocket route got %d %s", d->status,
