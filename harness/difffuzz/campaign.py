@@ -232,7 +232,8 @@ class Campaign:
                                           b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"",
                                           timeout=2.0, tail_timeout=0.1)
             if not probe.first and not probe.eof:
-                await self._restart(lane, "hang", item.case.raw)
+                # a process that died since its first silent exchange is reaped by now
+                await self._restart(lane, "hang" if srv.alive() else "crash", item.case.raw)
             lane.silent_run = 0
         return True
 

@@ -43,7 +43,7 @@ def case_for(raw: bytes) -> Case | None:
     # request the core refuses (a server may read them as a request of its own): they, not a
     # probe, are what comes next on the connection, and the tail rules would judge the probe
     end = f.message_len if f.error is None else f.head_len
-    if tail == "http" and (len(raw) > min(f.consumed, end or len(raw)) or not end):
+    if len(raw) > min(f.consumed, end or len(raw)) or not end:
         tail = None
     return Case(id=f"{FUZZ_TOPIC}/x{input_id(raw)}", raw=raw, reason=f.reason,
                 description="a differential-fuzzing input", status=info.status, rfc=info.rfc,
@@ -75,21 +75,26 @@ class Judged:
 
 
 # Reasons whose sentence leaves a server one class of answer, "do not switch": a MUST to refuse
-# (RFC 6455 §4.2.1 handshake rules, RFC 9112 §3.2 Host, §5.1, §2.2, §6.3 framing) or to ignore
-# the Upgrade (RFC 9110 §7.8, HTTP/1.0). Left out on purpose: limits a server chooses (414, 431,
+# (RFC 9112 §3.2 Host, §5.1, §2.2, §6.3 framing) or to ignore the Upgrade (RFC 9110 §7.8, HTTP/1.0). Left out on purpose: limits a server chooses (414, 431,
 # 413), reasons that allow processing (obs-fold, bare CR, CTLs: reject OR replace), SHOULDs.
 NO_SWITCH = frozenset({
-    "WS_HTTP10", "UPGRADE_IGNORED_HTTP10", "WS_NO_CONNECTION_UPGRADE", "WS_NOT_OFFERED",
-    "WS_VERSION_MISSING", "WS_VERSION_UNSUPPORTED", "WS_METHOD", "WS_VERSION_REPEATED",
-    "WS_KEY_MISSING", "WS_KEY_REPEATED", "WS_KEY_INVALID", "HOST_MISSING", "HOST_REPEATED",
-    "HOST_INVALID", "CONTENT_LENGTH_INVALID", "CONTENT_LENGTH_REPEATED", "TE_UNSUPPORTED",
-    "SPACE_BEFORE_COLON", "SPACE_AFTER_START_LINE"})
+    "UPGRADE_IGNORED_HTTP10", "HOST_MISSING", "HOST_REPEATED", "HOST_INVALID",
+    "CONTENT_LENGTH_INVALID", "CONTENT_LENGTH_REPEATED", "TE_UNSUPPORTED", "SPACE_BEFORE_COLON",
+    "SPACE_AFTER_START_LINE"})
+# The handshake's own rules (RFC 6455 §4.2.1) forbid a switch *to WebSocket* only: a switch to
+# another offered protocol (h2c) on the same request is the server's choice. Not here: a version
+# other than 13 (RFC 6455 §4.4 lets a server speak others) and WebSocket not offered (a switch to
+# what was offered is allowed; to websocket, switch-to-offered names it).
+NO_WS_SWITCH = frozenset({
+    "WS_HTTP10", "WS_NO_CONNECTION_UPGRADE", "WS_VERSION_MISSING", "WS_METHOD",
+    "WS_VERSION_REPEATED", "WS_KEY_MISSING", "WS_KEY_REPEATED", "WS_KEY_INVALID"})
 
 
 def divergence(case: Case, obs: Observation) -> compare.Finding | None:
     """A switch where the reference refuses for a NO_SWITCH reason."""
     f = core.facts(case.raw)
-    if obs.status != 101 or f.reason not in NO_SWITCH:
+    to_ws = any(v.strip().lower().startswith("websocket") for v in obs.header("Upgrade"))
+    if obs.status != 101 or not (f.reason in NO_SWITCH or (f.reason in NO_WS_SWITCH and to_ws)):
         return None
     info = core.reason_info(f.reason)
     return compare.Finding(DIVERGENCE, info.rfc, "MUST", compare.FAIL,
