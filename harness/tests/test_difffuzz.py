@@ -107,8 +107,10 @@ def test_a_dying_server_costs_only_its_own_cells(tmp_path):
     doc = json.loads((out / "summary.json").read_text())
     rows = {s["name"]: s for s in doc["servers"]}
     mortal, strict = rows["mortal"], rows["strict"]
-    assert mortal["dead"].startswith("crash, not restarted") and mortal["restarts"] == 1
-    assert [e["event"] for e in mortal["events"]] == ["crash"] * 2
+    # fake_server.py serves one connection at a time: after its restart, 16 at once may also
+    # look like a hang (a plain GET unanswered for 2 s); either way it is given up on
+    assert mortal["dead"].endswith("not restarted: gave up after 1 restarts") and mortal["restarts"] == 1
+    assert [e["event"] for e in mortal["events"]][:1] == ["crash"] and len(mortal["events"]) == 2
     assert b"CRASH" in base64.b64decode(mortal["events"][0]["request_b64"])
     assert mortal["skipped"] > 0 and strict["exchanges"] > mortal["exchanges"]
     assert "Crashes and hangs" in (out / "summary.md").read_text()
