@@ -24,6 +24,7 @@ QUEUE_DEPTH = 32
 CONCURRENCY = 16            # connections at once per server
 BATCH = 32                  # mutants made per corpus pick (one call into libsyfuzz.so)
 HANG_AFTER = 6              # silent exchanges in a row before the server is probed
+REAP_WAIT = 1.0             # seconds a server that stopped answering may take to exit
 MAX_RESTARTS = 20
 SPLIT_EVERY = 8             # every this many inputs, one goes out in split delivery
 EXAMPLES = 2                # example inputs kept per (server, rule, reason) key
@@ -232,8 +233,7 @@ class Campaign:
                                           b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"",
                                           timeout=2.0, tail_timeout=0.1)
             if not probe.first and not probe.eof:
-                # a process that died since its first silent exchange is reaped by now
-                await self._restart(lane, "hang" if srv.alive() else "crash", item.case.raw)
+                await self._restart(lane, "crash" if await _reaped(srv) else "hang", item.case.raw)
             lane.silent_run = 0
         return True
 
@@ -310,6 +310,17 @@ class _Item:
     pending: int
     vectors: list = field(default_factory=list)
     settled: bool = False
+
+
+async def _reaped(srv: Server, bound: float = REAP_WAIT) -> bool:
+    """A server that closed its listener while exiting is not reaped at once (an interpreter's
+    teardown takes a while under load): whether it ends within `bound` seconds."""
+    end = time.monotonic() + bound
+    while srv.alive():
+        if time.monotonic() >= end:
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 def _b64(b: bytes) -> str:

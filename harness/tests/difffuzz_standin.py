@@ -9,6 +9,7 @@ argv: HOST PORT MODE
           Sec-WebSocket-Accept) whatever its Connection says: the planted bug (RFC 6455 §4.2.1:
           the handshake needs `Connection: Upgrade`; otherwise "the server MUST stop processing
           the client's handshake and return an HTTP response with an appropriate error code")
+  mortal  as strict, but exits (status 3) on a request head containing CRASH
 """
 import base64
 import hashlib
@@ -66,6 +67,8 @@ def main(host: str, port: int, mode: str) -> None:
             end = data.find(b"\r\n\r\n")
             if end < 0:
                 continue
+            if mode == "mortal" and b"CRASH" in data:
+                sys.exit(3)
             line, _, rest = data[:end + 4].partition(b"\r\n")
             out, close = answer(mode, line + b"\r\n", b"\r\n" + rest)
             try:

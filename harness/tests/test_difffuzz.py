@@ -89,16 +89,13 @@ def test_correct_standin_no_findings(tmp_path):
 
 
 def test_a_dying_server_costs_only_its_own_cells(tmp_path):
-    """fake_server.py exits on a request containing CRASH: restarted once, then given up on after
-    --max-restarts 1, while the other server goes on; the crashes are recorded with the input."""
-    folder = adapters(tmp_path, "strict")
-    (folder / "mortal.toml").write_text(
-        f'argv = ["{servers.PYTHON}", "{HERE / "fake_server.py"}", "@HOST@", "@PORT@", "ok"]\n'
-        'ready_timeout = 5.0\nstop_timeout = 1.0\n')
+    """A stand-in that exits on a request containing CRASH: restarted once, then given up on
+    (--max-restarts 1) while the other server goes on; each crash is recorded with its input."""
+    folder = adapters(tmp_path, "strict", "mortal")
     topic = tmp_path / "seeds" / "t"
     topic.mkdir(parents=True)
     (topic / "crash.http").write_bytes(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-A: CRASH\r\n\r\n")
-    (topic / "cases.toml").write_text('[crash]\nreason = "SERVED"\ndescription = "crashes fake_server"\n')
+    (topic / "cases.toml").write_text('[crash]\nreason = "SERVED"\ndescription = "crashes the stand-in"\n')
     out = tmp_path / "out"
     rc = cli.main(["run", "--adapters", str(folder), "--server", "strict", "--server", "mortal",
                    "--corpus", str(tmp_path / "seeds"), "--duration", "20", "--max-inputs", "1500",
@@ -107,11 +104,8 @@ def test_a_dying_server_costs_only_its_own_cells(tmp_path):
     doc = json.loads((out / "summary.json").read_text())
     rows = {s["name"]: s for s in doc["servers"]}
     mortal, strict = rows["mortal"], rows["strict"]
-    # fake_server.py serves one connection at a time: after its restart, 16 at once may also
-    # look like a hang (a plain GET unanswered for 2 s); either way it is given up on
-    assert mortal["dead"].endswith("not restarted: gave up after 1 restarts") and mortal["restarts"] == 1
-    assert [e["event"] for e in mortal["events"]][:1] == ["crash"] and len(mortal["events"]) == 2
-    assert b"CRASH" in base64.b64decode(mortal["events"][0]["request_b64"])
+    assert mortal["dead"] == "crash, not restarted: gave up after 1 restarts" and mortal["restarts"] == 1
+    assert [(e["event"], e["exit"]) for e in mortal["events"]] == [("crash", "exit status 3")] * 2
     assert mortal["skipped"] > 0 and strict["exchanges"] > mortal["exchanges"]
     assert "Crashes and hangs" in (out / "summary.md").read_text()
 
@@ -172,7 +166,13 @@ def test_sigterm_stops_servers_and_leaves_a_summary(tmp_path):
         while "servers," not in line:
             line = p.stdout.readline()
             assert line, "the campaign ended before it started"
-        kids = [int(x) for x in Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()]
+        # servers are started from worker threads: each thread's children are listed apart
+        kids = []
+        for t in Path(f"/proc/{p.pid}/task").iterdir():
+            try:
+                kids += [int(x) for x in (t / "children").read_text().split()]
+            except OSError:                     # a thread that ended meanwhile
+                pass
         assert kids
         time.sleep(1.0)
         p.send_signal(signal.SIGTERM)
