@@ -29,7 +29,8 @@ def finding_row(f: triage.Finding, port_hint: str = "PORT") -> dict:
             "tail": f.tail, "notes": f.notes,
             "request_b64": _b64(f.request), "original_b64": _b64(f.original),
             "response_b64": _b64(f.response),
-            "repro_nc": triage.repro_nc(f.request, port_hint), "repro": triage.repro_harness(f),
+            "repro_nc": triage.repro_nc(f.request, port_hint),
+            "repro_bash": triage.repro_bash(f.request, port_hint), "repro": triage.repro_harness(f),
             "manifest": {triage.stem(f): triage.manifest_row(f, "difffuzz")}}
 
 
@@ -72,7 +73,8 @@ def markdown(doc: dict) -> str:
                   f"{f['count']} exchanges showed it", "",
                   "Request:", "", "```", printable(base64.b64decode(f["request_b64"])), "```", "",
                   "Response:", "", "```", printable(base64.b64decode(f["response_b64"])) or "(closed)",
-                  "```", "", f"Repro: `{f['repro']}`  ", f"or `{f['repro_nc']}`", "",
+                  "```", "", f"Repro: `{f['repro']}`  ", f"or `{f['repro_nc']}`  ",
+                  f"or, without nc: `{f.get('repro_bash', '')}`", "",
                   "Draft manifest entry (`--promote` writes it into corpus/found/):", "", "```toml",
                   *_toml_table(f["manifest"]), "```", ""]
     return "\n".join(lines)

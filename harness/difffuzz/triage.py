@@ -194,6 +194,12 @@ def repro_nc(raw: bytes, port: str = "PORT") -> str:
     return f"printf '{printf_escape(raw)}' | nc -q 2 127.0.0.1 {port}"
 
 
+def repro_bash(raw: bytes, port: str = "PORT") -> str:
+    """The same without nc (not installed everywhere): bash's /dev/tcp, reading for 2 s."""
+    return (f"exec 3<>/dev/tcp/127.0.0.1/{port}; printf '{printf_escape(raw)}' >&3; "
+            f"timeout 2 cat <&3; exec 3<&-")
+
+
 def repro_harness(f: Finding) -> str:
     return ("python3 -m harness.difffuzz repro " + shlex.join(
         ["--server", f.server, "--rule", f.rule, "--request-b64",

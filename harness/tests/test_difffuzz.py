@@ -69,6 +69,7 @@ def test_planted_bug_found_minimised_reproduced_promoted(tmp_path):
     assert not any(b"upgrade" in v.lower() for v in facts.values("Connection")), small
     assert len(facts.headers) <= 5, small
     assert f["tests"] > 1 and "nc -q 2 127.0.0.1" in f["repro_nc"]
+    assert triage.printf_escape(small) in f["repro_bash"] and "/dev/tcp/127.0.0.1/" in f["repro_bash"]
     assert "ws-refuse-invalid" in (tmp_path / "out-buggy" / "findings.html").read_text()
     # the harness repro line reproduces it
     rc = cli.main(["repro", "--adapters", str(tmp_path / "adapters"), "--server", "buggy",
