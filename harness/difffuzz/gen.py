@@ -1,8 +1,8 @@
 """Generation: the request mutator of the libFuzzer and AFL++ builds, called in batches (ctypes).
 
-`$SY_BUILD/libsyfuzz.so` is fuzzers/mutator.c, grammar.c, tokens.c (the same sources as the
-engines' custom mutators) and fuzzers/upgrade_ops.c (operators aimed at upgrade semantics),
-built by mk/difffuzz.mk. This module is the only place that touches it. Everything is
+`$SY_BUILD/libsyfuzz.so` is the Makefile's MUTATOR_SRCS (fuzzers/mutator.c, shape.c, shape_ops.c,
+grammar.c, tokens.c: the same sources as the engines' custom mutators) and fuzzers/upgrade_ops.c
+(operators aimed at upgrade semantics), built by mk/difffuzz.mk. This module is the only place that touches it. Everything is
 deterministic from the seed: the same seed and input give the same bytes.
 """
 from __future__ import annotations
