@@ -106,6 +106,7 @@ def load(folder: Path = ADAPTERS) -> dict[str, Adapter]:
 
 
 START_ATTEMPTS = 2              # a server that exits while starting is started this many times
+READY_BUSY_FACTOR = 4           # one still busy at its ready_timeout may take this many times it
 
 # Every proxy runs in front of these backends too, each chain a row of its own (issue 15): the
 # strict reference, so that what differs from the reference's own row is the proxy, and the
@@ -332,10 +333,21 @@ class Server:
             raise ServerError(f"{self.adapter.name}: stopped", "stopped")
 
     def _wait_ready(self, proc: subprocess.Popen) -> None:
+        """Until the server answers a plain GET. At ready_timeout, a server that is still busy
+        (a thread running or runnable: importing, compiling, or waiting for a CPU while fifty
+        others start) has not failed to start, it has not had the time: the wait goes on while
+        it stays busy, up to READY_BUSY_FACTOR times ready_timeout. One asleep at ready_timeout
+        without accepting is not starting."""
         ad = self.adapter
-        deadline = time.monotonic() + ad.ready_timeout
+        start = time.monotonic()
+        deadline, hard = start + ad.ready_timeout, start + ad.ready_timeout * READY_BUSY_FACTOR
         accepted = False
-        while time.monotonic() < deadline:
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                if now >= hard or self.idle():
+                    break
+                deadline = min(now + 0.5, hard)
             if self.proc is not proc:
                 raise ServerError(f"{ad.name}: stopped while starting", "stopped")
             if proc.poll() is not None:
@@ -348,11 +360,12 @@ class Server:
                     return                                           # is not ready
                 continue
             time.sleep(0.02)
+        waited = f"{time.monotonic() - start:.3g}s"
         if accepted:
             raise ServerError(f"{ad.name}: accepts connections on {self.port} but never answered a "
-                              f"plain GET within {ad.ready_timeout:g}s\n" + self.log_tail(), "silent")
+                              f"plain GET within {waited}\n" + self.log_tail(), "silent")
         raise ServerError(f"{ad.name}: not accepting connections on {self.port} after "
-                          f"{ad.ready_timeout:g}s\n" + self.log_tail(), "refused")
+                          f"{waited}\n" + self.log_tail(), "refused")
 
     def _answers(self, deadline: float) -> bool:
         """A plain GET gets some answer (bytes or a close) before `deadline`: some servers accept
