@@ -13,6 +13,8 @@ def answer_is_http(ctx: Ctx) -> Outcome:
         return NA if ctx.obs.decision in (o.CLOSE, o.TIMEOUT, o.NOCONNECT) else OK
     if ctx.obs.parse_error == "HPE_INVALID_VERSION":
         return NA                                       # response-version judges it
+    if ctx.facts.version == (0, 9):
+        return NA       # a request line without a version is HTTP/0.9's: its answer has no head
     if http2_settings(ctx.obs.raw):
         if ctx.case.allow_http2 or ctx.facts.version == (1, 0):
             return NA                                   # prior knowledge; or the HTTP/1.0 rule
@@ -57,8 +59,9 @@ def switch_to_offered(ctx: Ctx) -> Outcome:
     stray = [p for p in up if not indicated(p, offer)]
     if not stray:
         return OK
-    if not f.complete or f.offered_dropped:
-        return NA                   # the core did not read (or keep) the whole offer
+    if not f.complete or f.offered_dropped or f.reason == "OBS_FOLD":
+        return NA                   # the core did not read (or keep) the whole offer, or a fold
+                                    # that a server may replace with SP (RFC 9112 §5.2) is in it
     return broken(f"switched to {', '.join(stray)}, which the request's Upgrade does not offer "
                   f"({', '.join(offer) or 'no Upgrade field in the header section'})")
 
@@ -85,8 +88,8 @@ def http10_upgrade_ignored(ctx: Ctx) -> Outcome:
 
 
 def h2c_one_settings(ctx: Ctx) -> Outcome:
-    if ctx.status != 101 or "h2c" not in ctx.upgrade_tokens():
-        return NA
+    if ctx.status != 101 or "h2c" not in ctx.upgrade_tokens() or not ctx.facts.complete:
+        return NA                   # lines past the core's first error are not counted
     n = len(ctx.facts.values("HTTP2-Settings"))
     return OK if n == 1 else broken(f"101 to h2c with {n} HTTP2-Settings field lines")
 

@@ -69,8 +69,9 @@ def refuse_invalid(ctx: Ctx) -> Outcome:
 def accept(ctx: Ctx) -> Outcome:
     if ctx.status != 101 or "websocket" not in [p.partition("/")[0] for p in ctx.upgrade_tokens()]:
         return NA
-    if ctx.facts.ws_keys != 1:
-        return NA                   # no single key to compute from: the invalid-handshake rule
+    if ctx.facts.ws_keys != 1 or ctx.facts.reason == "OBS_FOLD":
+        return NA                   # no single key to compute from: the invalid-handshake rule;
+                                    # or a fold a server may replace with SP (RFC 9112 §5.2)
     if ctx.obs.accept_ok:
         return OK
     got = ctx.obs.header("Sec-WebSocket-Accept")

@@ -129,3 +129,50 @@ def test_426_without_upgrade_fails_the_origin_not_a_proxy_that_relays_it():
     assert compare.classify(case(raw), relayed, ("websocket",), "origin").rule == "426-names-protocol"
     assert compare.classify(case(raw), relayed, ("websocket",), "proxy").rule != "426-names-protocol"
     assert compare.classify(case(raw), relayed, ("websocket",), "chain").rule != "426-names-protocol"
+
+
+# Rule questions from the diff-fuzz campaign (issue 14), each on the bytes it showed.
+
+def test_identical_content_lengths_may_be_accepted():
+    # RFC 9110 §8.6: duplicated identical values MAY be replaced by one (bun, caddy, deno,
+    # haproxy, uvicorn, websocketd answered 200; haproxy also to "5, 5")
+    two = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"
+    listed = b"DELETE / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nabcde"
+    differ = two.replace(b"Length: 3\r\nContent-Length: 3", b"Length: 3\r\nContent-Length: 4")
+    ok = obs(200, (("Content-Length", "2"),), tail="http", tail_status=200)
+    for raw in (two, listed):
+        assert BY_ID["framing-400"].check(Ctx(case(raw), ok)).state == "n/a"
+        assert BY_ID["framing-close"].check(Ctx(case(raw), ok)).state == "n/a"
+    assert BY_ID["framing-400"].check(Ctx(case(differ), ok)).state == "broken"
+    assert BY_ID["framing-close"].check(Ctx(case(differ), obs(400, tail="http", tail_status=200))).state == "broken"
+
+
+def test_505_to_another_major_version_is_no_400_violation():
+    raw = b"CONNECT / HTTP/2.0\r\nHost: x\r\nTransfer-Encoding : gzip\r\n\r\n"     # nginx: 505
+    assert BY_ID["space-before-colon-400"].check(Ctx(case(raw), obs(505))).state == "ok"
+    v11 = raw.replace(b"HTTP/2.0", b"HTTP/1.1")
+    assert BY_ID["space-before-colon-400"].check(Ctx(case(v11), obs(505))).state == "broken"
+
+
+def test_an_http09_request_may_get_an_http09_answer():
+    raw = b"GET /HTP1z0\r\n\r\n"                                                    # Apache
+    body = Observation(decision="invalid", raw=b"<!DOCTYPE HTML PUBLIC", parse_error="HPE_INVALID_CONSTANT",
+                       fate="closed")
+    assert BY_ID["answer-is-http"].check(Ctx(case(raw), body)).state == "n/a"
+    assert BY_ID["answer-is-http"].check(Ctx(case(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"), body)).state == "broken"
+
+
+def test_h2c_settings_are_not_counted_past_the_cores_error():
+    raw = (b"PRI / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+           b"HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n")                    # caddy: 101
+    switched = obs(101, (("Upgrade", "h2c"), ("Connection", "Upgrade")))
+    assert BY_ID["h2c-one-settings"].check(Ctx(case(raw), switched)).state == "n/a"
+    assert BY_ID["h2c-one-settings"].check(Ctx(case(H2C.replace(b"HTTP2-Settings: AAMA", b"HTTP2-Settings: x\r\nHTTP2-Settings: AAMA")), switched)).state == "broken"
+
+
+def test_a_fold_in_the_offer_or_key_is_not_judged_by_the_switch_rules():
+    folded = WS.replace(b"Upgrade: websocket\r\n", b"Upgrade: websocket\r\n Uade:\r\n")
+    assert BY_ID["switch-to-offered"].check(Ctx(case(folded), obs(101, SWITCH, accept_ok=True))).state == "n/a"
+    key = WS.replace(b"dGhlIHNhbXBsZSBub25jZQ==", b"dGhlIHNhbXBs\r\n ZSBub25jZQ==")
+    assert BY_ID["ws-accept"].check(Ctx(case(key), obs(101, SWITCH, accept_ok=False))).state == "n/a"
+    assert BY_ID["ws-accept"].check(Ctx(case(WS), obs(101, SWITCH, accept_ok=False))).state == "broken"
