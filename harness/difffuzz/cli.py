@@ -1,7 +1,8 @@
 """`python3 -m harness.difffuzz run|bench|repro|merge` (make diff-fuzz, docs/difffuzz.md).
 
 Owns the process lifetimes of a campaign: every server is started as a child (harness/servers.py,
-the report's adapters), kept in one list, and stopped by PID in one `finally`, on success, an
+the report's adapters), kept in the report's registry (run.Running), and stopped by PID in one
+`finally`, on success, an
 exception, Ctrl-C, SIGTERM or SIGHUP. A signal stops the loop; the campaign directory is then
 written with what was found (untriaged) and marked interrupted. Exit: 0 done; 2 usage; 3 no
 server under test could start; 130 interrupted.
@@ -23,11 +24,11 @@ from pathlib import Path
 
 from .. import cases as cases_mod
 from .. import findings as findings_mod
-from .. import servers
+from .. import run, servers
 from . import campaign, oracle, output, shard, triage
 
 EXIT_OK, EXIT_USAGE, EXIT_INFRA, EXIT_INTERRUPTED = 0, 2, 3, 130
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+SIGNALS = run.STOP_SIGNALS
 PROGRESS_EVERY = 5.0
 PROGRESS_SERVERS = 6        # servers named on the progress line (most findings first)
 
@@ -111,9 +112,9 @@ def _sentinel_chain(ad: servers.Adapter) -> bool:
     return ad.role == "chain" and ad.backend == "sentinel"
 
 
-def start_all(chosen, adapters, started: list, say) -> tuple[list[servers.Server], dict]:
+def start_all(chosen, adapters, started: run.Running, say) -> tuple[list[servers.Server], dict]:
     """Start every server (in parallel); each is in `started` before it starts, so the caller can
-    always stop it. Returns the running ones and {name: why} for the others."""
+    always stop it (started.stop_all()). Returns the running ones and {name: why} for the others."""
     failed: dict[str, str] = {}
 
     def one(ad):
@@ -122,7 +123,7 @@ def start_all(chosen, adapters, started: list, say) -> tuple[list[servers.Server
             failed[ad.name] = f"skipped: {why}"
             return None
         srv = servers.Server(ad, adapters)
-        started.append(srv)
+        started.add(srv)
         try:
             srv.start()
             return srv
@@ -135,19 +136,6 @@ def start_all(chosen, adapters, started: list, say) -> tuple[list[servers.Server
     for name, why in sorted(failed.items()):
         say(f"{name}: {why}")
     return running, failed
-
-
-def stop_all(started: list) -> None:
-    held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}
-    try:
-        for srv in started:
-            try:
-                srv.stop()
-            except Exception as e:          # keep stopping the others
-                print(f"could not stop {srv.adapter.name}: {e}", file=sys.stderr)
-    finally:
-        for s, h in held.items():
-            signal.signal(s, h)
 
 
 def progress_line(c: campaign.Campaign) -> str:
@@ -250,7 +238,7 @@ def cmd_run(args) -> int:
     chosen = [a for a in chosen if a.name in names]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    started: list[servers.Server] = []
+    started = run.Running()
     started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     interrupted = False
     old = {s: signal.signal(s, signal.default_int_handler) for s in SIGNALS}
@@ -279,7 +267,7 @@ def cmd_run(args) -> int:
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-        stop_all(started)
+        started.stop_all()
     if "c" not in locals():
         return EXIT_INTERRUPTED
     doc = document(c, args, findings, untriaged, failed, interrupted, started_at)
@@ -311,7 +299,7 @@ def cmd_repro(args) -> int:
         print("python3 -m harness.difffuzz repro: error: the reference core does not decide this "
               "request (incomplete)", file=sys.stderr)
         return EXIT_USAGE
-    started: list[servers.Server] = []
+    started = run.Running()
     try:
         running, failed = start_all(chosen, adapters, started, print)
         if not running:
@@ -319,7 +307,7 @@ def cmd_repro(args) -> int:
         srv = running[0]
         hit, obs, j = triage.check(srv, raw, args.rule, args.timeout, args.tail_timeout)
     finally:
-        stop_all(started)
+        started.stop_all()
     print(f"{srv.adapter.name}: {obs.decision} {obs.status or ''}; verdict {j.verdict.verdict} "
           f"({j.verdict.rule}: {j.verdict.detail})")
     print("response:", obs.raw[:600])
