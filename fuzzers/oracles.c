@@ -673,21 +673,18 @@ static int http11_or_later(const char *version)
   return memcmp(version, "HTTP/1.", 7) == 0 && version[7] >= '1' && version[7] <= '9';
 }
 
-/* A WebSocket handshake that every reading of RFC 6455 §4.2.1 accepts, on a WebSocket route:
- * the converse of the 101 rules, restricted to heads without anything else to judge. */
-static int textbook_handshake(const struct sy_policy *pol, const struct oc_head *h)
+/* What the textbook offers below share, with nothing else to judge: a GET within the limits,
+ * HTTP/1.1 or a later minor, a plain origin-form target (its path in *path), plain field values,
+ * one plain Host, no content, valid Connection and Upgrade lists. */
+static int textbook_get(const struct oc_head *h, const char **path, size_t *plen)
 {
-  const struct oc_field *host, *key, *ver;
-  const char *path;
-  size_t plen;
+  const struct oc_field *host;
   if (h->head_len > SY_MAX_HEAD_BYTES || h->n_fields > SY_MAX_HEADERS)
     return 0;
   if (h->mlen != 3 || memcmp(h->method, "GET", 3) != 0 ||
       !http11_or_later(h->version) || !plain_target(h->target, h->tlen))
     return 0;
-  oc_target_path(h->target, h->tlen, &path, &plen);
-  if (!ws_route(pol, path, plen))
-    return 0;
+  oc_target_path(h->target, h->tlen, path, plen);
   for (size_t i = 0; i < h->n_fields; i++)
     if (!plain_value(&h->fields[i]))
       return 0;
@@ -696,7 +693,17 @@ static int textbook_handshake(const struct sy_policy *pol, const struct oc_head 
   if (oc_head_count(h, "content-length", NULL) || oc_head_count(h, "transfer-encoding", NULL) ||
       oc_head_count(h, "expect", NULL))
     return 0;
-  if (!oc_list_valid(h, "connection", 0) || !oc_list_valid(h, "upgrade", 1))
+  return oc_list_valid(h, "connection", 0) && oc_list_valid(h, "upgrade", 1);
+}
+
+/* A WebSocket handshake that every reading of RFC 6455 §4.2.1 accepts, on a WebSocket route:
+ * the converse of the 101 rules, restricted to heads without anything else to judge. */
+static int textbook_handshake(const struct sy_policy *pol, const struct oc_head *h)
+{
+  const struct oc_field *key, *ver;
+  const char *path;
+  size_t plen;
+  if (!textbook_get(h, &path, &plen) || !ws_route(pol, path, plen))
     return 0;
   if (!oc_list_contains(h, "connection", "upgrade") || !oc_list_contains(h, "upgrade", "websocket"))
     return 0;
@@ -782,28 +789,14 @@ static void check_session_switch(const struct sy_policy *pol, const struct sy_re
  * (docs/policy.md): the converse of check_session_switch, restricted like textbook_handshake. */
 static int textbook_h2c(const struct sy_policy *pol, const struct oc_head *h)
 {
-  const struct oc_field *host, *hs;
+  const struct oc_field *hs;
   const char *path;
   size_t plen;
   int kind;
-  if (h->head_len > SY_MAX_HEAD_BYTES || h->n_fields > SY_MAX_HEADERS)
+  if (!textbook_get(h, &path, &plen))
     return 0;
-  if (h->mlen != 3 || memcmp(h->method, "GET", 3) != 0 || !http11_or_later(h->version) ||
-      !plain_target(h->target, h->tlen))
-    return 0;
-  oc_target_path(h->target, h->tlen, &path, &plen);
   kind = route_kind(pol, path, plen);
   if (kind != SY_ROUTE_H2C && kind != SY_ROUTE_H2C_REQUIRED)
-    return 0;
-  for (size_t i = 0; i < h->n_fields; i++)
-    if (!plain_value(&h->fields[i]))
-      return 0;
-  if (oc_head_count(h, "host", &host) != 1 || !plain_host(host))
-    return 0;
-  if (oc_head_count(h, "content-length", NULL) || oc_head_count(h, "transfer-encoding", NULL) ||
-      oc_head_count(h, "expect", NULL))
-    return 0;
-  if (!oc_list_valid(h, "connection", 0) || !oc_list_valid(h, "upgrade", 1))
     return 0;
   return oc_list_contains(h, "connection", "upgrade") &&
          oc_list_contains(h, "connection", "http2-settings") && oc_list_contains(h, "upgrade", "h2c") &&
