@@ -46,8 +46,7 @@ __attribute__((format(printf, 2, 3))) static void putf(struct gbuf *b, const cha
     put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static size_t below(uint64_t *r, size_t n) { return n ? (size_t)(oc_rand(r) % n) : 0; }
-static int one_in(uint64_t *r, unsigned n) { return n && below(r, n) == 0; }
+static int one_in(uint64_t *r, unsigned n) { return n && oc_below(r, n) == 0; }
 
 /* A table is {valid..., NULL, near-valid..., NULL}: a valid value, or one time in `near` a
  * near-valid one. */
@@ -60,8 +59,8 @@ static const char *choose(uint64_t *r, const char *const *t, unsigned near)
   while (t[all])
     all++;
   if (all > ok + 1 && one_in(r, near))
-    return t[ok + 1 + below(r, all - ok - 1)];
-  return t[below(r, ok)];
+    return t[ok + 1 + oc_below(r, all - ok - 1)];
+  return t[oc_below(r, ok)];
 }
 
 static const char *const m_ws[] = {"GET", NULL, "HEAD", "POST", "get", "PUT", "OPTIONS", "CONNECT",
@@ -98,7 +97,7 @@ static const char *const settings[] = {"AAMAAABkAARAAAAAAAIAAAAA", "", "AAMAAABk
 static void name_in_case(uint64_t *r, const char *name, char *out, size_t cap)
 {
   size_t i, n = strlen(name) < cap - 1 ? strlen(name) : cap - 1;
-  int how = one_in(r, 6) ? 1 + (int)below(r, 2) : 0; /* names are case-insensitive (§5.1) */
+  int how = one_in(r, 6) ? 1 + (int)oc_below(r, 2) : 0; /* names are case-insensitive (§5.1) */
   for (i = 0; i < n; i++) {
     char c = name[i];
     if (how == 1 && c >= 'A' && c <= 'Z')
@@ -119,10 +118,10 @@ static void field(struct gbuf *b, uint64_t *r, unsigned near, const char *name, 
   name_in_case(r, name, nm, sizeof nm);
   if (one_in(r, near ? near * 4 : 0)) {
     static const char *const bad[] = {" : ", ":\r\n ", " :", "\t: "};
-    putf(b, "%s%s%s\r\n", nm, bad[below(r, 4)], value);
+    putf(b, "%s%s%s\r\n", nm, bad[oc_below(r, 4)], value);
     return;
   }
-  putf(b, "%s:%s%s%s\r\n", nm, ows[below(r, 5)], value, one_in(r, 8) ? " " : "");
+  putf(b, "%s:%s%s%s\r\n", nm, ows[oc_below(r, 5)], value, one_in(r, 8) ? " " : "");
 }
 
 /* A field that is left out or repeated one time in 2*near (a repeat may differ). */
@@ -142,7 +141,7 @@ void sy_fuzz_ws_key(uint64_t *r, unsigned near, char *k, size_t cap)
   static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   uint8_t raw[18];
   size_t bytes = 16, o = 0, i;
-  int pad = 1, how = one_in(r, near) ? 1 + (int)below(r, 6) : 0;
+  int pad = 1, how = one_in(r, near) ? 1 + (int)oc_below(r, 6) : 0;
   if (how == 1)
     bytes = one_in(r, 2) ? 15 : 17; /* a key that is not 16 bytes (RFC 6455 §4.1) */
   for (i = 0; i < bytes; i++)
@@ -163,13 +162,13 @@ void sy_fuzz_ws_key(uint64_t *r, unsigned near, char *k, size_t cap)
   for (i = 0; pad && i < (3 - bytes % 3) % 3 && o + 1 < cap; i++)
     k[o++] = '=';
   if (how == 3)
-    k[below(r, 16)] = "-_"[below(r, 2)]; /* base64url alphabet */
+    k[oc_below(r, 16)] = "-_"[oc_below(r, 2)]; /* base64url alphabet */
   if (how == 4 && bytes == 16)
-    k[21] = b64[16 * below(r, 4) + 1 + below(r, 15)]; /* non-zero pad bits (accepted) */
+    k[21] = b64[16 * oc_below(r, 4) + 1 + oc_below(r, 15)]; /* non-zero pad bits (accepted) */
   if (how == 5)
-    k[below(r, o)] = ' ';
+    k[oc_below(r, o)] = ' ';
   if (how == 6)
-    o = o > 4 ? o - 1 - below(r, 3) : o; /* truncated */
+    o = o > 4 ? o - 1 - oc_below(r, 3) : o; /* truncated */
   k[o] = '\0';
 }
 
@@ -177,15 +176,15 @@ const uint8_t *sy_fuzz_ws_frame(uint64_t *r, size_t *n)
 {
   static uint8_t f[160];
   static const uint8_t ops[] = {0x81, 0x82, 0x89, 0x8a, 0x88, 0x01, 0x80, 0x83, 0xc1};
-  size_t len = below(r, 8) ? below(r, 12) : below(r, 126);
-  f[0] = ops[below(r, sizeof ops)];
+  size_t len = oc_below(r, 8) ? oc_below(r, 12) : oc_below(r, 126);
+  f[0] = ops[oc_below(r, sizeof ops)];
   f[1] = (uint8_t)(0x80 | len);
   memcpy(f + 2, "\x37\xfa\x21\x3d", 4);
   for (size_t i = 0; i < len; i++)
     f[6 + i] = (uint8_t)("Hello, close 1000\xe9"[i % 18] ^ f[2 + (i & 3)]);
   if (f[0] == 0x88 && len >= 2) {
     f[6] = 0x03 ^ f[2];
-    f[7] = (uint8_t)(0xe8 + below(r, 20)) ^ f[3];
+    f[7] = (uint8_t)(0xe8 + oc_below(r, 20)) ^ f[3];
   }
   *n = 6 + len;
   return f;
@@ -195,11 +194,11 @@ const uint8_t *sy_fuzz_ws_frame(uint64_t *r, size_t *n)
 static void body(struct gbuf *b, uint64_t *r, unsigned near, int expect)
 {
   static const char data[] = "hello=world&a=b0123456789";
-  size_t n = 1 + below(r, sizeof data - 1), k = 0;
+  size_t n = 1 + oc_below(r, sizeof data - 1), k = 0;
   if (expect)
     field(b, r, near, "Expect", one_in(r, near) ? "100-Continue" : "100-continue");
   if (one_in(r, 2)) {
-    long off = one_in(r, near) ? (long)below(r, 3) - 1 : 0;
+    long off = one_in(r, near) ? (long)oc_below(r, 3) - 1 : 0;
     putf(b, "Content-Length: %ld\r\n", (long)n + off);
     if (one_in(r, near * 2))
       putf(b, "Content-Length: %zu\r\n", n + 1);
@@ -210,7 +209,7 @@ static void body(struct gbuf *b, uint64_t *r, unsigned near, int expect)
   field(b, r, near, "Transfer-Encoding", one_in(r, near) ? "gzip, chunked" : "chunked");
   puts_(b, "\r\n");
   while (k < n) {
-    size_t c = 1 + below(r, 8);
+    size_t c = 1 + oc_below(r, 8);
     c = c > n - k ? n - k : c;
     putf(b, one_in(r, 8) ? "%zX;ext=1\r\n" : "%zx\r\n", c + (one_in(r, near * 2) ? 1 : 0));
     put(b, data + k, c);
@@ -229,7 +228,7 @@ static void offer_fields(struct gbuf *b, uint64_t *r, int kind, unsigned near)
   char key[48];
   int order[6] = {0, 1, 2, 3, 4, 5};
   for (int i = 5; i > 0; i--) {
-    int j = (int)below(r, (size_t)i + 1), t = order[i];
+    int j = (int)oc_below(r, (size_t)i + 1), t = order[i];
     order[i] = order[j];
     order[j] = t;
   }
@@ -259,7 +258,7 @@ static void offer_fields(struct gbuf *b, uint64_t *r, int kind, unsigned near)
     case 4:
       if (kind == SY_FUZZ_WEBSOCKET) {
         char num[8]; /* any version of RFC 6455 §4.1's 0-255, and a few past it */
-        snprintf(num, sizeof num, "%u", (unsigned)below(r, 300));
+        snprintf(num, sizeof num, "%u", (unsigned)oc_below(r, 300));
         field_maybe(b, r, near, "Sec-WebSocket-Version",
                     one_in(r, near * 2) ? num : choose(r, ws_vers, near), "8");
       }
@@ -267,9 +266,9 @@ static void offer_fields(struct gbuf *b, uint64_t *r, int kind, unsigned near)
     default:
       if (one_in(r, 3))
         field(b, r, near, (const char *[]){"Origin", "Sec-WebSocket-Protocol", "User-Agent",
-                                           "Sec-WebSocket-Extensions", "Accept"}[below(r, 5)],
+                                           "Sec-WebSocket-Extensions", "Accept"}[oc_below(r, 5)],
               (const char *[]){"http://example.com", "chat, superchat", "sy/1",
-                               "permessage-deflate", "*/*"}[below(r, 5)]);
+                               "permessage-deflate", "*/*"}[oc_below(r, 5)]);
     }
   }
 }
@@ -279,7 +278,7 @@ size_t sy_fuzz_generate(uint64_t *r, int kind, unsigned near, uint8_t *out, size
   struct gbuf b = {out, 0, cap};
   const char *method, *target;
   if (kind < 0 || kind >= SY_FUZZ_KINDS)
-    kind = (int)below(r, SY_FUZZ_KINDS);
+    kind = (int)oc_below(r, SY_FUZZ_KINDS);
   if (kind == SY_FUZZ_WEBSOCKET) {
     method = choose(r, m_ws, near);
     target = choose(r, t_ws, near);

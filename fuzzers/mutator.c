@@ -24,25 +24,23 @@ __attribute__((weak)) size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t
  * of fuzzers/ into every target, so the mutator must stand aside for the others. */
 extern const int sy_fuzz_request_shaped __attribute__((weak));
 
-static uint64_t rnd(uint64_t *s) { return oc_rand(s); }
-static size_t below(uint64_t *s, size_t n) { return n ? (size_t)(rnd(s) % n) : 0; }
 
 /* Byte-level mutation when libFuzzer's is not linked (AFL++ library). */
 size_t sy__bytes_mutate(uint64_t *r, uint8_t *d, size_t n, size_t max)
 {
   if (LLVMFuzzerMutate)
     return LLVMFuzzerMutate(d, n, max);
-  for (int k = 1 + (int)below(r, 4); k > 0; k--) {
-    size_t at = below(r, n + 1);
-    switch (below(r, 3)) {
+  for (int k = 1 + (int)oc_below(r, 4); k > 0; k--) {
+    size_t at = oc_below(r, n + 1);
+    switch (oc_below(r, 3)) {
     case 0:
       if (n)
-        d[below(r, n)] = (uint8_t)rnd(r);
+        d[oc_below(r, n)] = (uint8_t)oc_rand(r);
       break;
     case 1:
       if (n < max) {
         memmove(d + at + 1, d + at, n - at);
-        d[at] = (uint8_t)rnd(r);
+        d[at] = (uint8_t)oc_rand(r);
         n++;
       }
       break;
@@ -62,9 +60,9 @@ size_t sy__bytes_mutate(uint64_t *r, uint8_t *d, size_t n, size_t max)
  * or token operation (tokens.c) one time in 8; a shape operation (shape_ops.c) otherwise. */
 static size_t mutate_one(uint8_t *data, size_t size, size_t max, uint64_t *r)
 {
-  if (size < 4 || below(r, 128) == 0)
-    return sy_fuzz_generate(r, SY_FUZZ_KINDS, below(r, 4) ? 6 : 0, data, max);
-  if (below(r, 8) == 0)
+  if (size < 4 || oc_below(r, 128) == 0)
+    return sy_fuzz_generate(r, SY_FUZZ_KINDS, oc_below(r, 4) ? 6 : 0, data, max);
+  if (oc_below(r, 8) == 0)
     return sy_fuzz_token_mutate(r, data, size, max);
   return sy__shape_mutate(data, size, max, r);
 }
@@ -83,7 +81,7 @@ static int plain_only(void)
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
   uint64_t r = seed;
-  if (plain_only() || below(&r, 5) == 0)
+  if (plain_only() || oc_below(&r, 5) == 0)
     return sy__bytes_mutate(&r, data, size, max_size);
   return mutate_one(data, size, max_size, &r);
 }
@@ -97,7 +95,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
   uint64_t r = seed;
   if (plain_only()) {
     /* a prefix of one input and a suffix of the other */
-    size_t p = below(&r, s1 + 1), q = below(&r, s2 + 1);
+    size_t p = oc_below(&r, s1 + 1), q = oc_below(&r, s2 + 1);
     sy__emit(&o, d1, p);
     sy__emit(&o, d2 + q, s2 - q);
     return o.n;
@@ -111,13 +109,13 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1, const uint8_t *d2
   }
   sy__emit_line(&o, &a.l[0]);
   for (size_t i = 1; i < a.n; i++) {
-    if (below(&r, 3))
+    if (oc_below(&r, 3))
       sy__emit_line(&o, &a.l[i]);
-    if (b.n > 1 && below(&r, 3) == 0)
-      sy__emit_line(&o, &b.l[1 + below(&r, b.n - 1)]);
+    if (b.n > 1 && oc_below(&r, 3) == 0)
+      sy__emit_line(&o, &b.l[1 + oc_below(&r, b.n - 1)]);
   }
   sy__emits(&o, a.has_blank ? a.blank : "\r\n");
-  if (below(&r, 2))
+  if (oc_below(&r, 2))
     sy__emit(&o, a.tail, a.tail_n);
   else
     sy__emit(&o, b.tail, b.tail_n);
@@ -154,10 +152,10 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
     m->buf = realloc(m->buf, cap);
     m->cap = cap;
   }
-  if (add_buf && add_buf_size && below(&m->r, 8) == 0) {
+  if (add_buf && add_buf_size && oc_below(&m->r, 8) == 0) {
     *out_buf = m->buf;
     return LLVMFuzzerCustomCrossOver(buf, buf_size, add_buf, add_buf_size, m->buf, cap,
-                                     (unsigned)rnd(&m->r));
+                                     (unsigned)oc_rand(&m->r));
   }
   if (buf_size > cap)
     buf_size = cap;

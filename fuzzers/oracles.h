@@ -55,6 +55,8 @@ static inline uint64_t oc_rand(uint64_t *s) /* splitmix64 */
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+/* A random number below n (0 when n is 0): the mutators' one draw. */
+static inline size_t oc_below(uint64_t *s, size_t n) { return n ? (size_t)(oc_rand(s) % n) : 0; }
 
 /* ---- an independent, strict view of a request head (RFC 9112 §2.2, §3, §5) ---- */
 #define OC_MAX_LINES 128

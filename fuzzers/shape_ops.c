@@ -14,7 +14,6 @@
 #include "oracles.h"
 #include "shape.h"
 
-static size_t below(uint64_t *s, size_t n) { return n ? (size_t)(oc_rand(s) % n) : 0; }
 
 static const char *const eols[] = {"\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", "\n\r"};
 
@@ -80,15 +79,15 @@ static struct sy__line field_line(uint64_t *r, const struct field_kind *f)
   if (f->values == NULL) {
     sy_fuzz_ws_key(r, 2, key, sizeof key); /* valid half the time */
     v = key;
-  } else if (f->values == v_version && below(r, 3) == 0) {
+  } else if (f->values == v_version && oc_below(r, 3) == 0) {
     /* any version of RFC 6455 §4.1's 0-255 (and a few past it): which ones get a 426 */
-    snprintf(key, sizeof key, "%u", (unsigned)below(r, 300));
+    snprintf(key, sizeof key, "%u", (unsigned)oc_below(r, 300));
     v = key;
   } else {
-    v = f->values[below(r, f->n_values)];
+    v = f->values[oc_below(r, f->n_values)];
   }
   strcpy(s, f->name);
-  strcat(s, below(r, 8) ? ": " : (below(r, 2) ? ":" : " : ")); /* space before colon: §5.1 */
+  strcat(s, oc_below(r, 8) ? ": " : (oc_below(r, 2) ? ":" : " : ")); /* space before colon: §5.1 */
   strncat(s, v, 200);
   return (struct sy__line){(const uint8_t *)s, strlen(s), "\r\n"};
 }
@@ -106,7 +105,7 @@ static const struct field_kind *kind_of(const struct sy__line *l)
 static void case_vary(uint64_t *r, uint8_t *p, size_t n)
 {
   for (size_t i = 0; i < n; i++)
-    if (((p[i] | 32) >= 'a' && (p[i] | 32) <= 'z') && below(r, 3) == 0)
+    if (((p[i] | 32) >= 'a' && (p[i] | 32) <= 'z') && oc_below(r, 3) == 0)
       p[i] ^= 32;
 }
 
@@ -124,7 +123,7 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
     k++;
     i = e + 1;
   }
-  pick = below(r, k);
+  pick = oc_below(r, k);
 #define PUT(p_, n_)                                                                                \
   do {                                                                                             \
     size_t m_ = (n_);                                                                              \
@@ -134,7 +133,7 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
     o += m_;                                                                                       \
   } while (0)
   for (size_t j = 0; j < k; j++) {
-    int op = j == pick ? (int)below(r, 5) : -1;
+    int op = j == pick ? (int)oc_below(r, 5) : -1;
     if (op == 0)
       continue; /* drop the element */
     if (o)
@@ -147,7 +146,7 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
       PUT(v + starts[j], ends[j] - starts[j]);
     }
     if (op == 2) { /* a new element from the table */
-      const char *t = f && f->values ? f->values[below(r, f->n_values)] : "upgrade";
+      const char *t = f && f->values ? f->values[oc_below(r, f->n_values)] : "upgrade";
       PUT(", ", 2);
       PUT(t, strlen(t));
     }
@@ -164,9 +163,9 @@ static size_t limits_mutate(uint64_t *r, struct sy__shape *s, uint8_t *data, siz
 {
   static char big[SY_MAX_HEAD_BYTES + 256];
   size_t want, n = 0;
-  int k = (int)below(r, 3);
+  int k = (int)oc_below(r, 3);
   if (k == 0) { /* request-target at the limit, one over, or far over */
-    want = SY_MAX_TARGET_BYTES - 8 + below(r, 3) * 8 + below(r, 8);
+    want = SY_MAX_TARGET_BYTES - 8 + oc_below(r, 3) * 8 + oc_below(r, 8);
     n = (size_t)snprintf(big, sizeof big, "GET /live?");
     while (n < want && n < sizeof big - 16) {
       big[n] = (char)('a' + (n % 26));
@@ -177,7 +176,7 @@ static size_t limits_mutate(uint64_t *r, struct sy__shape *s, uint8_t *data, siz
     return sy__shape_rebuild(s, NULL, s->tail, s->tail_n, data, max);
   }
   if (k == 1) { /* one field value long enough to take the head to the limit */
-    want = SY_MAX_HEAD_BYTES - 64 + below(r, 128);
+    want = SY_MAX_HEAD_BYTES - 64 + oc_below(r, 128);
     n = (size_t)snprintf(big, sizeof big, "X-Pad: ");
     while (n < want && n < sizeof big - 4)
       big[n++] = 'p';
@@ -187,7 +186,7 @@ static size_t limits_mutate(uint64_t *r, struct sy__shape *s, uint8_t *data, siz
     return sy__shape_rebuild(s, big, s->tail, s->tail_n, data, max);
   }
   /* as many field lines as SY_MAX_HEADERS, give or take one */
-  want = SY_MAX_HEADERS - 1 + below(r, 3);
+  want = SY_MAX_HEADERS - 1 + oc_below(r, 3);
   for (size_t i = s->n; i < want + 1 && i < SY__SHAPE_MAX_LINES; i++) {
     s->l[i] = (struct sy__line){(const uint8_t *)"X-F: 1", 6, "\r\n"};
     s->n = i + 1;
@@ -207,29 +206,29 @@ static size_t body_mutate(uint64_t *r, struct sy__shape *s, uint8_t *data, size_
     t = (const uint8_t *)"hello=world";
     tn = 11;
   }
-  if (below(r, 2)) {
-    long delta = (long)below(r, 3) - 1;
-    snprintf(field, sizeof field, "Content-Length: %ld\r\n%s", (long)tn + (below(r, 2) ? delta : 0),
-             below(r, 6) == 0 ? "Content-Length: 1\r\n" : "");
+  if (oc_below(r, 2)) {
+    long delta = (long)oc_below(r, 3) - 1;
+    snprintf(field, sizeof field, "Content-Length: %ld\r\n%s", (long)tn + (oc_below(r, 2) ? delta : 0),
+             oc_below(r, 6) == 0 ? "Content-Length: 1\r\n" : "");
     return sy__shape_rebuild(s, field, t, tn, data, max);
   }
   /* chunked: a few chunks of the tail, sometimes with an extension, a bad size or a trailer */
   while (k < tn && bn < sizeof body - 64) {
-    size_t c = 1 + below(r, 16);
+    size_t c = 1 + oc_below(r, 16);
     if (c > tn - k)
       c = tn - k;
-    bn += (size_t)snprintf((char *)body + bn, sizeof body - bn, below(r, 12) ? "%zx%s\r\n" : "%zX%s\r\n",
-                           c + (below(r, 20) == 0), below(r, 8) == 0 ? ";ext=1" : "");
+    bn += (size_t)snprintf((char *)body + bn, sizeof body - bn, oc_below(r, 12) ? "%zx%s\r\n" : "%zX%s\r\n",
+                           c + (oc_below(r, 20) == 0), oc_below(r, 8) == 0 ? ";ext=1" : "");
     memcpy(body + bn, t + k, c);
     bn += c;
     k += c;
-    memcpy(body + bn, below(r, 20) ? "\r\n" : "\n", 2);
+    memcpy(body + bn, oc_below(r, 20) ? "\r\n" : "\n", 2);
     bn += 2;
   }
   bn += (size_t)snprintf((char *)body + bn, sizeof body - bn, "0\r\n%s\r\n",
-                         below(r, 4) == 0 ? "X-Trailer: 1\r\n" : "");
+                         oc_below(r, 4) == 0 ? "X-Trailer: 1\r\n" : "");
   snprintf(field, sizeof field, "Transfer-Encoding: %s\r\n",
-           (const char *[]){"chunked", "chunked", "gzip, chunked", "chunked, chunked"}[below(r, 4)]);
+           (const char *[]){"chunked", "chunked", "gzip, chunked", "chunked, chunked"}[oc_below(r, 4)]);
   return sy__shape_rebuild(s, field, body, bn, data, max);
 }
 
@@ -250,9 +249,9 @@ static void op_insert(struct edit *e) /* a field line from the table */
 {
   struct sy__shape *s = e->s;
   if (s->n < SY__SHAPE_MAX_LINES) {
-    size_t at = 1 + below(e->r, s->n);
+    size_t at = 1 + oc_below(e->r, s->n);
     memmove(&s->l[at + 1], &s->l[at], (s->n - at) * sizeof s->l[0]);
-    s->l[at] = field_line(e->r, &fields[below(e->r, N_FIELDS)]);
+    s->l[at] = field_line(e->r, &fields[oc_below(e->r, N_FIELDS)]);
     s->n++;
   }
 }
@@ -261,7 +260,9 @@ static void op_replace(struct edit *e) /* a field line by one of its kind (or an
 {
   if (e->target) {
     const struct field_kind *k = kind_of(&e->s->l[e->target]);
-    e->s->l[e->target] = field_line(e->r, k && below(e->r, 4) ? k : &fields[below(e->r, N_FIELDS)]);
+    if (!(k && oc_below(e->r, 4)))
+      k = &fields[oc_below(e->r, N_FIELDS)];
+    e->s->l[e->target] = field_line(e->r, k);
   }
 }
 
@@ -278,7 +279,7 @@ static void op_duplicate(struct edit *e) /* repeated fields, RFC 9110 §5.3 */
 {
   struct sy__shape *s = e->s;
   if (e->target && s->n < SY__SHAPE_MAX_LINES) {
-    size_t at = 1 + below(e->r, s->n);
+    size_t at = 1 + oc_below(e->r, s->n);
     struct sy__line copy = s->l[e->target];
     memmove(&s->l[at + 1], &s->l[at], (s->n - at) * sizeof s->l[0]);
     s->l[at] = copy;
@@ -290,7 +291,7 @@ static void op_swap(struct edit *e)
 {
   struct sy__shape *s = e->s;
   if (s->n > 2) {
-    size_t b = 1 + below(e->r, s->n - 1);
+    size_t b = 1 + oc_below(e->r, s->n - 1);
     struct sy__line t = s->l[e->target];
     s->l[e->target] = s->l[b];
     s->l[b] = t;
@@ -300,7 +301,7 @@ static void op_swap(struct edit *e)
 static void op_case(struct edit *e) /* names are case-insensitive; methods are not */
 {
   struct sy__shape *s = e->s;
-  size_t t = below(e->r, s->n), n = s->l[t].n < sizeof val ? s->l[t].n : sizeof val;
+  size_t t = oc_below(e->r, s->n), n = s->l[t].n < sizeof val ? s->l[t].n : sizeof val;
   memcpy(val, s->l[t].p, n);
   case_vary(e->r, (uint8_t *)val, n);
   s->l[t].p = (const uint8_t *)val;
@@ -310,10 +311,10 @@ static void op_case(struct edit *e) /* names are case-insensitive; methods are n
 static void op_eol(struct edit *e) /* another line ending, or the head's end */
 {
   struct sy__shape *s = e->s;
-  if (below(e->r, 4))
-    s->l[below(e->r, s->n)].eol = eols[below(e->r, sizeof eols / sizeof eols[0])];
+  if (oc_below(e->r, 4))
+    s->l[oc_below(e->r, s->n)].eol = eols[oc_below(e->r, sizeof eols / sizeof eols[0])];
   else
-    s->blank = eols[below(e->r, sizeof eols / sizeof eols[0])], s->has_blank = 1;
+    s->blank = eols[oc_below(e->r, sizeof eols / sizeof eols[0])], s->has_blank = 1;
 }
 
 static void op_fold(struct edit *e) /* obs-fold, or whitespace around the colon or at the start */
@@ -324,10 +325,10 @@ static void op_fold(struct edit *e) /* obs-fold, or whitespace around the colon 
   if (!e->target)
     return;
   n = l->n < sizeof val - 8 ? l->n : sizeof val - 8;
-  cut = below(e->r, n + 1);
-  ins = (const char *[]){"\r\n ", "\r\n\t", " ", "\t", "\n "}[below(e->r, 5)];
+  cut = oc_below(e->r, n + 1);
+  ins = (const char *[]){"\r\n ", "\r\n\t", " ", "\t", "\n "}[oc_below(e->r, 5)];
   il = strlen(ins);
-  if (below(e->r, 3) == 0) {
+  if (oc_below(e->r, 3) == 0) {
     const uint8_t *colon = memchr(l->p, ':', n);
     if (colon)
       cut = (size_t)(colon - l->p);
@@ -367,7 +368,7 @@ static int keep_two_parts(struct edit *e, const char *m, const char *t, const ch
   ml = (int)(a - l0->p);
   tl = (int)(b - a - 1);
   vl = (int)(l0->n - (size_t)(b + 1 - l0->p));
-  which = (int)below(e->r, 3);
+  which = (int)oc_below(e->r, 3);
   return snprintf(val, sizeof val, "%.*s %.*s %.*s", which == 0 ? (int)strlen(m) : ml,
                   which == 0 ? m : (const char *)l0->p, which == 1 ? (int)strlen(t) : tl,
                   which == 1 ? t : (const char *)a + 1, which == 2 ? (int)strlen(v) : vl,
@@ -376,12 +377,12 @@ static int keep_two_parts(struct edit *e, const char *m, const char *t, const ch
 
 static void op_request_line(struct edit *e)
 {
-  const char *m = methods[below(e->r, sizeof methods / sizeof methods[0])];
-  const char *t = targets[below(e->r, sizeof targets / sizeof targets[0])];
-  const char *v = versions[below(e->r, sizeof versions / sizeof versions[0])];
-  const char *sp = below(e->r, 8) ? " " : (below(e->r, 2) ? "  " : "\t");
+  const char *m = methods[oc_below(e->r, sizeof methods / sizeof methods[0])];
+  const char *t = targets[oc_below(e->r, sizeof targets / sizeof targets[0])];
+  const char *v = versions[oc_below(e->r, sizeof versions / sizeof versions[0])];
+  const char *sp = oc_below(e->r, 8) ? " " : (oc_below(e->r, 2) ? "  " : "\t");
   int n;
-  if (below(e->r, 4) == 0) /* a new line; else keep two parts of the old one */
+  if (oc_below(e->r, 4) == 0) /* a new line; else keep two parts of the old one */
     n = snprintf(val, sizeof val, "%s%s%s%s%s", m, sp, t, sp, v);
   else
     n = keep_two_parts(e, m, t, v);
@@ -393,7 +394,7 @@ static void op_request_line(struct edit *e)
 
 static void op_append(struct edit *e) /* a WebSocket frame, or a pipelined copy of the head */
 {
-  if (below(e->r, 2) || e->size > 2048) {
+  if (oc_below(e->r, 2) || e->size > 2048) {
     size_t fn;
     const uint8_t *f = sy_fuzz_ws_frame(e->r, &fn);
     memcpy(val, f, fn);
@@ -406,7 +407,7 @@ static void op_append(struct edit *e) /* a WebSocket frame, or a pipelined copy 
 static void op_line_bytes(struct edit *e) /* byte mutation of one line only */
 {
   struct sy__shape *s = e->s;
-  size_t t = below(e->r, s->n), n = s->l[t].n < sizeof val / 2 ? s->l[t].n : sizeof val / 2;
+  size_t t = oc_below(e->r, s->n), n = s->l[t].n < sizeof val / 2 ? s->l[t].n : sizeof val / 2;
   memcpy(val, s->l[t].p, n);
   s->l[t].n = sy__bytes_mutate(e->r, (uint8_t *)val, n, sizeof val);
   s->l[t].p = (const uint8_t *)val;
@@ -426,7 +427,7 @@ static size_t emit_edited(struct edit *e, int appended, uint8_t *data, size_t ma
   struct sy__out o = {buf, 0, max < SY__SHAPE_SCRATCH ? max : SY__SHAPE_SCRATCH};
   for (size_t i = 0; i < s->n; i++)
     sy__emit_line(&o, &s->l[i]);
-  if (s->has_blank || appended || below(e->r, 2))
+  if (s->has_blank || appended || oc_below(e->r, 2))
     sy__emits(&o, s->has_blank ? s->blank : "\r\n"); /* an unfinished head mostly stays so */
   sy__emit(&o, s->tail, s->tail_n);
   if (appended && e->extra.p) {
@@ -452,9 +453,9 @@ size_t sy__shape_mutate(uint8_t *data, size_t size, size_t max, uint64_t *r)
     s.l[0] = (struct sy__line){(const uint8_t *)"GET /live HTTP/1.1", 18, "\r\n"};
     s.n = 1;
   }
-  op = below(r, 16);
+  op = oc_below(r, 16);
   if (s.n > 1)
-    e.target = 1 + below(r, s.n - 1);
+    e.target = 1 + oc_below(r, s.n - 1);
   if (op < N_LINE_OPS) {
     line_ops[op](&e);
     return emit_edited(&e, op == OP_APPEND, data, max);

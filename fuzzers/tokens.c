@@ -19,7 +19,6 @@ struct span {
   size_t a, b; /* [a, b) in the input */
 };
 
-static size_t below(uint64_t *r, size_t n) { return n ? (size_t)(oc_rand(r) % n) : 0; }
 
 /* Field lines of the head: [start of name, end of line before CR/LF); colon position. */
 static size_t field_lines(const uint8_t *d, size_t n, struct span *lines, size_t *colons,
@@ -93,8 +92,8 @@ static size_t list_op(uint64_t *r, uint8_t *d, size_t size, size_t max, struct s
   size_t k = elements(d, colon + 1, line.b, t, MAX_TOK), o = 0, x, y;
   if (k == 0 || line.b - line.a > sizeof out / 2)
     return size;
-  x = below(r, k);
-  y = below(r, k);
+  x = oc_below(r, k);
+  y = oc_below(r, k);
 #define OUT(p, n)                                                                                  \
   do {                                                                                             \
     memcpy(out + o, (p), (n));                                                                     \
@@ -127,10 +126,10 @@ static size_t split_or_join(uint64_t *r, uint8_t *d, size_t size, size_t max, st
                             size_t *colons, size_t n)
 {
   static uint8_t out[4096];
-  size_t i = below(r, n), o = 0, cut, name = colons[i] - lines[i].a;
+  size_t i = oc_below(r, n), o = 0, cut, name = colons[i] - lines[i].a;
   if (lines[i].b - lines[i].a > sizeof out / 2)
     return size;
-  for (size_t j = i + 1; j < n && below(r, 2); j++) { /* join a later line of the same name */
+  for (size_t j = i + 1; j < n && oc_below(r, 2); j++) { /* join a later line of the same name */
     size_t nj = colons[j] - lines[j].a;
     if (nj == name && strncasecmp((const char *)d + lines[i].a,
                                            (const char *)d + lines[j].a, name) == 0) {
@@ -169,9 +168,9 @@ static size_t case_op(uint64_t *r, uint8_t *d, size_t size, struct span *lines, 
                       size_t n)
 {
   struct span t[MAX_TOK], s;
-  size_t which = below(r, 3);
+  size_t which = oc_below(r, 3);
   if (n == 0 || which == 2) { /* a request-line token */
-    size_t a = 0, b = 0, part = below(r, 3), p = 0;
+    size_t a = 0, b = 0, part = oc_below(r, 3), p = 0;
     while (b < size && d[b] != '\r' && d[b] != '\n') {
       if (d[b] == ' ') {
         if (p++ == part)
@@ -182,15 +181,15 @@ static size_t case_op(uint64_t *r, uint8_t *d, size_t size, struct span *lines, 
     }
     s = (struct span){a, b};
   } else {
-    size_t i = below(r, n);
+    size_t i = oc_below(r, n);
     if (which == 0) {
       s = (struct span){lines[i].a, colons[i]};
     } else {
       size_t k = elements(d, colons[i] + 1, lines[i].b, t, MAX_TOK);
-      s = t[below(r, k)];
+      s = t[oc_below(r, k)];
     }
   }
-  int how = (int)below(r, 3);
+  int how = (int)oc_below(r, 3);
   for (size_t j = s.a; j < s.b; j++) {
     uint8_t c = d[j];
     if ((c | 32) >= 'a' && (c | 32) <= 'z')
@@ -203,7 +202,7 @@ static size_t case_op(uint64_t *r, uint8_t *d, size_t size, struct span *lines, 
 static size_t number_op(uint64_t *r, uint8_t *d, size_t size, size_t max, struct span line,
                         size_t colon)
 {
-  size_t a = colon + 1 + below(r, line.b - colon), b;
+  size_t a = colon + 1 + oc_below(r, line.b - colon), b;
   unsigned long long n = 0;
   char num[32];
   int len;
@@ -213,12 +212,12 @@ static size_t number_op(uint64_t *r, uint8_t *d, size_t size, size_t max, struct
     return size;
   for (b = a; b < line.b && d[b] >= '0' && d[b] <= '9' && b - a < 18; b++)
     n = n * 10 + (unsigned)(d[b] - '0');
-  switch (below(r, 5)) {
+  switch (oc_below(r, 5)) {
   case 0: n = n ? n - 1 : 0; break;
   case 1: n++; break;
   case 2: n = 0; break;
-  case 3: n = below(r, 300); break;
-  default: n = 18446744073709551615ull / (1 + below(r, 1000)); break;
+  case 3: n = oc_below(r, 300); break;
+  default: n = 18446744073709551615ull / (1 + oc_below(r, 1000)); break;
   }
   len = snprintf(num, sizeof num, "%llu", n);
   return splice(d, size, max, a, b, (const uint8_t *)num, (size_t)len);
@@ -228,16 +227,16 @@ size_t sy_fuzz_token_mutate(uint64_t *r, uint8_t *d, size_t size, size_t max)
 {
   struct span lines[64];
   size_t colons[64], n = field_lines(d, size, lines, colons, 64), i;
-  int op = (int)below(r, 10);
+  int op = (int)oc_below(r, 10);
   if (op == 7 || n == 0)
     return case_op(r, d, size, lines, colons, n);
-  i = below(r, n);
+  i = oc_below(r, n);
   switch (op) {
   case 5: /* OWS after the colon or at the end of the value (valid), or before the colon (not) */
   {
     static const char *const ws[] = {" ", "\t", "  \t", " "};
-    const char *w = ws[below(r, 4)];
-    size_t at = below(r, 4) == 0 ? colons[i] : below(r, 2) ? colons[i] + 1 : lines[i].b;
+    const char *w = ws[oc_below(r, 4)];
+    size_t at = oc_below(r, 4) == 0 ? colons[i] : oc_below(r, 2) ? colons[i] + 1 : lines[i].b;
     return splice(d, size, max, at, at, (const uint8_t *)w, strlen(w));
   }
   case 6:
@@ -250,7 +249,7 @@ size_t sy_fuzz_token_mutate(uint64_t *r, uint8_t *d, size_t size, size_t max)
     while (end < size && (d[end] == '\r' || d[end] == '\n'))
       if (d[end++] == '\n')
         break;
-    if (below(r, 2))
+    if (oc_below(r, 2))
       return splice(d, size, max, lines[i].a, end, NULL, 0);
     if (end - lines[i].a > 2048)
       return size;

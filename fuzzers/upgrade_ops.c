@@ -54,7 +54,6 @@ struct out {
   size_t n, cap;
 };
 
-static size_t below(uint64_t *r, size_t n) { return n ? (size_t)(oc_rand(r) % n) : 0; }
 
 static void put(struct out *o, const void *s, size_t n)
 {
@@ -225,7 +224,7 @@ static const char *const drops[] = {"Upgrade", "Connection", "Sec-WebSocket-Key"
                                     "Sec-WebSocket-Version", "Host", "HTTP2-Settings"};
 static const char *const eols[] = {"\n", "\r", "\r\r\n", "\r\n\r\n"};
 
-#define PICK(r, t) ((t)[below((r), sizeof(t) / sizeof(t)[0])])
+#define PICK(r, t) ((t)[oc_below((r), sizeof(t) / sizeof(t)[0])])
 
 /* A field set to a value: replaced (two times in three) or given another line. */
 static void set_field(uint64_t *r, struct edit *e, char *line, size_t cap, const char *name,
@@ -239,7 +238,7 @@ static void set_field(uint64_t *r, struct edit *e, char *line, size_t cap, const
   memcpy(line + n + 2, value, v);
   memcpy(line + n + 2 + v, "\r\n", 3);
   e->add = line;
-  if (below(r, 3))
+  if (oc_below(r, 3))
     e->drop = name;
 }
 
@@ -289,7 +288,7 @@ static void choose_edit(uint64_t *r, int op, const struct head *h, struct edit *
     set_field(r, e, line, cap, "Sec-WebSocket-Version", PICK(r, ver_vals));
     break;
   case SY_UOP_WS_PROTO:
-    name = below(r, 2) ? "Sec-WebSocket-Protocol" : "Sec-WebSocket-Extensions";
+    name = oc_below(r, 2) ? "Sec-WebSocket-Protocol" : "Sec-WebSocket-Extensions";
     set_field(r, e, line, cap, name, PICK(r, proto_vals));
     break;
   case SY_UOP_H2_SETTINGS:
@@ -316,12 +315,12 @@ static void choose_edit(uint64_t *r, int op, const struct head *h, struct edit *
   case SY_UOP_NAME:
     if (!fields)
       break;
-    e->line = 1 + below(r, fields);
-    e->line_op = op == SY_UOP_EOL ? 'e' : op == SY_UOP_FOLD ? 'f' : "ulstw"[below(r, 5)];
+    e->line = 1 + oc_below(r, fields);
+    e->line_op = op == SY_UOP_EOL ? 'e' : op == SY_UOP_FOLD ? 'f' : "ulstw"[oc_below(r, 5)];
     e->arg = PICK(r, eols);
     break;
   case SY_UOP_AFTER_HEAD:
-    if (below(r, 3) == 0) {
+    if (oc_below(r, 3) == 0) {
       e->after = sy_fuzz_ws_frame(r, &e->after_n); /* early data before the 101 */
     } else {
       e->after = (const uint8_t *)PICK(r, afters);
@@ -344,7 +343,7 @@ size_t sy_fuzz_upgrade_mutate(uint64_t *rng, int op, uint8_t *data, size_t size,
   uint8_t *scratch;
   size_t cap = max < UOP_SCRATCH ? max : UOP_SCRATCH;
   if (op < 0 || op >= SY_UOP__COUNT)
-    op = (int)below(rng, SY_UOP__COUNT);
+    op = (int)oc_below(rng, SY_UOP__COUNT);
   split_head(&h, data, size);
   if (h.n == 0 || !memchr(data, ' ', h.l[0].n))
     return size;
@@ -385,8 +384,8 @@ size_t sy_fuzz_mutate_batch(uint64_t seed, const uint8_t *in, size_t n, uint8_t 
   for (i = 0; i < count; i++) {
     m = n < max_each ? n : max_each;
     memcpy(one, in, m);
-    for (k = 1 + below(&r, UOP_MAX_STACK); k > 0; k--) {
-      if (below(&r, 2)) {
+    for (k = 1 + oc_below(&r, UOP_MAX_STACK); k > 0; k--) {
+      if (oc_below(&r, 2)) {
         m = sy_fuzz_upgrade_mutate(&r, -1, one, m, max_each);
         continue;
       }
