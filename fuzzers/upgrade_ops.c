@@ -15,6 +15,7 @@
 
 #include "grammar.h"
 #include "oracles.h"
+#include "shape.h"
 #include "upgrade_ops.h"
 
 #define UOP_MAX_LINES 96
@@ -48,22 +49,6 @@ struct edit {
                     * 't' HTAB before colon, 'w' led by SP */
   const char *arg; /* the eol for 'e' */
 };
-
-struct out {
-  uint8_t *p;
-  size_t n, cap;
-};
-
-
-static void put(struct out *o, const void *s, size_t n)
-{
-  if (n > o->cap - o->n)
-    n = o->cap - o->n;
-  memcpy(o->p + o->n, s, n);
-  o->n += n;
-}
-
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
 
 static void split_head(struct head *h, const uint8_t *d, size_t size)
 {
@@ -106,25 +91,25 @@ static size_t colon_of(const struct head *h, size_t k)
   return c ? (size_t)(c - (h->d + h->l[k].a)) : h->l[k].n;
 }
 
-static void emit_line(struct out *o, const struct head *h, size_t k, const struct edit *e)
+static void emit_line(struct sy__out *o, const struct head *h, size_t k, const struct edit *e)
 {
   const uint8_t *p = h->d + h->l[k].a;
   size_t n = h->l[k].n, c = colon_of(h, k), i;
   if (e->line != k || k == 0) {
-    put(o, p, n);
-    puts_(o, h->l[k].eol);
+    sy__emit(o, p, n);
+    sy__emits(o, h->l[k].eol);
     return;
   }
   switch (e->line_op) {
   case 'e':
-    put(o, p, n);
-    puts_(o, e->arg);
+    sy__emit(o, p, n);
+    sy__emits(o, e->arg);
     return;
   case 'f': /* obs-fold (RFC 9112 §5.2) after the colon */
-    put(o, p, c < n ? c + 1 : n);
-    puts_(o, "\r\n ");
+    sy__emit(o, p, c < n ? c + 1 : n);
+    sy__emits(o, "\r\n ");
     if (c + 1 < n)
-      put(o, p + c + 1, n - c - 1);
+      sy__emit(o, p + c + 1, n - c - 1);
     break;
   case 'u':
   case 'l':
@@ -134,29 +119,29 @@ static void emit_line(struct out *o, const struct head *h, size_t k, const struc
         b = (uint8_t)(b - 32);
       else if (i < c && b >= 'A' && b <= 'Z' && e->line_op == 'l')
         b = (uint8_t)(b + 32);
-      put(o, &b, 1);
+      sy__emit(o, &b, 1);
     }
     break;
   case 's':
   case 't': /* RFC 9112 §5.1: whitespace between the name and the colon */
-    put(o, p, c);
-    puts_(o, e->line_op == 's' ? " " : "\t");
-    put(o, p + c, n - c);
+    sy__emit(o, p, c);
+    sy__emits(o, e->line_op == 's' ? " " : "\t");
+    sy__emit(o, p + c, n - c);
     break;
   default: /* 'w': a line led by whitespace (RFC 9112 §2.2 after the start line, or a fold) */
-    puts_(o, " ");
-    put(o, p, n);
+    sy__emits(o, " ");
+    sy__emit(o, p, n);
     break;
   }
-  puts_(o, h->l[k].eol[0] ? h->l[k].eol : "\r\n");
+  sy__emits(o, h->l[k].eol[0] ? h->l[k].eol : "\r\n");
 }
 
-static void emit(struct out *o, const struct head *h, const struct edit *e)
+static void emit(struct sy__out *o, const struct head *h, const struct edit *e)
 {
   size_t k;
   if (e->reqline) {
-    puts_(o, e->reqline);
-    puts_(o, h->l[0].eol[0] ? h->l[0].eol : "\r\n");
+    sy__emits(o, e->reqline);
+    sy__emits(o, h->l[0].eol[0] ? h->l[0].eol : "\r\n");
   } else {
     emit_line(o, h, 0, e);
   }
@@ -164,12 +149,12 @@ static void emit(struct out *o, const struct head *h, const struct edit *e)
     if (!e->drop || !name_is(h, k, e->drop))
       emit_line(o, h, k, e);
   if (e->add)
-    puts_(o, e->add);
-  puts_(o, h->blank);
+    sy__emits(o, e->add);
+  sy__emits(o, h->blank);
   if (e->set_after)
-    put(o, e->after, e->after_n);
+    sy__emit(o, e->after, e->after_n);
   else
-    put(o, h->d + h->after, h->size - h->after);
+    sy__emit(o, h->d + h->after, h->size - h->after);
 }
 
 /* The tables: values that decide 101, 426 or 400 at an RFC's edge. */
@@ -338,7 +323,7 @@ size_t sy_fuzz_upgrade_mutate(uint64_t *rng, int op, uint8_t *data, size_t size,
 {
   struct head h;
   struct edit e;
-  struct out o;
+  struct sy__out o;
   char line[512];
   uint8_t *scratch;
   size_t cap = max < UOP_SCRATCH ? max : UOP_SCRATCH;
