@@ -2,7 +2,8 @@
 /* shape.h: a request as the request mutator sees it: the request line, the field lines, the
  * empty line that ends the head and what follows it, each line with its own ending. shape.c
  * splits and writes shapes; shape_ops.c edits them (the operators); mutator.c is the engines'
- * entry points. Internal to the mutator: nothing outside fuzzers/mutator*.c and shape*.c. */
+ * entry points; upgrade_ops.c (the diff-fuzz library's operators) writes through struct sy__out.
+ * Internal to the mutators: nothing outside fuzzers/ uses it. */
 #ifndef SY_FUZZ_SHAPE_H
 #define SY_FUZZ_SHAPE_H
 
