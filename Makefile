@@ -33,6 +33,16 @@ LDLIBS_CRYPTO := -lcrypto
 # The sessions after an h2c or TLS switch (h2c.c, tls.c); empty with -DSY_NO_SESSIONS.
 LDLIBS_SESSIONS ?= -lnghttp2 -lssl
 
+# Quiet by default: one short line per product; V=1 prints every command line.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet = @:
+else
+Q := @
+quiet = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
@@ -60,7 +70,8 @@ all: $(PROGRAMS) $(TLS_CERT)
 
 $(TLS_CERT):
 	@mkdir -p $(@D)
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+	$(call quiet,CERT,$@)
+	$(Q)openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
 	  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1 \
 	  -keyout $(TLS_KEY) -out $@ 2>/dev/null
 
@@ -70,21 +81,26 @@ check-llhttp:
 
 $(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) $(LLHTTP_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(LLHTTP_CFLAGS) -c $< -o $@
 
 $(BUILD)/core/%.o: reference_server/%.c $(HDRS) | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) $(SY_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(SY_CFLAGS) -c $< -o $@
 
 $(LIBSY): $(CORE_OBJS) $(LLHTTP_OBJS)
+	$(call quiet,AR,$@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/refserver: $(BUILD)/core/server.o $(LIBSY)
-	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 $(BUILD)/sy-decide: $(BUILD)/core/decide_cli.o $(LIBSY)
-	$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 # ---- the corpus: harness/cases.py is its one reader ----
 # What a product made from corpus/ depends on: the loader, every file it reads, and the
@@ -100,11 +116,13 @@ UNIT_SRCS := $(wildcard reference_server/test/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:reference_server/test/%.c=$(BUILD)/test/%)
 $(BUILD)/test/%: reference_server/test/%.c reference_server/test/testutil.h $(LIBSY)
 	@mkdir -p $(@D)
-	$(CC) $(SY_CFLAGS) -I$(BUILD)/test $< $(LIBSY) -lcmocka $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
+	$(call quiet,LD,$@)
+	$(Q)$(CC) $(SY_CFLAGS) -I$(BUILD)/test $< $(LIBSY) -lcmocka $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 
 # test_split.c's rows: every corpus case, from the loader.
 $(BUILD)/test/corpus_rows.h: reference_server/test/corpus_rows.py $(CORPUS_INPUTS) $(BUILD)/libsycore.so
-	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) reference_server/test/corpus_rows.py --out $@
+	$(call quiet,GEN,$@)
+	$(Q)SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) reference_server/test/corpus_rows.py --out $@
 $(BUILD)/test/test_split: $(BUILD)/test/corpus_rows.h
 
 test-unit: $(UNIT_BINS)
