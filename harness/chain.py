@@ -26,6 +26,10 @@ TOPIC = "chain"
 SENTINEL = "sentinel"
 LOG_NAME = "sentinel.log"
 MAX_LOG_READ = 4 << 20       # bytes of the log read per case (a case sends a few KiB)
+# After the client's exchange the proxy may still be forwarding (a tunnel's bytes follow the
+# backend's refusal): the log is read once it has not grown for SETTLE_QUIET s, at most SETTLE_BOUND s.
+SETTLE_QUIET = 0.05
+SETTLE_BOUND = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,18 @@ class Log:
             return os.stat(self.path).st_size
         except OSError:
             return 0
+
+    def settle_steps(self):
+        """A generator of sleeps (seconds) for the caller to take, sync or async, until the log
+        stops growing (SETTLE_QUIET) or SETTLE_BOUND passes."""
+        waited, size = 0.0, self.mark()
+        while waited < SETTLE_BOUND:
+            yield SETTLE_QUIET
+            waited += SETTLE_QUIET
+            now = self.mark()
+            if now == size:
+                return
+            size = now
 
     def since(self, mark: int) -> tuple[BackendConn, ...]:
         try:

@@ -16,7 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import observe
+from dataclasses import replace
+
+from .. import chain, observe
 from ..servers import Server, ServerError
 from . import engine, feedback, gen, oracle
 
@@ -55,10 +57,19 @@ class Lane:
     restarting: bool = False
     dead: str = ""                  # why it no longer runs
     events: list[dict] = field(default_factory=list)    # crashes, hangs, restarts
+    # a chain to the sentinel: its log, read around each exchange (one at a time, so that what
+    # the backend received belongs to that exchange)
+    log: chain.Log | None = None
+
+    def __post_init__(self):
+        self.log = chain.sentinel_log(self.server)
 
     @property
     def name(self) -> str:
         return self.server.adapter.name
+
+    def concurrency(self, default: int) -> int:
+        return 1 if self.log is not None else default
 
 
 @dataclass
@@ -69,7 +80,7 @@ class Raw:
     rfc: str
     sentence: str
     reason: str
-    kind: str                       # "fail" | "divergence"
+    kind: str                       # "fail" | "security" | "divergence"
     count: int = 0
     first_at: float = 0.0
     examples: list[tuple[bytes, str, bytes]] = field(default_factory=list)  # (request, detail, response)
@@ -188,9 +199,14 @@ class Campaign:
     async def _one(self, lane: Lane, item: "_Item") -> None:
         srv, o = lane.server, self.opts
         sent = oracle.sent_for(item.case, srv.adapter.paths)
+        mark = lane.log.mark() if lane.log is not None else 0
         ex = await engine.exchange(srv.host, srv.port, sent, item.case.tail_bytes, timeout=o.timeout,
                                    tail_timeout=o.tail_timeout, split=item.split)
         obs = oracle.observation(item.case, ex, sent)
+        if lane.log is not None:
+            for pause in lane.log.settle_steps():
+                await asyncio.sleep(pause)
+            obs = replace(obs, backend=lane.log.since(mark))
         lane.exchanges += 1
         self.stats.exchanges += 1
         self.stats.split += item.split
@@ -199,11 +215,11 @@ class Campaign:
                 return
         else:
             lane.silent_run = 0
-        j = oracle.judge(item.case, obs, srv.adapter.supports)
+        j = oracle.judge(item.case, obs, srv.adapter.supports, srv.adapter.role)
         rules = tuple(f.rule for f in j.verdict.findings)
         item.vectors.append(feedback.vector(lane.name, obs, rules))
         for f in j.fails + ((j.divergence,) if j.divergence else ()):
-            self._record(lane.name, f, item.case, obs, "divergence" if f is j.divergence else "fail")
+            self._record(lane.name, f, item.case, obs, oracle.kind_of(f, j))
 
     def _record(self, server: str, f, case, obs, kind: str) -> None:
         key = (server, f.rule, case.reason)
@@ -272,7 +288,8 @@ class Campaign:
         workers = []
         for ln in self.lanes:
             ln.queue = asyncio.Queue(QUEUE_DEPTH)
-            workers += [asyncio.create_task(self._worker(ln)) for _ in range(self.opts.concurrency)]
+            workers += [asyncio.create_task(self._worker(ln))
+                        for _ in range(ln.concurrency(self.opts.concurrency))]
         ticker = asyncio.create_task(self._tick(progress, every)) if progress else None
         try:
             await self._generate()
@@ -282,7 +299,7 @@ class Campaign:
                     item = ln.queue.get_nowait()
                     ln.skipped += 1
                     item.pending -= 1
-                for _ in range(self.opts.concurrency):
+                for _ in range(ln.concurrency(self.opts.concurrency)):
                     ln.queue.put_nowait(None)
             await asyncio.wait(workers, timeout=self.opts.timeout + self.opts.tail_timeout + 5)
             for w in workers:

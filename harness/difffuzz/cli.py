@@ -99,17 +99,10 @@ def choose(args, names_ok: bool = True) -> tuple[list[servers.Adapter], dict]:
     if unknown:
         raise Usage(f"--server: unknown server(s) {', '.join(unknown)}; known: {', '.join(sorted(adapters))}")
     named = [adapters[s] for s in args.server]
-    if any(_sentinel_chain(a) for a in named):
-        raise Usage("--server: a chain to the sentinel is judged by the chain rules from the "
-                    "sentinel's log, which a campaign does not read (docs/difffuzz.md)")
-    chosen = named or [a for a in adapters.values() if a.role != "backend" and not _sentinel_chain(a)]
+    # every row of the report but the bare backends; a chain to the sentinel included: its lane
+    # reads the sentinel's log around each exchange (campaign.Lane) and the chain rules judge it
+    chosen = named or [a for a in adapters.values() if a.role != "backend"]
     return sorted(chosen, key=lambda a: a.name), adapters
-
-
-def _sentinel_chain(ad: servers.Adapter) -> bool:
-    """PROXY→sentinel: the sentinel switches on any offer and its verdicts come from its log
-    (harness/rules/chain.py); the rules here would judge the sentinel, not the proxy."""
-    return ad.role == "chain" and ad.backend == "sentinel"
 
 
 def start_all(chosen, adapters, started: run.Running, say) -> tuple[list[servers.Server], dict]:
@@ -311,6 +304,8 @@ def cmd_repro(args) -> int:
     print(f"{srv.adapter.name}: {obs.decision} {obs.status or ''}; verdict {j.verdict.verdict} "
           f"({j.verdict.rule}: {j.verdict.detail})")
     print("response:", obs.raw[:600])
+    for conn in obs.backend or ():
+        print(f"backend connection {conn.id} received:", conn.data[:600])
     print(f"{args.rule}: {'REPRODUCED' if hit else 'not reproduced'}")
     return 1 if hit else 0
 

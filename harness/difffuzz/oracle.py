@@ -5,7 +5,10 @@ as the corpus loader would build it (its reason is the core's decision), the exc
 `Observation` through observe.py, and compare.classify applies the rules table (harness/rules).
 A finding is a broken MUST rule (a Fail) of one server, or a *divergence*: a server that switched
 protocols where the reference refuses the request for a MUST-level reason, the one place where
-the rules leave a server a single class of answer (not a switch) that no specific rule names.
+the rules leave a server a single class of answer (not a switch) that no specific rule names. On
+a chain to the sentinel (a proxy in front of apps/sentinel.py) the observation carries what the
+backend received, and the chain rules' SECURITY verdicts (a request let past the proxy) are
+findings too, of kind "security".
 """
 from __future__ import annotations
 
@@ -70,8 +73,8 @@ def path_map_of(paths: dict) -> dict[str, str]:
 @dataclass(frozen=True)
 class Judged:
     verdict: Verdict
-    fails: tuple[compare.Finding, ...]     # broken MUST rules (Fail), in table order
-    divergence: compare.Finding | None
+    fails: tuple[compare.Finding, ...]     # broken MUST rules (Fail) and, on a chain, SECURITY
+    divergence: compare.Finding | None     # verdicts of the chain rules, in table order
 
 
 # Reasons whose sentence leaves a server one class of answer, "do not switch": a MUST to refuse
@@ -102,12 +105,26 @@ def divergence(case: Case, obs: Observation) -> compare.Finding | None:
                            f"{f.reason}: {info.text}", f"[{info.rfc}, MUST] {info.text}")
 
 
-def judge(case: Case, obs: Observation, supports: tuple[str, ...] | None) -> Judged:
-    v = compare.classify(case, obs, supports)
-    fails = tuple(x for x in v.findings if x.verdict == compare.FAIL)
-    # a divergence only where no rule already names what is wrong with the answer
-    div = divergence(case, obs) if not fails and v.verdict != compare.ERROR else None
+FINDING_VERDICTS = (compare.FAIL, compare.SECURITY)
+
+
+def judge(case: Case, obs: Observation, supports: tuple[str, ...] | None,
+          role: str = "origin") -> Judged:
+    """The rules' verdict as the report gives it for a server of this `role` (a proxy or a chain
+    relays answers it did not make: compare.classify)."""
+    v = compare.classify(case, obs, supports, role)
+    fails = tuple(x for x in v.findings if x.verdict in FINDING_VERDICTS)
+    # a divergence only where no rule already names what is wrong with the answer; never on a
+    # chain to the sentinel, which switches on any offer (the chain rules judge that row)
+    chained = obs.backend is not None
+    div = divergence(case, obs) if not fails and not chained and v.verdict != compare.ERROR else None
     return Judged(v, fails, div)
+
+
+def kind_of(f: compare.Finding, j: Judged) -> str:
+    if f is j.divergence:
+        return "divergence"
+    return "security" if f.verdict == compare.SECURITY else "fail"
 
 
 def observation(case: Case, ex, sent: bytes) -> Observation:

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from .. import core
+from .. import chain, core
 from ..minimise import Budget, minimise
 from ..servers import Server
 from . import engine, oracle
@@ -34,7 +34,7 @@ class Finding:
     rule: str
     rfc: str
     sentence: str
-    kind: str                       # "fail" | "divergence"
+    kind: str                       # "fail" | "security" | "divergence"
     reason: str                     # the reference's reason for the minimised request
     reference: str                  # "426 WS_REQUIRED (RFC 6455 §4.2.2, MUST)"
     request: bytes
@@ -73,10 +73,16 @@ def check(server: Server, raw: bytes, rule: str, timeout: float, tail_timeout: f
     tail = case.tail_bytes if rule in TAIL_RULES else b""
     if not tail:
         case = replace(case, tail=None)
+    log = chain.sentinel_log(server)        # a chain to the sentinel: what the backend received
+    mark = log.mark() if log is not None else 0
     ex = asyncio.run(engine.exchange(server.host, server.port, sent, tail,
                                      timeout=timeout, tail_timeout=tail_timeout))
     obs = oracle.observation(case, ex, sent)
-    j = oracle.judge(case, obs, server.adapter.supports)
+    if log is not None:
+        for pause in log.settle_steps():
+            time.sleep(pause)
+        obs = replace(obs, backend=log.since(mark))
+    j = oracle.judge(case, obs, server.adapter.supports, server.adapter.role)
     hit = any(f.rule == rule for f in j.fails) or (j.divergence is not None and rule == j.divergence.rule)
     return hit, obs, j
 

@@ -4,8 +4,9 @@ its first request (so one process serves every test):
 
   good      reads each request (the reference core), denies /admin (403), removes the fields
             named in Connection and Connection itself, forwards Upgrade only for a WebSocket
-            upgrade request (as its own Connection: Upgrade), keeps content framed, holds bytes
-            after a request until the backend's answer, and tunnels only after a 101
+            upgrade request (as its own `Upgrade: websocket` and `Connection: Upgrade`), keeps
+            content framed, holds bytes after a request until the backend's answer, and tunnels
+            only after a 101
   named     keeps the fields the client named in Connection      (chain-connection-named)
   plain     forwards Upgrade without Connection: upgrade, adding its own  (chain-upgrade-not-offered)
   opaque    forwards any Upgrade (h2c, TLS/1.2)                   (chain-h2c-tls-relayed)
@@ -51,7 +52,9 @@ def _head(f: core.RequestFacts, fault: str) -> bytes:
             continue
         out.append(name + b": " + value)
     if relay:
-        out += [b"Upgrade: " + b", ".join(v for v in f.values("Upgrade")), b"Connection: Upgrade"]
+        # only what it can tunnel (WebSocket), unless its fault is to relay any Upgrade
+        offer = [v for v in f.values("Upgrade")] if fault in ("opaque", "plain") else [b"websocket"]
+        out += [b"Upgrade: " + b", ".join(offer), b"Connection: Upgrade"]
     return b"\r\n".join(out) + b"\r\n\r\n"
 
 
