@@ -29,8 +29,6 @@ HANG_AFTER = 6              # silent exchanges in a row before the server is pro
 REAP_WAIT = 1.0             # seconds a server that stopped answering may take to exit
 MAX_RESTARTS = 20
 SPLIT_EVERY = 8             # every this many inputs, one goes out in split delivery
-EXAMPLES = 2                # example inputs kept per (server, rule, reason) key
-RESPONSE_KEPT = 2048        # response bytes kept per example (memory stays flat)
 
 
 @dataclass
@@ -74,7 +72,8 @@ class Lane:
 
 @dataclass
 class Raw:
-    """A (server, rule, reason) key's first examples, before triage."""
+    """A (server, rule, reason) key before triage, with its smallest example (one request and
+    its detail per key: what triage starts from; memory is bounded by the keys)."""
     server: str
     rule: str
     rfc: str
@@ -83,7 +82,7 @@ class Raw:
     kind: str                       # "fail" | "security" | "divergence"
     count: int = 0
     first_at: float = 0.0
-    examples: list[tuple[bytes, str, bytes]] = field(default_factory=list)  # (request, detail, response)
+    examples: list[tuple[bytes, str]] = field(default_factory=list)  # [(request, detail)]
 
 
 @dataclass
@@ -219,18 +218,17 @@ class Campaign:
         rules = tuple(f.rule for f in j.verdict.findings)
         item.vectors.append(feedback.vector(lane.name, obs, rules))
         for f in j.fails + ((j.divergence,) if j.divergence else ()):
-            self._record(lane.name, f, item.case, obs, oracle.kind_of(f, j))
+            self._record(lane.name, f, item.case, oracle.kind_of(f, j))
 
-    def _record(self, server: str, f, case, obs, kind: str) -> None:
+    def _record(self, server: str, f, case, kind: str) -> None:
         key = (server, f.rule, case.reason)
         r = self.found.get(key)
         if r is None:
             r = self.found[key] = Raw(server, f.rule, f.rfc, f.sentence, case.reason, kind,
                                       first_at=round(self.stats.elapsed(), 2))
         r.count += 1
-        if len(r.examples) < EXAMPLES and all(x[0] != case.raw for x in r.examples):
-            r.examples.append((case.raw, f.detail, obs.raw[:RESPONSE_KEPT]))
-            r.examples.sort(key=lambda x: len(x[0]))
+        if not r.examples or len(case.raw) < len(r.examples[0][0]):
+            r.examples[:] = [(case.raw, f.detail)]
 
     async def _trouble(self, lane: Lane, item: "_Item", obs) -> bool:
         """No answer, a close or bytes that are no HTTP: a crash or a hang costs this server a
