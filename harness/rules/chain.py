@@ -73,13 +73,16 @@ def early_data(ctx: Ctx) -> Outcome:
 # ---- smuggling and access rules ----
 
 def body_smuggled(ctx: Ctx) -> Outcome:
-    """The client's upgrade request had content; at the backend a message starts inside it."""
+    """The client's request had content; at the backend, after the head of that request as it
+    was forwarded, a message starts inside the content. Only content the core framed counts
+    (Content-Length or chunked): past a syntax error it reads no content, only bytes after."""
     f = ctx.facts
-    if _conns(ctx) is None or not f.complete or f.message_len <= f.head_len:
+    if _conns(ctx) is None or not f.complete or f.error is not None or f.message_len <= f.head_len:
         return NA
     content = ctx.case.raw[f.head_len:f.message_len]
-    for conn in _conns(ctx):
-        at = conn.data.find(content)
+    for conn, fwd in _forwarded(ctx):
+        # the content may also match the forwarded head's own bytes ("GET /" of "GET /live")
+        at = conn.data.find(content, fwd.start + fwd.facts.head_len)
         if at < 0:
             continue
         for m in conn.messages():
