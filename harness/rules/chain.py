@@ -22,7 +22,10 @@ def _conns(ctx: Ctx):
 
 
 def _upgrade_offer(f) -> bool:
-    return bool(f is not None and f.offered and "upgrade" in f.connection_options)
+    # CONNECT opens a tunnel of its own with a 2xx (RFC 9110 §9.3.6): what follows it is no
+    # upgrade's early data, and its 200 no refused upgrade
+    return bool(f is not None and f.offered and "upgrade" in f.connection_options
+                and f.method != "CONNECT")
 
 
 def _http(conn: chain.BackendConn):

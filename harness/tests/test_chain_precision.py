@@ -36,3 +36,19 @@ def test_bytes_after_a_refused_head_are_no_content():
     raw = b"GET /live HTTP/1.1\r\nHost:t\r\nUpgrade:\r\n  de\r\nConnection:se\r\n\r\n" + PIPELINED
     fwd = b"GET /live HTTP/1.1\r\nHost: t\r\nUpgrade: de\r\n\r\n" + PIPELINED
     assert body_smuggled(_ctx(raw, fwd)).state == "n/a"
+
+
+def test_connect_is_no_upgrade_for_tunnel_and_early_data_rules():
+    # varnish→sentinel: CONNECT with Upgrade, then bytes; the backend's 200 opens CONNECT's tunnel
+    from harness.rules.chain import early_data, tunnel_no_101
+    raw = b"CONNECT / HTTP/1.0\r\nUpgrade: ocket\r\nConnection: Upgrade\r\n\r\n\x83\x80abcd"
+    head = raw[:raw.index(b"\r\n\r\n") + 4]
+    back = chain.BackendConn(1, raw, answers=(chain.Answer(200, len(head), len(raw)),))
+    ctx = Ctx(case(raw), Observation(decision="reject", status=200, backend=(back,)), None)
+    assert early_data(ctx).state == "ok" and tunnel_no_101(ctx).state == "ok"
+    # the same bytes after a GET upgrade request the backend refused: both rules see them
+    get = raw.replace(b"CONNECT / HTTP/1.0", b"GET / HTTP/1.1\r\nHost: x", 1)
+    head = get[:get.index(b"\r\n\r\n") + 4]
+    back = chain.BackendConn(1, get, answers=(chain.Answer(426, len(head), len(get)),))
+    ctx = Ctx(case(get), Observation(decision="reject", status=426, backend=(back,)), None)
+    assert early_data(ctx).state == "broken" and tunnel_no_101(ctx).state == "broken"
