@@ -205,12 +205,16 @@ def load_seeds(corpus: Path, say) -> list[tuple[str, bytes]]:
 
 
 def known_pairs(path: str | None) -> frozenset:
-    """(server, rule) of every Fail group of a report (findings.groups, what findings.md lists)."""
+    """(server, rule) of every Fail or SECURITY finding of a report's cells: a cell's headline
+    rule (what findings.md groups by) and every other rule the cell broke at those levels."""
     if not path:
         return frozenset()
     try:
         doc = json.loads(Path(path).read_text())
-        return frozenset((g["server"], g["rule"]) for g in findings_mod.groups(doc))
+        pairs = {(g["server"], g["rule"]) for g in findings_mod.groups(doc)}
+        pairs |= {(r["server"], f["rule"]) for r in doc["results"] for f in r.get("findings") or ()
+                  if f["verdict"] in oracle.FINDING_VERDICTS}
+        return frozenset(pairs)
     except OSError as e:
         raise Usage(f"--known {path}: {e.strerror or e}") from None
     except (ValueError, KeyError, TypeError) as e:
