@@ -46,7 +46,7 @@ endif
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c syntax.c request.c policy.c decide.c render.c \
+CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c syntax.c request.c policy.c decide.c handle.c render.c \
 	wsaccept.c wsframe.c conn.c settings.c h2c.c tls.c)
 CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
 # The request mutator: libFuzzer's custom mutator, AFL++'s library (mk/fuzz.mk) and the diff-fuzz

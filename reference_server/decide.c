@@ -275,34 +275,28 @@ void sy_decide_switched(const struct sy_request *req, struct sy_decision *d)
     add(d, "Allow", "GET, HEAD, OPTIONS, POST");
 }
 
-void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d)
+/* A plain route (RFC 9110 §9.3): GET and HEAD served, OPTIONS answered, an offer ignored. */
+static void plain_route(const struct sy_request *req, struct sy_decision *d)
 {
-  struct sy_list conn;
-  size_t conn_lines, n;
-  const struct sy_route *route;
-  const struct sy_header *expect;
-  int keep_alive;
+  if (req->method_id == SY_M_OPTIONS) {
+    set(d, SY_R_OPTIONS_SERVED);
+    add(d, "Allow", "GET, HEAD, OPTIONS");
+  } else if (req->method_id != SY_M_GET && req->method_id != SY_M_HEAD) {
+    set(d, SY_R_METHOD_NOT_ALLOWED);
+    add(d, "Allow", "GET, HEAD, OPTIONS");
+  } else if (sy_request_field(req, "upgrade", NULL)) {
+    set(d, req->version_minor == 0 ? SY_R_UPGRADE_IGNORED_HTTP10 : SY_R_UPGRADE_IGNORED);
+  } else {
+    set(d, SY_R_SERVED);
+  }
+}
 
-  memset(d, 0, sizeof *d);
-  d->consumed = req->message_len;
-  d->fate = SY_FATE_CLOSE;
-  if (req->error != SY_R_NONE) {
-    /* A malformed message: the framing cannot be trusted, so always close (RFC 9112 §6.3). */
-    set(d, req->error);
-    add(d, "Connection", "close");
-    return;
-  }
-  if (list_of(req, "connection", SY_LIST_TOKENS, &conn, &conn_lines) < 0) {
-    set(d, SY_R_CONNECTION_SYNTAX);
-    add(d, "Connection", "close");
-    return;
-  }
-  /* RFC 9112 §9.6: "close" means close, wherever it is in the list (fuzz_decide found one past
-   * the kept SY_MAX_LIST_ITEMS elements ignored: oracle close-option-honoured). */
-  keep_alive = req->keep_alive && !lists_token(req, "connection", SY_LIST_TOKENS, "close", 0);
-  d->head_only = req->method_id == SY_M_HEAD;
-  route = route_for(pol, req->path);
-  expect = sy_request_field(req, "expect", &n);
+/* The rule that answers a well-formed request, with the fields its status carries (Allow,
+ * Location); the connection's fields are added after (sy_decide). */
+static void answer(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d)
+{
+  const struct sy_route *route = route_for(pol, req->path);
+  const struct sy_header *expect = sy_request_field(req, "expect", NULL);
 
   if (req->method_id == SY_M_OTHER || req->method_id == SY_M_CONNECT)
     set(d, SY_R_METHOD_NOT_IMPLEMENTED);
@@ -320,19 +314,9 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
     }
   } else if (route == NULL)
     set(d, SY_R_NOT_FOUND);
-  else if (route->kind == SY_ROUTE_PLAIN) {
-    if (req->method_id == SY_M_OPTIONS) {
-      set(d, SY_R_OPTIONS_SERVED);
-      add(d, "Allow", "GET, HEAD, OPTIONS");
-    } else if (req->method_id != SY_M_GET && req->method_id != SY_M_HEAD) {
-      set(d, SY_R_METHOD_NOT_ALLOWED);
-      add(d, "Allow", "GET, HEAD, OPTIONS");
-    } else if (sy_request_field(req, "upgrade", NULL)) {
-      set(d, req->version_minor == 0 ? SY_R_UPGRADE_IGNORED_HTTP10 : SY_R_UPGRADE_IGNORED);
-    } else {
-      set(d, SY_R_SERVED);
-    }
-  } else if (route->kind == SY_ROUTE_SECURE_REDIRECT) {
+  else if (route->kind == SY_ROUTE_PLAIN)
+    plain_route(req, d);
+  else if (route->kind == SY_ROUTE_SECURE_REDIRECT) {
     set(d, secure_redirect(req, d));
     if (d->reason == SY_R_SECURE_REDIRECT)
       add(d, "Location", d->location);
@@ -356,13 +340,12 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   } else {
     set(d, websocket(req, d));
   }
+}
 
-  if (d->status == 101) {
-    switch_fields(req, d);
-    return;
-  }
+/* A response that does not switch: the connection stays HTTP/1.1 (RFC 9110 §7.8) or closes. */
+static void http_fields(const struct sy_request *req, struct sy_decision *d, int keep_alive)
+{
   d->accept[0] = '\0';
-  /* A refused or ignored upgrade leaves the connection in HTTP/1.1 (RFC 9110 §7.8). */
   d->fate = keep_alive ? SY_FATE_KEEP_ALIVE : SY_FATE_CLOSE;
   if (d->status == 426) {
     /* RFC 9110 §15.5.22: a 426 MUST send Upgrade; the option goes in Connection (§7.8). */
@@ -379,19 +362,41 @@ void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct
   }
 }
 
+void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d)
+{
+  struct sy_list conn;
+  size_t conn_lines;
+  int keep_alive;
+
+  memset(d, 0, sizeof *d);
+  d->consumed = req->message_len;
+  d->fate = SY_FATE_CLOSE;
+  if (req->error != SY_R_NONE) {
+    /* A malformed message: the framing cannot be trusted, so always close (RFC 9112 §6.3). */
+    set(d, req->error);
+    add(d, "Connection", "close");
+    return;
+  }
+  if (list_of(req, "connection", SY_LIST_TOKENS, &conn, &conn_lines) < 0) {
+    set(d, SY_R_CONNECTION_SYNTAX);
+    add(d, "Connection", "close");
+    return;
+  }
+  /* RFC 9112 §9.6: "close" means close, wherever it is in the list, also past the
+   * SY_MAX_LIST_ITEMS elements list_of() keeps. */
+  keep_alive = req->keep_alive && !lists_token(req, "connection", SY_LIST_TOKENS, "close", 0);
+  d->head_only = req->method_id == SY_M_HEAD;
+  answer(req, pol, d);
+  if (d->status == 101)
+    switch_fields(req, d);
+  else
+    http_fields(req, d, keep_alive);
+}
+
 void sy_decide_reject(struct sy_decision *d, enum sy_reason r)
 {
   memset(d, 0, sizeof *d);
   set(d, r);
   d->fate = SY_FATE_CLOSE;
   add(d, "Connection", "close");
-}
-
-int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct sy_request *req,
-              struct sy_decision *d)
-{
-  int rc = sy_request_parse(req, buf, len);
-  if (rc > 0)
-    sy_decide(req, pol, d);
-  return rc;
 }
