@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* reasons.c: lookups over SY_REASON_MAP and SY_ERRNO_MAP (no second copy of either table). */
+/* reasons.c: lookups over SY_REASON_MAP, SY_STATUS_MAP and SY_ERRNO_MAP (no second copy of any
+ * table). */
 #include <stddef.h>
 
 #include "switchyard.h"
@@ -55,26 +56,14 @@ const char *sy_strerror(int err)
   return "unknown error";
 }
 
-/* RFC 9110 §15 reason phrases for every status the core can produce. */
 const char *sy_status_phrase(int status)
 {
   switch (status) {
-  case 100: return "Continue";
-  case 101: return "Switching Protocols";
-  case 200: return "OK";
-  case 204: return "No Content";
-  case 308: return "Permanent Redirect";
-  case 400: return "Bad Request";
-  case 404: return "Not Found";
-  case 405: return "Method Not Allowed";
-  case 408: return "Request Timeout";
-  case 413: return "Content Too Large";
-  case 414: return "URI Too Long";
-  case 417: return "Expectation Failed";
-  case 426: return "Upgrade Required";
-  case 431: return "Request Header Fields Too Large";
-  case 501: return "Not Implemented";
-  case 505: return "HTTP Version Not Supported";
+#define XX(code, phrase)                                                                           \
+  case code:                                                                                       \
+    return phrase;
+    SY_STATUS_MAP(XX)
+#undef XX
   }
   return "Unknown";
 }

@@ -88,4 +88,25 @@
   XX(BODY_TOO_LARGE, 413, "RFC 9110 §15.5.14", MAY, "request content too large")                  \
   XX(REQUEST_TIMEOUT, 408, "RFC 9110 §15.5.9", MAY, "request not completed within the timeout")
 
+/* The reason phrase (RFC 9110 §15) of every status the core sends: each status of the table
+ * above, the policy's other WebSocket method status (400) and the connection's 100 Continue.
+ * sy_status_phrase() reads it; test_render.c checks both directions. */
+#define SY_STATUS_MAP(XX)                                                                          \
+  XX(100, "Continue")                                                                              \
+  XX(101, "Switching Protocols")                                                                   \
+  XX(200, "OK")                                                                                    \
+  XX(204, "No Content")                                                                            \
+  XX(308, "Permanent Redirect")                                                                    \
+  XX(400, "Bad Request")                                                                           \
+  XX(404, "Not Found")                                                                             \
+  XX(405, "Method Not Allowed")                                                                    \
+  XX(408, "Request Timeout")                                                                       \
+  XX(413, "Content Too Large")                                                                     \
+  XX(414, "URI Too Long")                                                                          \
+  XX(417, "Expectation Failed")                                                                    \
+  XX(426, "Upgrade Required")                                                                      \
+  XX(431, "Request Header Fields Too Large")                                                       \
+  XX(501, "Not Implemented")                                                                       \
+  XX(505, "HTTP Version Not Supported")
+
 #endif
