@@ -164,6 +164,58 @@ static int http_step(struct sy_conn *c)
   return 0;
 }
 
+/* A Close frame from the peer (RFC 6455 §5.5.1): check its code and reason, answer, close. */
+static void ws_close(struct sy_conn *c, const uint8_t *payload, size_t len)
+{
+  unsigned cc = 1000;
+  if (len == 1) {
+    ws_fail(c, 1002);
+    return;
+  }
+  if (len >= 2) {
+    cc = (unsigned)payload[0] << 8 | payload[1];
+    if (!sy_ws_close_code_valid(cc)) {
+      ws_fail(c, 1002);
+      return;
+    }
+    if (!sy_utf8_valid(payload + 2, len - 2)) {
+      ws_fail(c, 1007);
+      return;
+    }
+  }
+  /* §5.5.1: echo the status code in the reply Close, then close the TCP connection. */
+  uint8_t p[2] = {(uint8_t)(cc >> 8), (uint8_t)cc};
+  c->out_len += (size_t)sy_ws_frame_write(c->out + c->out_len, out_room(c), SY_WS_CLOSE, p,
+                                          len ? 2 : 0);
+  c->close_sent = 1;
+  c->state = SY_CONN_CLOSING;
+  c->in_len = 0;
+}
+
+/* A data frame: appended to the message it opens or continues; a complete message is echoed.
+ * Returns 0 when the connection failed (invalid UTF-8 in a text message). */
+static int ws_data(struct sy_conn *c, const struct sy_ws_frame *f, const uint8_t *payload)
+{
+  if (f->opcode != SY_WS_CONT) {
+    c->ws_msg_opcode = f->opcode;
+    c->ws_msg_len = 0;
+  }
+  memcpy(c->ws_msg + c->ws_msg_len, payload, (size_t)f->payload_len);
+  c->ws_msg_len += (size_t)f->payload_len;
+  if (f->fin) {
+    if (c->ws_msg_opcode == SY_WS_TEXT && !sy_utf8_valid(c->ws_msg, c->ws_msg_len)) {
+      ws_fail(c, 1007); /* §8.1: invalid UTF-8 in a text message */
+      return 0;
+    }
+    c->out_len += (size_t)sy_ws_frame_write(c->out + c->out_len, out_room(c), c->ws_msg_opcode,
+                                            c->ws_msg, c->ws_msg_len);
+    c->ws_msg_opcode = 0;
+    c->ws_msg_len = 0;
+    c->n_ws_messages++;
+  }
+  return 1;
+}
+
 static int ws_step(struct sy_conn *c)
 {
   struct sy_ws_frame f;
@@ -208,50 +260,12 @@ static int ws_step(struct sy_conn *c)
     break;
   case SY_WS_PONG:
     break; /* §5.5.3: an unsolicited pong needs no answer */
-  case SY_WS_CLOSE: {
-    unsigned cc = 1000;
-    if (f.payload_len == 1) {
-      ws_fail(c, 1002);
-      return 0;
-    }
-    if (f.payload_len >= 2) {
-      cc = (unsigned)payload[0] << 8 | payload[1];
-      if (!sy_ws_close_code_valid(cc)) {
-        ws_fail(c, 1002);
-        return 0;
-      }
-      if (!sy_utf8_valid(payload + 2, (size_t)f.payload_len - 2)) {
-        ws_fail(c, 1007);
-        return 0;
-      }
-    }
-    /* §5.5.1: echo the status code in the reply Close, then close the TCP connection. */
-    uint8_t p[2] = {(uint8_t)(cc >> 8), (uint8_t)cc};
-    c->out_len += (size_t)sy_ws_frame_write(c->out + c->out_len, out_room(c), SY_WS_CLOSE, p,
-                                            f.payload_len ? 2 : 0);
-    c->close_sent = 1;
-    c->state = SY_CONN_CLOSING;
-    c->in_len = 0;
+  case SY_WS_CLOSE:
+    ws_close(c, payload, (size_t)f.payload_len);
     return 0;
-  }
   default:
-    if (f.opcode != SY_WS_CONT) {
-      c->ws_msg_opcode = f.opcode;
-      c->ws_msg_len = 0;
-    }
-    memcpy(c->ws_msg + c->ws_msg_len, payload, (size_t)f.payload_len);
-    c->ws_msg_len += (size_t)f.payload_len;
-    if (f.fin) {
-      if (c->ws_msg_opcode == SY_WS_TEXT && !sy_utf8_valid(c->ws_msg, c->ws_msg_len)) {
-        ws_fail(c, 1007); /* §8.1: invalid UTF-8 in a text message */
-        return 0;
-      }
-      c->out_len += (size_t)sy_ws_frame_write(c->out + c->out_len, out_room(c), c->ws_msg_opcode,
-                                              c->ws_msg, c->ws_msg_len);
-      c->ws_msg_opcode = 0;
-      c->ws_msg_len = 0;
-      c->n_ws_messages++;
-    }
+    if (!ws_data(c, &f, payload))
+      return 0;
   }
   consume(c, total);
   return 1;
