@@ -49,12 +49,14 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 CORE_SRCS := $(addprefix reference_server/,chars.c lists.c reasons.c syntax.c request.c policy.c decide.c handle.c render.c \
 	wsaccept.c wsframe.c conn.c settings.c h2c.c tls.c)
 CORE_OBJS := $(CORE_SRCS:reference_server/%.c=$(BUILD)/core/%.o)
+# refserver, the program around the core (reference_server/server/server.h says which file does what).
+REFSERVER_SRCS := $(addprefix reference_server/server/,main.c loop.c clients.c overload.c)
 # The request mutator: libFuzzer's custom mutator, AFL++'s library (mk/fuzz.mk) and the diff-fuzz
 # loop's build/libsyfuzz.so (mk/difffuzz.mk) are built from these same sources.
 MUTATOR_SRCS := $(addprefix fuzzers/,mutator.c shape.c shape_ops.c grammar.c tokens.c)
 LLHTTP_OBJS := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 LIBSY := $(BUILD)/libsy.a
-HDRS := $(wildcard reference_server/*.h)
+HDRS := $(wildcard reference_server/*.h reference_server/server/*.h)
 
 TESTS := test-unit test-py test-docs
 ifneq ($(SAN),1)
@@ -94,7 +96,7 @@ $(LIBSY): $(CORE_OBJS) $(LLHTTP_OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/refserver: $(BUILD)/core/server.o $(LIBSY)
+$(BUILD)/refserver: $(REFSERVER_SRCS:reference_server/%.c=$(BUILD)/core/%.o) $(LIBSY)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) $(SY_CFLAGS) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 

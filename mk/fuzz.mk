@@ -200,7 +200,7 @@ $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_TIMED),\
 fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,$(FUZZ_TIMED)))
 
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
-$(fz_afl_DIR)/refserver: $(fz_afl_DIR)/core/server.o $(fz_afl_DIR)/libsy-fuzz.a
+$(fz_afl_DIR)/refserver: $(REFSERVER_SRCS:reference_server/%.c=$(fz_afl_DIR)/core/%.o) $(fz_afl_DIR)/libsy-fuzz.a
 	$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 $(fz_afl_DIR)/sy_mutator.so: $(MUTATOR_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)

@@ -18,9 +18,9 @@ def refserver(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
 
 
 def long_options() -> list[str]:
-    """The long options refserver's getopt table declares (server.c), so a new flag that --help
-    does not document fails this test."""
-    src = (ROOT / "reference_server" / "server.c").read_text()
+    """The long options refserver's getopt table declares (server/main.c), so a new flag that
+    --help does not document fails this test."""
+    src = (ROOT / "reference_server" / "server" / "main.c").read_text()
     table = src[src.index("struct option"):]
     table = table[:table.index("{0, 0, 0, 0}")]
     names = re.findall(r'\{"([a-z0-9-]+)",', table)
