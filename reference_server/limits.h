@@ -28,14 +28,14 @@
 #define SY_CONN_IN_CAP (SY_MAX_HEAD_BYTES + SY_MAX_BODY_BYTES + 1024)
 #define SY_CONN_OUT_CAP (SY_WS_MAX_MESSAGE + 64)
 
-/* Timeout defaults (--header-timeout, --idle-timeout); what they cover: struct sy_conn_opts in
- * switchyard.h. */
+/* Timeout defaults (--header-timeout, --idle-timeout); what each covers is written once, above
+ * struct sy_conn_opts in switchyard.h. */
 #define SY_DEFAULT_HEADER_TIMEOUT_MS 10000
 #define SY_DEFAULT_IDLE_TIMEOUT_MS 60000
 
-/* refserver's connection limit and overload handling (server.c, README's refserver-help). The
- * default --max-conns is the open-file limit (its soft limit raised toward the hard one at start)
- * minus SY_FD_RESERVE, at most SY_MAX_CONNS_CEILING. */
+/* refserver's connection limit and overload handling (server/loop.c, server/overload.c, README's
+ * refserver-help). The default --max-conns is the open-file limit (its soft limit raised toward
+ * the hard one at start) minus SY_FD_RESERVE, at most SY_MAX_CONNS_CEILING. */
 #define SY_FD_RESERVE 16          /* descriptors kept from connections: stdio, the listening
                                    * socket, epoll, one connection accepted over the limit */
 #define SY_MAX_CONNS_CEILING 8192 /* each connection can hold up to sizeof(struct sy_conn),

@@ -287,16 +287,20 @@ struct sy_tls_ctx *sy_tls_ctx_new_ephemeral(const char *cn, char *err, size_t er
 void sy_tls_ctx_free(struct sy_tls_ctx *ctx);
 /* 1 when the build has the sessions, 0 under SY_NO_SESSIONS. */
 int sy_sessions_available(void);
-/* The two timeouts (0 disables either). Time is an input: every call passes now_ms.
- * - header_timeout_ms (slowloris): a request, head and content, must be complete within this
- *   of the start of its clock. The clock of the connection's first request starts at
- *   sy_conn_init() (the server calls it at accept); each later request's at its first byte
- *   (between requests only the idle timeout runs). At the deadline a partial request gets 408
- *   and the connection closes; a connection that has sent nothing is closed without a response
- *   (it made no request, so no 408 is owed).
- * - idle_timeout_ms: no byte received and none sent for this long closes the connection; an
- *   HTTP connection (or one flushing its last bytes to a peer that stopped reading) is closed
- *   silently, a WebSocket gets Close 1001 and one more idle period to flush it. */
+/* The two timeouts (0 disables either), as sy_conn_tick() applies them. This is their one full
+ * description: limits.h holds the defaults, refserver's --help says the same in brief. Time is
+ * an input: every call passes now_ms.
+ * - header_timeout_ms (slowloris) runs in state SY_CONN_HTTP only: a whole request, head and
+ *   content, must have been decided within this of the start of its clock. The first request's
+ *   clock starts at sy_conn_init() (the server calls it at accept); it stops at each decision,
+ *   and the next request's starts with its first byte (a pipelined one's when its turn comes),
+ *   so between requests only the idle timeout runs. At the deadline a partial request gets 408
+ *   and the connection closes (without the 408 if the output has no room for it); a connection
+ *   that has sent nothing is closed without a response (it made no request: no 408 is owed).
+ * - idle_timeout_ms runs in every state: no byte received (sy_conn_feed) and none taken by the
+ *   peer (sy_conn_sent) for this long. A WebSocket that has not sent its Close then gets Close
+ *   1001 and one more idle period to flush it; any other connection (HTTP, HTTP/2, TLS, or one
+ *   still flushing its last bytes to a peer that stopped reading) is closed silently. */
 struct sy_conn_opts {
   uint32_t header_timeout_ms;
   uint32_t idle_timeout_ms;
