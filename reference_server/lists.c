@@ -88,36 +88,3 @@ int sy_list_contains(const char *value, size_t len, enum sy_list_flags flags, co
       return 1;
   return rc;
 }
-
-int sy_list_has(const struct sy_list *l, const char *token)
-{
-  for (size_t i = 0; i < l->n; i++)
-    if (sy_span_ieq(l->items[i].name, token))
-      return 1;
-  return 0;
-}
-
-int sy_list_format(const struct sy_list *l, char *buf, size_t cap)
-{
-  size_t o = 0;
-  for (size_t i = 0; i < l->n; i++) {
-    const struct sy_list_item *it = &l->items[i];
-    size_t need = (i ? 2 : 0) + it->name.len + (it->version.len ? it->version.len + 1 : 0);
-    if (o + need + 1 > cap)
-      return SY_ENOSPC;
-    if (i) {
-      memcpy(buf + o, ", ", 2);
-      o += 2;
-    }
-    memcpy(buf + o, it->name.ptr, it->name.len);
-    o += it->name.len;
-    if (it->version.len) {
-      buf[o++] = '/';
-      memcpy(buf + o, it->version.ptr, it->version.len);
-      o += it->version.len;
-    }
-  }
-  if (cap > 0)
-    buf[o] = '\0';
-  return (int)o;
-}

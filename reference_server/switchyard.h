@@ -70,15 +70,11 @@ enum sy_list_flags {
  * repeated fields, RFC 9110 §5.3). Empty elements and OWS are skipped (§5.6.1).
  * Returns 0, or SY_ESYNTAX when an element is not a token (out keeps what came before). */
 int sy_list_parse(struct sy_list *out, const char *value, size_t len, enum sy_list_flags flags);
-/* Case-insensitive token match against any element name (kept ones only). */
-int sy_list_has(const struct sy_list *l, const char *token);
 /* Whether one field value lists `token` (any case) among all its elements, without the
  * SY_MAX_LIST_ITEMS limit; with SY_LIST_PROTOCOLS and versionless, only "token" without
  * "/version" counts. Returns 1, 0, or SY_ESYNTAX (a malformed element before a match). */
 int sy_list_contains(const char *value, size_t len, enum sy_list_flags flags, const char *token,
                      int versionless);
-/* Serialises as "a, b/1" into buf; returns bytes written or SY_ENOSPC. */
-int sy_list_format(const struct sy_list *l, char *buf, size_t cap);
 int sy_is_tchar(unsigned char c);
 int sy_span_ieq(struct sy_span s, const char *lit); /* case-insensitive equality */
 

@@ -461,13 +461,9 @@ static const enum sy_reason conn_only[] = {R(REQUEST_TIMEOUT)};
 static int connection_has(const struct sy_decision *d, const char *token)
 {
   for (size_t i = 0; i < d->n_fields; i++)
-    if (strcasecmp(d->fields[i].name, "Connection") == 0 && d->fields[i].value) {
-      struct sy_list l;
-      memset(&l, 0, sizeof l);
-      if (sy_list_parse(&l, d->fields[i].value, strlen(d->fields[i].value), SY_LIST_TOKENS) == 0 &&
-          sy_list_has(&l, token))
-        return 1;
-    }
+    if (strcasecmp(d->fields[i].name, "Connection") == 0 && d->fields[i].value &&
+        sy_list_contains(d->fields[i].value, strlen(d->fields[i].value), SY_LIST_TOKENS, token, 0) > 0)
+      return 1;
   return 0;
 }
 
