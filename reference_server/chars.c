@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* chars.c: the byte class table, built by the compiler from the RFC definitions, and the
- * per-byte scans (see chars.h for why they are not instrumented in fuzzing builds). */
+/* chars.c: the byte class table, built by the compiler from the RFC definitions, the per-byte
+ * scans (see chars.h for why they are not instrumented in fuzzing builds), and the base64
+ * alphabet that the WebSocket key check and the HTTP2-Settings decoder share. */
 #include "chars.h"
 #include "switchyard.h"
 
@@ -40,4 +41,19 @@ SY_HOT_SCAN size_t sy_ctl_find(const char *p, size_t n)
   while (i < n && !(sy_char_class[(unsigned char)p[i]] & SY_CH_CTL))
     i++;
   return i;
+}
+
+int sy__base64_digit(unsigned char c, int url)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == (url ? '-' : '+'))
+    return 62;
+  if (c == (url ? '_' : '/'))
+    return 63;
+  return -1;
 }

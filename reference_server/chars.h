@@ -30,4 +30,8 @@ size_t sy_tchar_span(const char *p, size_t n);
 /* The offset of the first CTL other than HTAB in p[0..n), or n. */
 size_t sy_ctl_find(const char *p, size_t n);
 
+/* The value of the base64 digit c (RFC 4648 §4), or -1 ('=' included: padding is not a digit).
+ * The alphabet's last two digits are '+' and '/', or with url '-' and '_' (base64url, §5). */
+int sy__base64_digit(unsigned char c, int url);
+
 #endif

@@ -2,6 +2,7 @@
 /* settings.c: the HTTP2-Settings field of an h2c offer (RFC 7540 §3.2.1): base64url without
  * padding (RFC 4648 §5) of a SETTINGS frame payload (§6.5), judged as that frame would be. Pure;
  * sy_decide asks it before any switch, so an invalid value never reaches libnghttp2. */
+#include "chars.h"
 #include "switchyard.h"
 
 /* Identifiers with constrained values: RFC 7540 §6.5.2, and two registered since whose values
@@ -16,21 +17,6 @@ enum {
 };
 #define SETTING_BYTES 6 /* 16-bit identifier, 32-bit value (§6.5.1) */
 
-static int b64url_value(unsigned char c)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '-')
-    return 62;
-  if (c == '_')
-    return 63;
-  return -1; /* '=' included: §3.2.1 says "with any trailing '=' characters omitted" */
-}
-
 int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
   uint32_t acc = 0;
@@ -42,9 +28,9 @@ int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
   if (len % 4 == 1)
     return SY_ESYNTAX; /* one character carries only 6 bits: no whole byte */
   for (size_t i = 0; i < len; i++) {
-    int v = b64url_value((unsigned char)in[i]);
+    int v = sy__base64_digit((unsigned char)in[i], 1);
     if (v < 0)
-      return SY_ESYNTAX;
+      return SY_ESYNTAX; /* '=' included: §3.2.1 says "with any trailing '=' characters omitted" */
     acc = acc << 6 | (uint32_t)v;
     bits += 6;
     if (bits >= 8) {

@@ -6,24 +6,10 @@
 #include <openssl/evp.h> /* EVP_EncodeBlock: base64 */
 #include <openssl/sha.h>
 
+#include "chars.h"
 #include "switchyard.h"
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"; /* RFC 6455 §1.3 */
-
-static int b64_value(unsigned char c)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
 
 /* 16 bytes = 5 full quantums + 1 byte: 22 data chars from the standard alphabet + "==".
  * The 22nd char carries 2 data bits; its 4 pad bits may be non-zero: RFC 4648 §3.5 only says
@@ -34,7 +20,7 @@ int sy_ws_key_valid(const char *key, size_t len)
   if (key == NULL || len != SY_WS_KEY_LEN || key[22] != '=' || key[23] != '=')
     return 0;
   for (size_t i = 0; i < 22; i++)
-    if (b64_value((unsigned char)key[i]) < 0)
+    if (sy__base64_digit((unsigned char)key[i], 0) < 0)
       return 0;
   return 1;
 }
