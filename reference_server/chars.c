@@ -20,25 +20,25 @@
       CLASS((b) + 10), CLASS((b) + 11), CLASS((b) + 12), CLASS((b) + 13), CLASS((b) + 14),     \
       CLASS((b) + 15)
 
-const unsigned char sy_char_class[256] = {
+const unsigned char sy__char_class[256] = {
     ROW(0x00), ROW(0x10), ROW(0x20), ROW(0x30), ROW(0x40), ROW(0x50), ROW(0x60), ROW(0x70),
     ROW(0x80), ROW(0x90), ROW(0xa0), ROW(0xb0), ROW(0xc0), ROW(0xd0), ROW(0xe0), ROW(0xf0),
 };
 
-int sy_is_tchar(unsigned char c) { return (sy_char_class[c] & SY_CH_TCHAR) != 0; }
+int sy_is_tchar(unsigned char c) { return (sy__char_class[c] & SY_CH_TCHAR) != 0; }
 
-SY_HOT_SCAN size_t sy_tchar_span(const char *p, size_t n)
+SY_HOT_SCAN size_t sy__tchar_span(const char *p, size_t n)
 {
   size_t i = 0;
-  while (i < n && (sy_char_class[(unsigned char)p[i]] & SY_CH_TCHAR))
+  while (i < n && (sy__char_class[(unsigned char)p[i]] & SY_CH_TCHAR))
     i++;
   return i;
 }
 
-SY_HOT_SCAN size_t sy_ctl_find(const char *p, size_t n)
+SY_HOT_SCAN size_t sy__ctl_find(const char *p, size_t n)
 {
   size_t i = 0;
-  while (i < n && !(sy_char_class[(unsigned char)p[i]] & SY_CH_CTL))
+  while (i < n && !(sy__char_class[(unsigned char)p[i]] & SY_CH_CTL))
     i++;
   return i;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* chars.h: byte classes (RFC 9110 §5.6.2 tchar, RFC 5234 CTL) and the scans over a span that
- * the parser runs on every byte of a head. Internal to the core. */
+ * the parser runs on every byte of a head. Internal to the core (sy__ names). */
 #ifndef SY_CHARS_H
 #define SY_CHARS_H
 
@@ -21,14 +21,14 @@ enum {
   SY_CH_TCHAR = 1, /* RFC 9110 §5.6.2 */
   SY_CH_CTL = 2,   /* RFC 5234 CTL (%x00-1F / %x7F) except HTAB, which field values allow */
 };
-extern const unsigned char sy_char_class[256];
+extern const unsigned char sy__char_class[256];
 
-static inline int sy_is_ctl(unsigned char c) { return (sy_char_class[c] & SY_CH_CTL) != 0; }
+static inline int sy__is_ctl(unsigned char c) { return (sy__char_class[c] & SY_CH_CTL) != 0; }
 
 /* The length of the run of tchar at the start of p[0..n). */
-size_t sy_tchar_span(const char *p, size_t n);
+size_t sy__tchar_span(const char *p, size_t n);
 /* The offset of the first CTL other than HTAB in p[0..n), or n. */
-size_t sy_ctl_find(const char *p, size_t n);
+size_t sy__ctl_find(const char *p, size_t n);
 
 /* The value of the base64 digit c (RFC 4648 §4), or -1 ('=' included: padding is not a digit).
  * The alphabet's last two digits are '+' and '/', or with url '-' and '_' (base64url, §5). */

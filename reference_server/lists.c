@@ -23,7 +23,7 @@ int sy_span_ieq(struct sy_span s, const char *lit)
 
 static size_t token_end(const char *p, size_t i, size_t len)
 {
-  return i + sy_tchar_span(p + i, len - i);
+  return i + sy__tchar_span(p + i, len - i);
 }
 
 /* The element that starts at or after *i, if any: 1 (it, *i past it), 0 (no more), or

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* switchyard.h: the public API of the Switchyard reference core.
  *
- * The core is pure: no I/O, no globals, no clock, no allocation. Spans point into the caller's
- * buffer. Operational errors are negative SY_E* returns; a bad request is not an error, it is a
- * decision (status + reason). Every reason cites the RFC rule it implements (reasons.h). */
+ * The core is pure: no I/O, no globals, no clock, and no allocation outside the sessions that
+ * follow an h2c or TLS switch (below). Spans point into the caller's buffer. Operational errors
+ * are negative SY_E* returns; a bad request is not an error, it is a decision (status + reason).
+ * Every reason cites the RFC rule it implements (reasons.h).
+ *
+ * Contracts, unless a call says otherwise: pointer arguments are not NULL (the calls that check
+ * say what they return); strings returned are static, valid for the life of the program; a call
+ * keeps no pointer to its arguments once it returns; nothing is thread-local or shared, so
+ * different objects may be used from different threads. */
 #ifndef SWITCHYARD_H
 #define SWITCHYARD_H
 
@@ -26,6 +32,7 @@ enum sy_errno {
   SY_ERRNO_MAP(XX)
 #undef XX
 };
+/* "invalid argument" for SY_EINVAL, ...; "unknown error" for any other value. */
 const char *sy_strerror(int err);
 
 /* ---- reasons: one enumerator per row of SY_REASON_MAP ---- */
@@ -38,13 +45,16 @@ enum sy_reason {
 };
 enum sy_level { SY_LEVEL_MUST, SY_LEVEL_SHOULD, SY_LEVEL_MAY };
 
-const char *sy_reason_name(enum sy_reason r);  /* "WS_SWITCH"; "NONE" for SY_R_NONE */
-int sy_reason_status(enum sy_reason r);        /* 101, 426, ...; 0 for SY_R_NONE */
+/* One column of a reason's row. A value outside the enum reads as SY_R_NONE's row: "NONE",
+ * status 0, rfc "", level MAY, text "no decision". */
+const char *sy_reason_name(enum sy_reason r);  /* "WS_SWITCH" */
+int sy_reason_status(enum sy_reason r);        /* 101, 426, ... */
 const char *sy_reason_rfc(enum sy_reason r);   /* "RFC 6455 §4.2.2" */
 enum sy_level sy_reason_level(enum sy_reason r);
-const char *sy_level_name(enum sy_level l);    /* "MUST" */
 const char *sy_reason_text(enum sy_reason r);
-const char *sy_status_phrase(int status);      /* "Switching Protocols"; "Unknown" otherwise */
+const char *sy_level_name(enum sy_level l);    /* "MUST"; "?" outside the enum */
+/* "Switching Protocols": SY_STATUS_MAP's phrase (reasons.h), "Unknown" for any other status. */
+const char *sy_status_phrase(int status);
 
 /* ---- spans and RFC 9110 lists ---- */
 struct sy_span {
@@ -67,16 +77,21 @@ enum sy_list_flags {
   SY_LIST_PROTOCOLS = 1,       /* 1#protocol, protocol = name ["/" version] (Upgrade) */
 };
 /* Appends the elements of one field value to `out` (call once per field line to combine
- * repeated fields, RFC 9110 §5.3). Empty elements and OWS are skipped (§5.6.1).
- * Returns 0, or SY_ESYNTAX when an element is not a token (out keeps what came before). */
+ * repeated fields, RFC 9110 §5.3; zero `out` before the first). Empty elements and OWS are
+ * skipped (§5.6.1); elements past SY_MAX_LIST_ITEMS are counted in `dropped`. The items point
+ * into `value`, which must outlive `out`. Returns 0; SY_ESYNTAX when an element is not a token
+ * (out keeps the elements before it); SY_EINVAL for a NULL out, or a NULL value with len > 0. */
 int sy_list_parse(struct sy_list *out, const char *value, size_t len, enum sy_list_flags flags);
 /* Whether one field value lists `token` (any case) among all its elements, without the
  * SY_MAX_LIST_ITEMS limit; with SY_LIST_PROTOCOLS and versionless, only "token" without
- * "/version" counts. Returns 1, 0, or SY_ESYNTAX (a malformed element before a match). */
+ * "/version" counts. Returns 1, 0, SY_ESYNTAX (a malformed element before a match), or
+ * SY_EINVAL for a NULL token, or a NULL value with len > 0. */
 int sy_list_contains(const char *value, size_t len, enum sy_list_flags flags, const char *token,
                      int versionless);
+/* 1 iff c is a tchar (RFC 9110 §5.6.2), else 0. */
 int sy_is_tchar(unsigned char c);
-int sy_span_ieq(struct sy_span s, const char *lit); /* case-insensitive equality */
+/* 1 iff s equals the NUL-terminated lit, ASCII letters compared without case, else 0. */
+int sy_span_ieq(struct sy_span s, const char *lit);
 
 /* ---- request parsing (llhttp, strict) ---- */
 enum sy_method {
@@ -115,10 +130,13 @@ struct sy_request {
  * Returns the number of bytes the message occupies (> 0) once the whole message (head and
  * content) is in the buffer or the message is known to be malformed (then req->error is set and
  * the return is len, or at least 1); SY_INCOMPLETE (0) when more bytes are needed (req->head_len
- * is set once the head is complete, so a server can send 100 Continue); SY_EINVAL on misuse.
+ * is set once the head is complete, so a server can send 100 Continue); SY_EINVAL for a NULL
+ * req, a NULL buf with len > 0, or len over INT_MAX. *req is overwritten on every call, and its
+ * spans point into buf, which must outlive it (and stay unchanged while it is read).
  * Calling again with a longer buffer holding the same prefix gives the same result as one call. */
 int sy_request_parse(struct sy_request *req, const char *buf, size_t len);
-/* The first field named `name` (case-insensitive), or NULL; *count gets how many there are. */
+/* The first field named `name` (case-insensitive), or NULL; *count (when count is not NULL)
+ * gets how many there are. The pointer is into req->headers: valid while *req is. */
 const struct sy_header *sy_request_field(const struct sy_request *req, const char *name,
                                          size_t *count);
 
@@ -138,7 +156,7 @@ enum sy_route_kind {
 #undef XX
       SY_ROUTE__COUNT
 };
-/* "h2c-required"; NULL for a value outside the enum. */
+/* "h2c-required" (static); NULL for a value outside the enum. */
 const char *sy_route_kind_name(enum sy_route_kind k);
 /* The kind named name[0..len) exactly, or -1. */
 int sy_route_kind_parse(const char *name, size_t len);
@@ -151,14 +169,21 @@ struct sy_policy {
   size_t n_routes;
   int ws_method_status; /* 405 (default) or 400 for a non-GET handshake */
 };
-/* Default policy: "/live" WebSocket, "/" plain, and one route per switching kind at the path
- * named after it: "/h2c", "/h2c-required", "/tls", "/tls-required", "/secure-redirect". */
+/* Overwrites *pol with the default policy: "/live" WebSocket, "/" plain, and one route per
+ * switching kind at the path named after it: "/h2c", "/h2c-required", "/tls", "/tls-required",
+ * "/secure-redirect"; ws_method_status 405. A policy holds no pointers: it may be copied. */
 void sy_policy_default(struct sy_policy *pol);
 /* Parses a policy file's text (format: docs/policy.md) over `pol` (call sy_policy_default
- * first). On error returns SY_ESYNTAX or SY_ELIMIT and writes "line N: why" into err. */
+ * first). Returns 0, or on the first bad line SY_ESYNTAX or SY_ELIMIT (a word or the route
+ * table too long), with "line N: why" written into err (NUL-terminated, cut to errcap; err may
+ * be NULL). The lines before the bad one have been applied. */
 int sy_policy_parse(struct sy_policy *pol, const char *text, size_t len, char *err, size_t errcap);
+/* Adds a route (the path, a NUL-terminated string, is copied), or changes the kind of the route
+ * with that path. Returns 0; SY_EINVAL for a path that is empty, does not start with '/' or has
+ * SY_MAX_ROUTE_PATH bytes or more, or a kind outside the enum; SY_ELIMIT when SY_MAX_ROUTES
+ * routes are already there. */
 int sy_policy_add_route(struct sy_policy *pol, const char *path, enum sy_route_kind kind);
-/* The route whose path is exactly path[0..len), or NULL. */
+/* The route whose path is exactly path[0..len), or NULL; a pointer into pol->routes. */
 const struct sy_route *sy_policy_route(const struct sy_policy *pol, const char *path, size_t len);
 
 /* ---- the decision ---- */
@@ -185,27 +210,32 @@ struct sy_decision {
   size_t consumed;                   /* bytes of the input this decision used */
   size_t switch_offset;              /* first byte of the new protocol (fate == SWITCH) */
 };
-/* Total: every (request, policy) gets a decision. `req` must come from sy_request_parse()
- * returning > 0. `d->accept` is filled through OpenSSL's SHA-1 (wsaccept.c). */
+/* Total: every (request, policy) gets a decision, written over *d. `req` must come from
+ * sy_request_parse() returning > 0. `d->accept` is filled through OpenSSL's SHA-1 (wsaccept.c).
+ * *d keeps no pointer into req, its buffer or pol; a field value is a static string, NULL for
+ * d->accept, or d->location itself: a copy of *d still points into the original's location. */
 void sy_decide(const struct sy_request *req, const struct sy_policy *pol, struct sy_decision *d);
-/* A decision made outside sy_decide (the connection's timeout or buffer limit): the reason's
- * status, Connection: close, fate CLOSE. */
+/* A decision made outside sy_decide (the connection's timeout or buffer limit), written over
+ * *d: the reason's status, Connection: close, fate CLOSE. */
 void sy_decide_reject(struct sy_decision *d, enum sy_reason r);
-/* Parse + decide. Returns like sy_request_parse(); on > 0, `d` is filled. */
+/* Parse + decide. Returns like sy_request_parse(); on > 0, `d` is filled (as by sy_decide),
+ * otherwise left as it was. */
 int sy_handle(const struct sy_policy *pol, const char *buf, size_t len, struct sy_request *req,
               struct sy_decision *d);
 
 /* ---- rendering ---- */
 #define SY_PLAIN_BODY "Switchyard reference server\n" /* the 200's body */
 /* The answer a switchable route (h2c, tls) gives its request once switched, as if the route
- * were plain (GET/HEAD/POST 200, OPTIONS 204 with Allow): what the h2c session sends on stream
- * 1 and the TLS session inside TLS (RFC 7540 §3.2, RFC 2817 §3.3). `req` as for sy_decide. */
+ * were plain (GET/HEAD/POST 200, OPTIONS 204 with Allow), written over *d: what the h2c session
+ * sends on stream 1 and the TLS session inside TLS (RFC 7540 §3.2, RFC 2817 §3.3). `req` as for
+ * sy_decide. */
 void sy_decide_switched(const struct sy_request *req, struct sy_decision *d);
 
 /* ---- h2c: HTTP2-Settings (RFC 7540 §3.2.1, §6.5) ---- */
 /* Decodes a base64url value without padding (RFC 4648 §5, as §3.2.1 requires: no '=', and the
  * unused bits of the last character zero) into out. Returns the byte count, SY_ESYNTAX for a
- * value that is not such an encoding, SY_ENOSPC if out is too small. */
+ * value that is not such an encoding, SY_ENOSPC if out is too small, SY_EINVAL for a NULL in
+ * with len > 0. On an error out may hold part of the bytes. */
 int sy_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 /* 0 iff p[0..n) is a valid SETTINGS payload: n a multiple of 6 (§6.5 FRAME_SIZE_ERROR) and
  * every known setting's value valid per §6.5.2 (ENABLE_PUSH 0 or 1, INITIAL_WINDOW_SIZE at most
@@ -216,12 +246,14 @@ int sy_h2_settings_check(const uint8_t *p, size_t n);
 /* Both steps: 0 iff value is a valid HTTP2-Settings field value (token68: not empty, so a
  * SETTINGS payload with no setting cannot be sent this way), its payload then in out[0..*n);
  * SY_ESYNTAX otherwise, SY_ENOSPC if out is too small (SY_H2_MAX_SETTINGS_BYTES is enough for
- * any value sy_decide accepts: longer values are refused there). */
+ * any value sy_decide accepts: longer values are refused there). *n is set only on 0. */
 int sy_h2_settings_value(const char *value, size_t len, uint8_t *out, size_t cap, size_t *n);
 
-/* Writes the response (status line with reason phrase, fields, Content-Length except on 101,
- * and a text/plain body naming the rule on errors) into buf. Returns bytes written or
- * SY_ENOSPC. SY_MAX_RESPONSE_BYTES is always enough. */
+/* Writes the response (status line with reason phrase, fields, Content-Length except on 1xx
+ * and 204, and a text/plain body naming the rule on errors) into buf, not NUL-terminated.
+ * Returns bytes written; SY_ENOSPC when it does not fit (buf then holds a prefix of it);
+ * SY_EINVAL for a NULL d or buf, or a status outside 100..999. SY_MAX_RESPONSE_BYTES is always
+ * enough for a decision of sy_decide, sy_decide_reject or sy_decide_switched. */
 int sy_render(const struct sy_decision *d, char *buf, size_t cap);
 
 /* ---- WebSocket key and accept ---- */
@@ -229,7 +261,8 @@ int sy_render(const struct sy_decision *d, char *buf, size_t cap);
  * item 5): 22 chars of the standard alphabet A-Z a-z 0-9 + /, then "==" (non-zero pad bits in
  * the 22nd char are accepted, as in RFC 6455's own example key). */
 int sy_ws_key_valid(const char *key, size_t len);
-/* out gets base64(SHA-1(key + GUID)), NUL-terminated (RFC 6455 §4.2.2). Returns 0 or SY_EINVAL. */
+/* out gets base64(SHA-1(key + GUID)), NUL-terminated (RFC 6455 §4.2.2), whether or not the key
+ * is valid. Returns 0, or SY_EINVAL for a NULL key or out, or a key over 256 bytes. */
 int sy_ws_accept(const char *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]);
 
 /* ---- WebSocket frames (RFC 6455 §5) ---- */
@@ -247,16 +280,21 @@ struct sy_ws_frame {
   uint64_t payload_len;
   size_t header_len;
 };
-/* Parses one frame header. Returns header bytes (> 0), SY_INCOMPLETE, or SY_ESYNTAX for a
- * non-minimal or 64-bit-MSB-set length (RFC 6455 §5.2). Validation of the semantics is
- * sy_ws_frame_check()'s. */
+/* Parses one frame header from buf[0..len) into *f. Returns header bytes (> 0), SY_INCOMPLETE,
+ * SY_ESYNTAX for a non-minimal or 64-bit-MSB-set length (RFC 6455 §5.2), or SY_EINVAL for a
+ * NULL f, or a NULL buf with len > 0. Validation of the semantics is sy_ws_frame_check()'s. */
 int sy_ws_frame_parse(struct sy_ws_frame *f, const uint8_t *buf, size_t len);
-/* 0 if a client frame is acceptable, else the close code to fail with (1002, 1009). */
+/* 0 if a client frame is acceptable, else the close code to fail with (1002, 1009);
+ * in_fragmented_message: a data frame without FIN came before and its message is open. */
 int sy_ws_frame_check(const struct sy_ws_frame *f, int in_fragmented_message);
-/* Writes an unmasked server frame (FIN set). Returns bytes or SY_ENOSPC. */
+/* Writes an unmasked server frame (FIN set; opcode's low 4 bits) into buf; payload may overlap
+ * buf. Returns bytes written, or SY_ENOSPC when it does not fit, buf is NULL, or payload is
+ * NULL with len > 0. */
 int sy_ws_frame_write(uint8_t *buf, size_t cap, int opcode, const uint8_t *payload, size_t len);
 /* 1 iff a close code may appear in a Close frame on the wire (RFC 6455 §7.4). */
 int sy_ws_close_code_valid(unsigned code);
+/* 1 iff s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+ * above U+10FFFF), else 0. */
 int sy_utf8_valid(const uint8_t *s, size_t len);
 
 /* ---- the connection state machine: bytes and events in, bytes and actions out ---- */
@@ -275,11 +313,14 @@ enum sy_conn_state {
  * released with sy_conn_free(). Builds with SY_NO_SESSIONS (the MSan fuzz builds: those
  * libraries are not instrumented) compile them out: the 101 is sent, then the connection closes. */
 struct sy_tls_ctx; /* the server's certificate and key (an SSL_CTX) */
-/* From PEM text in memory. NULL on error, with why in err. */
+/* From PEM text in memory. NULL on error, with why in err (NUL-terminated, cut to errcap). The
+ * context must outlive every connection whose opts.tls points to it. */
 struct sy_tls_ctx *sy_tls_ctx_new(const char *cert_pem, size_t cert_len, const char *key_pem,
                                   size_t key_len, char *err, size_t errcap);
-/* A fresh P-256 key and a self-signed certificate for `cn` (tests, fuzzers). */
+/* A fresh P-256 key and a self-signed certificate for `cn` (tests, fuzzers); NULL on error, as
+ * sy_tls_ctx_new. */
 struct sy_tls_ctx *sy_tls_ctx_new_ephemeral(const char *cn, char *err, size_t errcap);
+/* NULL is ignored. */
 void sy_tls_ctx_free(struct sy_tls_ctx *ctx);
 /* 1 when the build has the sessions, 0 under SY_NO_SESSIONS. */
 int sy_sessions_available(void);
@@ -302,7 +343,8 @@ struct sy_conn_opts {
   uint32_t idle_timeout_ms;
   const struct sy_tls_ctx *tls; /* for TLS switches; NULL: close after the 101 */
 };
-/* Called for every HTTP decision (tests and fuzzers observe the machine through this). */
+/* Called for every HTTP decision (tests and fuzzers observe the machine through this). req and
+ * d are valid only during the call: req's spans point into the connection's input buffer. */
 typedef void (*sy_conn_decision_cb)(void *arg, const struct sy_request *req,
                                     const struct sy_decision *d);
 struct sy_conn {
@@ -333,19 +375,30 @@ struct sy_conn {
   sy_conn_decision_cb on_decision;
   void *cb_arg;
 };
+/* The default timeouts (limits.h) and no TLS context. */
 void sy_conn_opts_default(struct sy_conn_opts *o);
+/* Starts a connection at now_ms (accept): state HTTP, buffers empty, on_decision and cb_arg
+ * NULL (set them after). *o is copied (NULL: the defaults); pol and o->tls are kept as pointers
+ * and must outlive the connection. A struct sy_conn is large (the buffers: SY_CONN_IN_CAP +
+ * SY_CONN_OUT_CAP + SY_WS_MAX_MESSAGE bytes); it must not move while in use, and is released
+ * with sy_conn_free(). */
 void sy_conn_init(struct sy_conn *c, const struct sy_policy *pol, const struct sy_conn_opts *o,
                   uint64_t now_ms);
 /* Copies up to len bytes in and processes them. Returns bytes taken (less than len when the
- * buffers are full: call again after draining output). */
+ * buffers are full: call again after draining output); len when the connection is closing or
+ * closed (the bytes are discarded). */
 size_t sy_conn_feed(struct sy_conn *c, const uint8_t *data, size_t len, uint64_t now_ms);
-/* Releases the session state of a switched connection (safe on any initialised one). */
+/* Releases the session state of a switched connection (safe on any initialised one, and more
+ * than once). Call it before the struct is freed or initialised again. */
 void sy_conn_free(struct sy_conn *c);
-/* The bytes waiting to be sent. */
+/* The bytes waiting to be sent, *len of them. The pointer is into c: valid until the next call
+ * that takes c non-const (sy_conn_feed, _sent, _eof, _tick, _free, _init). */
 const uint8_t *sy_conn_output(const struct sy_conn *c, size_t *len);
-/* n bytes of output were sent; processing buffered input resumes. */
+/* n bytes of output were sent (n above what is waiting counts as all of it); they leave the
+ * output, and processing buffered input resumes. */
 void sy_conn_sent(struct sy_conn *c, size_t n, uint64_t now_ms);
-/* The peer closed its side. */
+/* The peer closed its side: a request not yet answered gets no answer; output already queued
+ * is still to be sent (state CLOSING). */
 void sy_conn_eof(struct sy_conn *c, uint64_t now_ms);
 /* Time passed: applies the timeouts (struct sy_conn_opts). */
 void sy_conn_tick(struct sy_conn *c, uint64_t now_ms);

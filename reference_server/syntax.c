@@ -113,7 +113,7 @@ enum sy_reason sy__byte_reason(const char *buf, size_t i, size_t len)
     return SY_R__COUNT;
   if (ch == '\r' && buf[i + 1] != '\n')
     return SY_R_BARE_CR;
-  if (sy_is_ctl(ch) && ch != '\r' && ch != '\n')
+  if (sy__is_ctl(ch) && ch != '\r' && ch != '\n')
     return SY_R_CTL_IN_FIELD;
   return SY_R_NONE;
 }
@@ -234,7 +234,7 @@ enum sy_reason sy__method_error(const char *buf, size_t len, enum sy_reason b)
 {
   /* A token followed by SP is a method we do not know: 501 (RFC 9110 §9.1). */
   size_t s = empty_lines(buf, len), i;
-  i = s + sy_tchar_span(buf + s, len - s);
+  i = s + sy__tchar_span(buf + s, len - s);
   if (i == len)
     return SY_R_NONE; /* still a token prefix: wait for more */
   if (i > s && buf[i] == ' ')
@@ -310,9 +310,9 @@ enum sy_reason sy__field_line_reason(struct sy_span name, struct sy_span value)
     return SY_R_BAD_FIELD; /* RFC 9110 §5.1 field-name = token; llhttp 8 accepts ": v" */
   if (name.ptr[name.len - 1] == ' ' || name.ptr[name.len - 1] == '\t')
     return SY_R_SPACE_BEFORE_COLON;
-  if (sy_tchar_span(name.ptr, name.len) != name.len)
+  if (sy__tchar_span(name.ptr, name.len) != name.len)
     return SY_R_BAD_FIELD; /* RFC 9110 §5.1; llhttp 8 accepts "g p: v" */
-  size_t k = sy_ctl_find(value.ptr, value.len);
+  size_t k = sy__ctl_find(value.ptr, value.len);
   if (k == value.len)
     return SY_R_NONE;
   if (value.ptr[k] == '\r' && k + 2 < value.len && value.ptr[k + 1] == '\n' &&
