@@ -299,6 +299,52 @@ static int fail(struct sy_request *r, enum sy_reason why, size_t at, size_t len)
   return len > 0 ? (int)len : 1;
 }
 
+/* The head did not end within head_cap bytes (e is llhttp's return, not HPE_PAUSED): a limit,
+ * an error named by its rule, or SY_INCOMPLETE. */
+static int head_unfinished(struct ctx *c, const llhttp_t *p, llhttp_errno_t e, size_t head_cap,
+                           size_t len)
+{
+  struct sy_request *req = c->req;
+  size_t limit_at = c->method_done ? c->target_start + SY_MAX_TARGET_BYTES : (size_t)-1, pos;
+  enum sy_reason why;
+  if (e == HPE_OK || e == HPE_PAUSED_UPGRADE) {
+    /* head not complete within what we have */
+    if (!c->url_done && c->method_done && head_cap > limit_at)
+      return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len);
+    if (len > SY_MAX_HEAD_BYTES)
+      return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
+    return SY_INCOMPLETE;
+  }
+  pos = (size_t)(llhttp_get_error_pos(p) - c->buf);
+  if (c->cb_reason == SY_R_NONE && !c->url_done && c->method_done && pos > limit_at)
+    return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len); /* the limit came first */
+  why = classify_error(c, e, c->buf, pos, head_cap);
+  if (why == SY_R_NONE) {
+    if (len > SY_MAX_HEAD_BYTES)
+      return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
+    return SY_INCOMPLETE;
+  }
+  return fail(req, why, pos, len);
+}
+
+static void init_parser(llhttp_t *p, llhttp_settings_t *s, struct ctx *c)
+{
+  llhttp_settings_init(s);
+  s->on_method = on_method;
+  s->on_method_complete = on_method_complete;
+  s->on_url = on_url;
+  s->on_url_complete = on_url_complete;
+  s->on_header_field = on_header_field;
+  s->on_header_field_complete = on_header_field_complete;
+  s->on_header_value = on_header_value;
+  s->on_header_value_complete = on_header_value_complete;
+  s->on_headers_complete = on_headers_complete;
+  s->on_body = on_body;
+  s->on_message_complete = on_message_complete;
+  llhttp_init(p, HTTP_REQUEST, s);
+  p->data = c;
+}
+
 /* The head is read from hb (buf itself, or a copy of its first bytes: see parse_later_minor),
  * the content from buf. */
 static int parse(struct sy_request *req, const char *hb, const char *buf, size_t len)
@@ -312,45 +358,13 @@ static int parse(struct sy_request *req, const char *hb, const char *buf, size_t
   memset(&c, 0, sizeof c);
   c.req = req;
   c.buf = hb;
-  llhttp_settings_init(&s);
-  s.on_method = on_method;
-  s.on_method_complete = on_method_complete;
-  s.on_url = on_url;
-  s.on_url_complete = on_url_complete;
-  s.on_header_field = on_header_field;
-  s.on_header_field_complete = on_header_field_complete;
-  s.on_header_value = on_header_value;
-  s.on_header_value_complete = on_header_value_complete;
-  s.on_headers_complete = on_headers_complete;
-  s.on_body = on_body;
-  s.on_message_complete = on_message_complete;
-  llhttp_init(&p, HTTP_REQUEST, &s);
-  p.data = &c;
+  init_parser(&p, &s, &c);
 
   /* 1. The head, from at most SY_MAX_HEAD_BYTES bytes. */
   head_cap = len < SY_MAX_HEAD_BYTES ? len : SY_MAX_HEAD_BYTES;
   e = llhttp_execute(&p, hb, head_cap);
-  if (e != HPE_PAUSED) {
-    size_t limit_at = c.method_done ? c.target_start + SY_MAX_TARGET_BYTES : (size_t)-1;
-    if (e == HPE_OK || e == HPE_PAUSED_UPGRADE) {
-      /* head not complete within what we have */
-      if (!c.url_done && c.method_done && head_cap > limit_at)
-        return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len);
-      if (len > SY_MAX_HEAD_BYTES)
-        return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
-      return SY_INCOMPLETE;
-    }
-    pos = (size_t)(llhttp_get_error_pos(&p) - hb);
-    if (c.cb_reason == SY_R_NONE && !c.url_done && c.method_done && pos > limit_at)
-      return fail(req, SY_R_TARGET_TOO_LONG, limit_at, len); /* the limit came first */
-    enum sy_reason why = classify_error(&c, e, hb, pos, head_cap);
-    if (why == SY_R_NONE) {
-      if (len > SY_MAX_HEAD_BYTES)
-        return fail(req, SY_R_HEAD_TOO_LARGE, SY_MAX_HEAD_BYTES, len);
-      return SY_INCOMPLETE;
-    }
-    return fail(req, why, pos, len);
-  }
+  if (e != HPE_PAUSED)
+    return head_unfinished(&c, &p, e, head_cap, len);
   req->head_len = (size_t)(llhttp_get_error_pos(&p) - hb);
   for (size_t i = 0; i < req->n_headers; i++)
     sy__trim_ows(&req->headers[i].value);
