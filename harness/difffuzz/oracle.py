@@ -19,6 +19,7 @@ from .. import compare, core, observe
 from ..cases import Case, retarget
 from ..compare import Verdict
 from ..observe import Observation
+from ..rules.message import identical_lengths
 
 FUZZ_TOPIC = "fuzz"
 DIVERGENCE = "divergence-switch"        # the rule id a divergence is filed under
@@ -99,6 +100,8 @@ def divergence(case: Case, obs: Observation) -> compare.Finding | None:
     to_ws = any(v.strip().lower().startswith("websocket") for v in obs.header("Upgrade"))
     if obs.status != 101 or not (f.reason in NO_SWITCH or (f.reason in NO_WS_SWITCH and to_ws)):
         return None
+    if f.reason.startswith("CONTENT_LENGTH_") and identical_lengths(case.raw):
+        return None         # one length given twice: a recipient MAY take it (RFC 9110 §8.6)
     info = core.reason_info(f.reason)
     return compare.Finding(DIVERGENCE, info.rfc, "MUST", compare.FAIL,
                            f"switched (101) where the reference refuses with {f.status} "

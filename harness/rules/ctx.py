@@ -66,6 +66,13 @@ class Ctx:
         return core.facts(self.case.raw, policy=f"route {path} websocket\n")
 
     @property
+    def partial(self) -> bool:
+        """The core stopped at an error inside the header section: field lines after it were
+        never read, so what the facts say a field holds (or lacks) is not the whole request."""
+        f = self.facts
+        return f.error is not None and (f.head_len == 0 or f.error_offset <= f.head_len)
+
+    @property
     def status(self) -> int | None:
         return self.obs.status
 

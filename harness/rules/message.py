@@ -28,11 +28,17 @@ def identical_lengths(raw: bytes) -> bool:
     return len(values) > 1 and values[0].isdigit() and all(v == values[0] for v in values)
 
 
+def _line_version(raw: bytes) -> bytes:
+    """The request line's last part (its HTTP-version when it has one): read from the bytes, as
+    the core does not record a version when it stops at the start line or right after it."""
+    return raw.split(b"\n", 1)[0].rstrip(b"\r").rsplit(b" ", 1)[-1]
+
+
 def _other_version(raw: bytes) -> bool:
-    """The request line names no HTTP/1.x version: such a request may get 505 (RFC 9110
-    §15.6.6) before any of its field lines is read as HTTP/1.1."""
-    line = raw.split(b"\n", 1)[0].rstrip(b"\r")
-    return not line.rsplit(b" ", 1)[-1].startswith(b"HTTP/1.")
+    """The request line names neither HTTP/1.1 nor HTTP/1.0: a server may answer 505 (RFC 9110
+    §15.6.6) before reading any field line (processing HTTP/1.2 as 1.1 is only a SHOULD,
+    RFC 9110 §2.5)."""
+    return _line_version(raw) not in (b"HTTP/1.1", b"HTTP/1.0")
 
 
 def _in_header_section(ctx: Ctx) -> bool:
@@ -81,6 +87,14 @@ def framing_400(ctx: Ctx) -> Outcome:
     return _must_400(ctx, FRAMING_400, what.get(ctx.facts.reason, ""), also)
 
 
+def _host_outside_indented(raw: bytes) -> bool:
+    """A Host field line that is not one of the whitespace-preceded lines after the start line."""
+    lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\n")[1:]
+    while lines and lines[0][:1] in (b" ", b"\t"):
+        lines.pop(0)
+    return any(ln.split(b":", 1)[0].lower() == b"host" for ln in lines)
+
+
 def start_line_space(ctx: Ctx) -> Outcome:
     """A whitespace-preceded line after the start line: rejected, or consumed unprocessed. The
     corpus puts Host there, so a 2xx or 101 means Host was processed from it (this rule) or a
@@ -89,6 +103,9 @@ def start_line_space(ctx: Ctx) -> Outcome:
         return NA
     if ctx.status is None or ctx.status >= 400:
         return OK if ctx.answered else NA
+    if _line_version(ctx.case.raw) != b"HTTP/1.1" or _host_outside_indented(ctx.case.raw):
+        return NA       # served with the lines consumed unprocessed is allowed: only a Host
+                        # that HTTP/1.1 needs and only an indented line holds tells them apart
     return broken(f"{ctx.status} to a request whose only field lines follow the start line with "
                   f"leading whitespace")
 

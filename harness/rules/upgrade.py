@@ -8,12 +8,18 @@ from .ctx import NA, OK, Ctx, Outcome, broken, status_line
 
 # ---- answers that are not HTTP/1.x ----
 
+def _no_version(raw: bytes) -> bool:
+    """The request line has no third part (method SP target, whatever the method): the form of
+    an HTTP/0.9 request, which servers answer without a status line."""
+    line = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    return len(line.split()) < 3
+
 def answer_is_http(ctx: Ctx) -> Outcome:
     if ctx.obs.decision != o.INVALID:
         return NA if ctx.obs.decision in (o.CLOSE, o.TIMEOUT, o.NOCONNECT) else OK
     if ctx.obs.parse_error == "HPE_INVALID_VERSION":
         return NA                                       # response-version judges it
-    if ctx.facts.version == (0, 9):
+    if ctx.facts.version == (0, 9) or _no_version(ctx.case.raw):
         return NA       # a request line without a version is HTTP/0.9's: its answer has no head
     if http2_settings(ctx.obs.raw):
         if ctx.case.allow_http2 or ctx.facts.version == (1, 0):
@@ -59,9 +65,10 @@ def switch_to_offered(ctx: Ctx) -> Outcome:
     stray = [p for p in up if not indicated(p, offer)]
     if not stray:
         return OK
-    if not f.complete or f.offered_dropped or f.reason == "OBS_FOLD":
-        return NA                   # the core did not read (or keep) the whole offer, or a fold
-                                    # that a server may replace with SP (RFC 9112 §5.2) is in it
+    if not f.complete or f.offered_dropped or ctx.partial:
+        return NA                   # the core did not read (or keep) the whole offer: it stopped
+                                    # at an error before it (an obs-fold, which a server may
+                                    # replace with SP, RFC 9112 §5.2, is one)
     return broken(f"switched to {', '.join(stray)}, which the request's Upgrade does not offer "
                   f"({', '.join(offer) or 'no Upgrade field in the header section'})")
 

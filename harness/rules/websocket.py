@@ -66,17 +66,38 @@ def refuse_invalid(ctx: Ctx) -> Outcome:
     return OK if ctx.answered else NA
 
 
+_KEY = re.compile(rb"[A-Za-z0-9+/]{21}[AQgw]==")     # base64 of 16 bytes (RFC 6455 §4.1)
+
+
+def _valid_key(facts: core.RequestFacts) -> bool:
+    values = facts.values("Sec-WebSocket-Key")
+    return len(values) == 1 and _KEY.fullmatch(values[0].strip(b" \t")) is not None
+
+
 def accept(ctx: Ctx) -> Outcome:
     if ctx.status != 101 or "websocket" not in [p.partition("/")[0] for p in ctx.upgrade_tokens()]:
         return NA
-    if ctx.facts.ws_keys != 1 or ctx.facts.reason == "OBS_FOLD":
-        return NA                   # no single key to compute from: the invalid-handshake rule;
-                                    # or a fold a server may replace with SP (RFC 9112 §5.2)
+    if ctx.facts.ws_keys != 1 or ctx.partial or not _valid_key(ctx.facts):
+        return NA                   # no single valid key to compute from (a server must refuse
+                                    # the handshake: refuse_invalid judges it); or the core
+                                    # stopped before the end of the head (another key may follow)
     if ctx.obs.accept_ok:
         return OK
     got = ctx.obs.header("Sec-WebSocket-Accept")
     return broken(f"Sec-WebSocket-Accept {', '.join(got) or 'missing'} is not "
                   f"base64(SHA-1(key + GUID)) of the key {shown(ctx.facts.values('Sec-WebSocket-Key')[0])}")
+
+
+_VERSION_LINE = re.compile(rb"(?im)^(sec-websocket-version[ \t]*:[ \t]*)[^\r\n]*")
+
+
+def _only_version(ctx: Ctx) -> bool:
+    """With version 13 instead, the core finds a valid handshake at the resource: the version is
+    the handshake's one fault, so the refusal is for it (a server may refuse a request with
+    several faults for any of them, and only this one asks for Sec-WebSocket-Version)."""
+    raw = _VERSION_LINE.sub(lambda m: m.group(1) + b"13", ctx.case.raw, count=1)
+    path = ctx.facts.path or ""
+    return core.facts(raw, policy=f"route {path} websocket\n").reason == "WS_SWITCH"
 
 
 def version_header(ctx: Ctx) -> Outcome:
@@ -85,7 +106,7 @@ def version_header(ctx: Ctx) -> Outcome:
     if ctx.facts.reason != "WS_VERSION_UNSUPPORTED" or not ctx.speaks("websocket"):
         return NA
     kind, value = requested_version(ctx.facts)
-    if kind != "version" or ctx.status is None or ctx.status < 400:
+    if kind != "version" or ctx.status is None or ctx.status < 400 or not _only_version(ctx):
         return NA
     if ctx.obs.header("Sec-WebSocket-Version"):
         return OK
