@@ -211,6 +211,3 @@ def _settle(server: Server, seconds: float = 0.05) -> None:
 def rate(cells: list[Cell], seconds: float) -> float:
     return len(cells) / seconds if seconds > 0 else 0.0
 
-
-def now() -> float:
-    return time.monotonic()
