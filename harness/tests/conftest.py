@@ -2,21 +2,14 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness import servers
+from harness.cases import Case
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))       # the repository root: `import harness`
-
-from harness import servers  # noqa: E402
-from harness.cases import Case  # noqa: E402
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "server: starts real servers from harness/servers/")
-    config.addinivalue_line("markers", "browser: runs headless Chromium")
 
 
 def fake_adapter(mode: str = "ok", **kw) -> servers.Adapter:
