@@ -32,6 +32,7 @@ from pathlib import Path
 from . import cases as cases_mod
 from . import chain, compare, matrix, relations, report, results, servers
 from .divergence import minimise_all
+from .progress import Progress
 
 REFERENCE = "reference"
 
@@ -238,30 +239,6 @@ def budget_for(args, cells: int) -> float | None:
     return BUDGET_BASE + BUDGET_PER_CELL * args.timeout * cells
 
 
-class Progress:
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet = total, quiet
-        self.done = 0
-        self.lock = threading.Lock()
-        self.t0 = time.monotonic()
-        self.stop = threading.Event()
-        self.lines: list[str] = []
-
-    def cell(self, _c):
-        with self.lock:
-            self.done += 1
-        if self.stop.is_set():
-            raise Aborted()
-
-    def say(self, text: str):
-        if not self.quiet:
-            print(f"[{time.monotonic() - self.t0:5.1f}s] {text}", flush=True)
-
-    def ticker(self):
-        while not self.stop.wait(3.0):
-            self.say(f"progress {self.done}/{self.total} cells")
-
-
 def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, list[dict]]:
     """Start every server (in parallel), run its cells, keep it running for minimisation.
     Every Server is registered in `running` before it starts, so the caller can always stop it.
@@ -272,6 +249,11 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
     modes = tuple(args.mode) or None
     per_server = sum(len([m for m in c.modes if not modes or m in modes]) for c in cases)
     budget = budget_for(args, per_server)
+
+    def on_cell(_c):
+        progress.step()
+        if progress.stop.is_set():
+            raise Aborted()       # the run was interrupted: this worker stops at its next cell
 
     def one(ad: servers.Adapter):
         row = {"name": ad.name, "description": ad.description, "package": ad.package,
@@ -300,7 +282,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: FAILED ({row['skip_reason']})")
             return
         t = time.monotonic()
-        cells = matrix.run_server(srv, chain.cases_for(ad, cases, args.chains_full), modes=modes, timeout=args.timeout, on_cell=progress.cell,
+        cells = matrix.run_server(srv, chain.cases_for(ad, cases, args.chains_full), modes=modes, timeout=args.timeout, on_cell=on_cell,
                                   confirm=args.confirm, deadline=t + budget if budget else None)
         dt = time.monotonic() - t
         cells_by[ad.name] = cells
