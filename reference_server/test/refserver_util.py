@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import cases
+from harness import cases, wsframe
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
@@ -303,49 +303,23 @@ WS_HANDSHAKE = get("/live", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                             f"Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n")
 
 
-def ws_frame(opcode: int, payload: bytes = b"", fin: bool = True, mask: bytes | None = b"\x11\x22\x33\x44") -> bytes:
-    """A client frame (masked unless mask is None)."""
-    b0 = (0x80 if fin else 0) | opcode
-    n = len(payload)
-    m = 0x80 if mask is not None else 0
-    if n < 126:
-        head = bytes([b0, m | n])
-    elif n < 65536:
-        head = bytes([b0, m | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([b0, m | 127]) + n.to_bytes(8, "big")
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+WS_MASK = b"\x11\x22\x33\x44"    # the tests' client masking key (RFC 6455 §5.3)
+
+
+def ws_frame(opcode: int, payload: bytes = b"", fin: bool = True, mask: bytes | None = WS_MASK) -> bytes:
+    """A client frame (masked unless mask is None), by harness/wsframe.py."""
+    return wsframe.frame(opcode, payload, mask, fin)
 
 
 def read_ws_frame(rd: Reader, timeout: float = 3.0) -> tuple[int, bytes]:
     """One server frame (unmasked, FIN expected): (opcode, payload)."""
-    def complete(b):
-        if len(b) < 2:
-            return False
-        n, hl = b[1] & 0x7F, 2
-        if n == 126:
-            if len(b) < 4:
-                return False
-            n, hl = int.from_bytes(b[2:4], "big"), 4
-        elif n == 127:
-            if len(b) < 10:
-                return False
-            n, hl = int.from_bytes(b[2:10], "big"), 10
-        return len(b) >= hl + n
-
-    assert rd.until(complete, timeout), f"no complete frame (eof={rd.eof}): {rd.buf[:100]!r}"
-    b = rd.buf
-    assert b[0] & 0x80, "server frames are unfragmented here"
-    assert not b[1] & 0x80, "server frames must not be masked (RFC 6455 §5.1)"
-    n, hl = b[1] & 0x7F, 2
-    if n == 126:
-        n, hl = int.from_bytes(b[2:4], "big"), 4
-    elif n == 127:
-        n, hl = int.from_bytes(b[2:10], "big"), 10
-    rd.buf = b[hl + n:]
-    return b[0] & 0x0F, b[hl:hl + n]
+    assert rd.until(lambda b: wsframe.parse(b) is not None, timeout), \
+        f"no complete frame (eof={rd.eof}): {rd.buf[:100]!r}"
+    f = wsframe.parse(rd.buf)
+    assert f.fin, "server frames are unfragmented here"
+    assert not f.masked, "server frames must not be masked (RFC 6455 §5.1)"
+    rd.buf = rd.buf[f.size:]
+    return f.opcode, f.payload
 
 
 def upgraded(srv: Server) -> tuple[socket.socket, Reader]:

@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from harness import wsframe
 from harness.cases import TAIL_WS
 from refserver_util import CASES, MODES, Reader, parse_response, stdin_output
 
@@ -72,14 +73,14 @@ def final_state(expected: bytes, first_is_head: bool) -> str:
         return "session"  # h2c or TLS (test_upgrades.py speaks them): the reference closes at
                           # our EOF, or on its own (a TLS handshake that fails)
     if last.status == 101:
-        # server frames after the switch: a Close (opcode 8) means the server is closing
-        i = 0
+        # server frames after the switch: a Close means the server is closing
         for _ in range(64):
-            if i + 2 > len(buf):
+            f = wsframe.parse(buf)
+            if f is None:
                 break
-            if buf[i] & 0x0F == 0x8:
+            if f.opcode == wsframe.OP_CLOSE:
                 return "close"
-            i += 2 + (buf[i + 1] & 0x7F)
+            buf = buf[f.size:]
         return "ws"
     if "close" in last.header_tokens("Connection"):
         return "close"
@@ -90,16 +91,9 @@ def drop_interim_continue(buf: bytes) -> bytes:
     return buf.replace(CONTINUE, b"", 1) if buf.startswith(CONTINUE) else buf
 
 
-def echo_of(frame: bytes) -> bytes:
-    """The server's echo of one short masked client frame: the same opcode and payload, unmasked
-    (RFC 6455 §5.1: a server never masks)."""
-    n = frame[1] & 0x7F
-    assert frame[1] & 0x80 and n < 126 and len(frame) == 6 + n, frame
-    mask = frame[2:6]
-    return bytes([frame[0], n]) + bytes(c ^ mask[i % 4] for i, c in enumerate(frame[6:]))
-
-
-TAIL_WS_ECHO = echo_of(TAIL_WS)
+# the server's echo of the tail probe: the same frame, unmasked (RFC 6455 §5.1: a server never masks)
+_tail = wsframe.parse(TAIL_WS)
+TAIL_WS_ECHO = wsframe.frame(_tail.opcode, _tail.payload, fin=_tail.fin)
 
 
 @pytest.mark.parametrize("mode", MODES)
