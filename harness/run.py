@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cases as cases_mod
-from . import chain, compare, matrix, relations, report, results, servers
+from . import catalog, chain, compare, matrix, relations, report, results, servers
 from .divergence import minimise_all
 from .progress import Progress
 
@@ -156,7 +156,7 @@ def _path_ok(path: str) -> bool:
     return path.startswith("/") and all(0x21 <= ord(ch) <= 0x7E for ch in path)
 
 
-def validate(args) -> tuple[list, list[servers.Adapter], dict[str, servers.Adapter], dict | None]:
+def validate(args) -> tuple[list, list[catalog.Adapter], dict[str, catalog.Adapter], dict | None]:
     """Everything that can be checked before a server starts: (cases, chosen adapters, all
     adapters, baseline). Raises UsageError naming the option."""
     if args.target and args.server_cmd:
@@ -208,14 +208,14 @@ def validate(args) -> tuple[list, list[servers.Adapter], dict[str, servers.Adapt
     return cases, chosen, adapters, base
 
 
-def choose_adapters(args) -> tuple[list[servers.Adapter], dict[str, servers.Adapter]]:
+def choose_adapters(args) -> tuple[list[catalog.Adapter], dict[str, catalog.Adapter]]:
     """The adapters of this run, the reference first. ValueError (a usage error) for an unknown
     server or a bad --target / --server-cmd."""
-    adapters = servers.load()
+    adapters = catalog.load()
     if args.target:
-        mine = [servers.from_target(args.target, args.ws_path, args.plain_path)]
+        mine = [catalog.from_target(args.target, args.ws_path, args.plain_path)]
     elif args.server_cmd:
-        mine = [servers.from_command(args.server_cmd, args.ws_path, args.plain_path)]
+        mine = [catalog.from_command(args.server_cmd, args.ws_path, args.plain_path)]
     else:
         mine = []
     if args.server:
@@ -255,15 +255,15 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
         if progress.stop.is_set():
             raise Aborted()       # the run was interrupted: this worker stops at its next cell
 
-    def one(ad: servers.Adapter):
+    def one(ad: catalog.Adapter):
         row = {"name": ad.name, "description": ad.description, "package": ad.package,
                "role": ad.role, "supports": list(ad.supports), "backend": ad.backend or None,
-               "quirks": ad.quirks, "version": servers.version(ad), "status": "ran",
+               "quirks": ad.quirks, "version": catalog.version(ad), "status": "ran",
                "skip_reason": None, "cells": 0, "seconds": 0.0, "cells_per_second": 0.0,
                "restarts": 0, "notes": [], "not_run": 0,
                "budget_seconds": round(budget, 1) if budget else None}
         rows[ad.name] = row
-        why = servers.unavailable(ad, adapters)
+        why = catalog.unavailable(ad, adapters)
         if why:
             row.update(status="skipped", skip_reason=why)
             progress.say(f"{ad.name}: SKIPPED, this machine lacks its setup ({why})")
@@ -388,7 +388,7 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"python3 -m harness.run: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    ref_missing = servers.unavailable(adapters[REFERENCE], adapters)
+    ref_missing = catalog.unavailable(adapters[REFERENCE], adapters)
     if ref_missing:
         print(f"python3 -m harness.run: the reference cannot run: {ref_missing} (run `make`)",
               file=sys.stderr)

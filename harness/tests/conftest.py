@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from harness import servers
+from harness import catalog, servers
 from harness.cases import Case
 
 HERE = Path(__file__).resolve().parent
 
 
-def fake_adapter(mode: str = "ok", **kw) -> servers.Adapter:
+def fake_adapter(mode: str = "ok", **kw) -> catalog.Adapter:
     """A runner adapter for tests/fake_server.py (data, like every adapter)."""
-    return servers.Adapter(name=f"fake-{mode}", argv=(servers.PYTHON, str(HERE / "fake_server.py"),
+    return catalog.Adapter(name=f"fake-{mode}", argv=(catalog.PYTHON, str(HERE / "fake_server.py"),
                                                      "@HOST@", "@PORT@", mode),
                            ready_timeout=kw.pop("ready_timeout", 3.0), stop_timeout=1.0, **kw)
 
