@@ -60,6 +60,9 @@ report-baseline: report-deps
 report-one: $(PROGRAMS) $(HARNESS_LIBS)
 	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports/one --server $(SERVER) $(if $(CASE),--case $(CASE)) $(REPORT_ARGS)
 
+# the socket tests (test-py, Makefile) read responses with harness/response.py, as the driver does
+test-py: $(LIBSYRESP)
+
 test-harness: $(PROGRAMS) $(HARNESS_LIBS)
 	$(HARNESS_ENV) $(PYTEST) harness/tests
 

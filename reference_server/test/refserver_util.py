@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import cases, wsframe
+from harness import cases, response, wsframe
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
@@ -192,30 +192,22 @@ class Response:
 
 def parse_response(buf: bytes, head: bool = False) -> tuple[Response, int] | None:
     """One HTTP/1.1 response from the start of buf, and its length; None if not complete yet.
-    refserver always sends Content-Length except on 1xx and 204 (and HEAD has no body)."""
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
+    llhttp reads it (harness/response.py, the driver's reader). refserver always sends
+    Content-Length except on 1xx and 204 (and HEAD has no body)."""
+    r = response.parse(buf, no_body=head)
+    assert r.error is None, f"llhttp: {r.error} in {buf[:200]!r}"
+    if not r.head_complete:
         return None
-    lines = buf[:end].decode("latin-1").split("\r\n")
-    m = re.fullmatch(r"HTTP/1\.1 ([0-9]{3}) (.*)", lines[0])
-    assert m, f"not an HTTP/1.1 status line: {lines[0]!r} in {buf[:200]!r}"
-    status = int(m.group(1))
-    headers = []
-    for ln in lines[1:]:
-        k, sep, v = ln.partition(":")
-        assert sep and k == k.strip(), f"bad response field line {ln!r}"
-        headers.append((k, v.strip()))
-    resp = Response(status, m.group(2), headers, b"")
-    n = end + 4
-    if not head and status >= 200 and status != 204:
-        cl = resp.header("Content-Length")
-        assert cl is not None, f"no Content-Length in {buf[:n]!r}"
-        if len(buf) < n + int(cl):
-            return None
-        resp.body = buf[n:n + int(cl)]
-        n += int(cl)
-    resp.raw = buf[:n]
-    return resp, n
+    assert r.version == "1.1", f"not an HTTP/1.1 response: {r.head[:200]!r}"
+    resp = Response(r.status, r.reason.decode("latin-1"),
+                    [(k.decode("latin-1"), v.decode("latin-1").strip(" \t")) for k, v in r.headers],
+                    b"")    # OWS around a value is not part of it (RFC 9110 §5.5)
+    if not head and r.status >= 200 and r.status != 204:
+        assert resp.header("Content-Length") is not None, f"no Content-Length in {r.head!r}"
+    if not r.complete:
+        return None
+    resp.body, resp.raw = r.body, buf[:r.consumed]
+    return resp, r.consumed
 
 
 class Reader:
