@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
 REFSERVER = BUILD / "refserver"
 SY_DECIDE = BUILD / "sy-decide"
-MODES = ("whole", "bytewise", "split_after_head")
 # Sanitizer builds are several times slower: every deadline scales with this.
 SLOW = 3.0 if "/san" in str(BUILD) else 1.0
 START_DEADLINE = 10.0 * SLOW

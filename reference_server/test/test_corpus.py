@@ -1,5 +1,5 @@
-"""Every corpus case over a real socket, in three deliveries: whole, byte by byte, and split
-after the head.
+"""Every corpus case over a real socket, in the driver's three deliveries (harness/wire.py):
+whole, byte by byte, and split after the head.
 
 The cases come from harness/cases.py (the one reader of corpus/). For each case
   * the reference decision (`sy-decide`) carries the manifest's `reason`;
@@ -16,44 +16,14 @@ The cases come from harness/cases.py (the one reader of corpus/). For each case
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
-from harness import wsframe
+from harness import response, wire, wsframe
 from harness.cases import TAIL_WS
-from refserver_util import CASES, MODES, Reader, parse_response, stdin_output
+from refserver_util import CASES, SLOW, Reader, parse_response, stdin_output
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-BYTEWISE_PAUSED = 512      # bytes sent one by one with a pause after each (the rest: no pause)
-BYTEWISE_PAUSE = 0.0001
-
-
-def split_point(data: bytes) -> int:
-    """After the first head's blank line when bytes follow, else before the final CRLF."""
-    end = data.find(b"\r\n\r\n")
-    if end >= 0 and end + 4 < len(data):
-        return end + 4
-    return max(1, len(data) - 2)
-
-
-def send(sock: socket.socket, data: bytes, mode: str) -> None:
-    """Deliver data in a mode; stop quietly if the server already closed (it may reject early)."""
-    try:
-        if mode == "whole":
-            sock.sendall(data)
-        elif mode == "bytewise":
-            for i in range(len(data)):
-                sock.sendall(data[i:i + 1])
-                if i < BYTEWISE_PAUSED:
-                    time.sleep(BYTEWISE_PAUSE)
-        else:
-            cut = split_point(data)
-            sock.sendall(data[:cut])
-            time.sleep(0.01)
-            sock.sendall(data[cut:])
-    except (BrokenPipeError, ConnectionResetError):
-        pass
 
 
 def final_state(expected: bytes, first_is_head: bool) -> str:
@@ -96,7 +66,7 @@ _tail = wsframe.parse(TAIL_WS)
 TAIL_WS_ECHO = wsframe.frame(_tail.opcode, _tail.payload, fin=_tail.fin)
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", wire.MODES)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_corpus_case(server, decisions, case, mode):
     ref = decisions[case.id]
@@ -110,8 +80,11 @@ def test_corpus_case(server, decisions, case, mode):
     state = final_state(expected, is_head)
 
     with server.connect() as sock:
-        send(sock, case.raw, mode)
+        # the driver's delivery (harness/wire.py): paced by the server's reads, a pause at the cut
+        early = wire.deliver(sock, case.raw, mode, complete=response.is_complete,
+                             timeout=3.0 * SLOW)
         rd = Reader(sock)
+        rd.buf = early
         rd.until(lambda b: len(drop_interim_continue(b)) >= len(expected), timeout=5.0)
         got = rd.buf
         if mode != "whole" and b"100-continue" in case.raw:
