@@ -120,18 +120,18 @@ def check_shim(args):
     return [] if rc == 0 else ["crypto shim differs from libcrypto:" + tail(out)]
 
 
-def check_packaging():
-    """The files OSS-Fuzz and ClusterFuzzLite read, checked for what the local run cannot see:
-    project.yaml fields, the Dockerfiles' layout and pins, the example workflows."""
-    import yaml  # python3-yaml (deps/ossfuzz.txt)
+def _read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
 
-    fails, warns = [], []
 
-    def rd(p):
-        with open(os.path.join(ROOT, p)) as f:
-            return f.read()
+# the sanitizers the local run checks (CONFIGS): a project or workflow may ask for no other
+CHECKED_SANS = {c.split("-")[1] for c in CONFIGS}
 
-    proj = yaml.safe_load(rd("oss-fuzz/project.yaml"))
+
+def _check_project(proj):
+    """oss-fuzz/project.yaml's fields."""
+    fails = []
     if proj.get("base_os_version") != "ubuntu-24-04":
         fails.append("oss-fuzz/project.yaml: base_os_version must be ubuntu-24-04 (python3 >= 3.11 "
                      "for fuzzers/seeds.py, OpenSSL 3.0)")
@@ -142,16 +142,22 @@ def check_packaging():
             fails.append("oss-fuzz/project.yaml: %s missing" % key)
     sans = set(proj.get("sanitizers") or ["address", "undefined"])
     engines = set(proj.get("fuzzing_engines") or ["libfuzzer", "afl", "honggfuzz", "centipede"])
-    checked_sans = {c.split("-")[1] for c in CONFIGS}
     checked_engines = {c.split("-")[0] for c in CONFIGS}
-    if sans - checked_sans:
+    if sans - CHECKED_SANS:
         fails.append("oss-fuzz/project.yaml: sanitizers %s are not checked locally"
-                     % sorted(sans - checked_sans))
+                     % sorted(sans - CHECKED_SANS))
     if "libfuzzer" not in engines:
         fails.append("oss-fuzz/project.yaml: OSS-Fuzz requires the libfuzzer engine")
     if engines - checked_engines:
         fails.append("oss-fuzz/project.yaml: engines %s are not checked locally"
                      % sorted(engines - checked_engines))
+    return fails
+
+
+def _check_dockerfiles(proj):
+    """Both Dockerfiles: the base image, the packages, the llhttp pin (the release this machine
+    builds against), and how the sources reach $SRC."""
+    fails = []
     # llhttp: the pinned release must be the version this machine builds against.
     lsrc, linc = llhttp_paths()
     hdr = open(os.path.join(linc, "llhttp.h")).read()
@@ -159,7 +165,7 @@ def check_packaging():
                    for k in ("MAJOR", "MINOR", "PATCH"))
     pins = {}
     for df in ("oss-fuzz/Dockerfile", ".clusterfuzzlite/Dockerfile"):
-        text = rd(df)
+        text = _read(df)
         # OSS-Fuzz: the image tag goes with base_os_version. ClusterFuzzLite: v1 (Ubuntu 20.04),
         # because its runner image is 20.04 too.
         want = (":ubuntu-24-04" if df.startswith("oss-fuzz") else ":v1")
@@ -179,20 +185,26 @@ def check_packaging():
     if len(set(pins.values())) != 1:
         fails.append("oss-fuzz/Dockerfile and .clusterfuzzlite/Dockerfile pin different versions: %s"
                      % pins)
-    ofd = rd("oss-fuzz/Dockerfile")
+    ofd = _read("oss-fuzz/Dockerfile")
     if not re.search(r"^COPY build\.sh \$SRC/\s*$", ofd, re.M):
         fails.append("oss-fuzz/Dockerfile: no 'COPY build.sh $SRC/'")
     if not re.search(r"git clone [^\n]*%s(\.git)? switchyard\s*$" % re.escape(proj.get("main_repo", "")),
                      ofd, re.M):
         fails.append("oss-fuzz/Dockerfile: does not clone main_repo into $SRC/switchyard")
-    cfd = rd(".clusterfuzzlite/Dockerfile")
+    cfd = _read(".clusterfuzzlite/Dockerfile")
     for line in (r"COPY \. \$SRC/switchyard", r"COPY \.clusterfuzzlite/build\.sh \$SRC/"):
         if not re.search("^" + line + r"\s*$", cfd, re.M):
             fails.append(".clusterfuzzlite/Dockerfile: no '%s'" % line.replace("\\", ""))
-    if yaml.safe_load(rd(".clusterfuzzlite/project.yaml")).get("language") != "c":
+    return fails
+
+
+def _check_workflows(yaml):
+    """ClusterFuzzLite's project.yaml and the example workflows."""
+    fails = []
+    if yaml.safe_load(_read(".clusterfuzzlite/project.yaml")).get("language") != "c":
         fails.append(".clusterfuzzlite/project.yaml: language must be c")
     for wf in ("cflite_pr.yml", "cflite_batch.yml"):
-        doc = yaml.safe_load(rd(".github/workflows/" + wf))
+        doc = yaml.safe_load(_read(".github/workflows/" + wf))
         steps = [st for job in doc["jobs"].values() for st in job["steps"]]
         uses = [st.get("uses", "") for st in steps]
         if not any("clusterfuzzlite/actions/build_fuzzers" in u for u in uses) or \
@@ -204,10 +216,21 @@ def check_packaging():
                 fails.append("%s: build_fuzzers language must be c" % wf)
         for job in doc["jobs"].values():
             ms = set(job.get("strategy", {}).get("matrix", {}).get("sanitizer", []))
-            if ms - checked_sans:
-                fails.append("%s: sanitizers %s are not checked locally" % (wf, sorted(ms - checked_sans)))
+            if ms - CHECKED_SANS:
+                fails.append("%s: sanitizers %s are not checked locally" % (wf, sorted(ms - CHECKED_SANS)))
+    return fails
+
+
+def check_packaging():
+    """The files OSS-Fuzz and ClusterFuzzLite read, checked for what the local run cannot see:
+    project.yaml fields, the Dockerfiles' layout and pins, the example workflows."""
+    import yaml  # python3-yaml (deps/ossfuzz.txt)
+
+    proj = yaml.safe_load(_read("oss-fuzz/project.yaml"))
+    fails = _check_project(proj) + _check_dockerfiles(proj) + _check_workflows(yaml)
+    warns = []
     for p in ("oss-fuzz/project.yaml", "oss-fuzz/Dockerfile"):
-        if "OWNER" in rd(p):
+        if "OWNER" in _read(p):
             warns.append("%s still says OWNER: set the real repository before submitting" % p)
     return fails, warns
 
