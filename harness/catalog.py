@@ -134,6 +134,17 @@ def from_command(cmd: str, ws: str = "/live", plain: str = "/") -> Adapter:
                    supports=("websocket",), description=f"`{cmd}` (brought by the user)")
 
 
+def path_map(paths: dict) -> dict[str, str]:
+    """Where a server's endpoints differ from the reference's (an adapter's `paths`): the request
+    targets a case's bytes are retargeted by (cases.retarget), WebSocket and plain resource."""
+    m = {}
+    if paths.get("ws", "/live") != "/live":
+        m["/live"] = paths["ws"]
+    if paths.get("plain", "/") != "/":
+        m["/"] = paths["plain"]
+    return m
+
+
 def build_dir() -> Path:
     return Path(os.environ.get("SY_BUILD", ROOT / "build")).resolve()
 
