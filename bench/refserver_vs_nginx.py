@@ -305,7 +305,7 @@ def build_load_tool(outdir: Path) -> Path:
     return out
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
@@ -324,20 +324,13 @@ def main() -> int:
     if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000
             and 0 <= args.pipeline <= 256):
         ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000, --pipeline 0..256")
+    return args
 
-    global NICE
-    NICE = args.nice
-    busy = os.getloadavg()[0]
-    if busy > 0.5:
-        log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
-            "competes with the servers and the load generator, figures will be noisy")
-    cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
-        else (None, None)
-    scenarios = (["426"] + (["426-pipelined"] if args.pipeline else []) + ["101"]
-                 + (["426-fresh"] if args.all else []))
+
+def measure(args, scenarios: list[str], server_cpu, load_cpu) -> dict[str, dict[str, list[dict]]]:
+    """Start both servers, check their answers, run every scenario on both for every round (the
+    order alternating), check the answers again; the measurements by scenario and server."""
     results: dict[str, dict[str, list[dict]]] = {s: {"refserver": [], "nginx": []} for s in scenarios}
-
     with tempfile.TemporaryDirectory(prefix="sy-bench-") as tmp:
         tmpdir = Path(tmp)
         tool = build_load_tool(tmpdir)
@@ -378,7 +371,11 @@ def main() -> int:
                     check_answers(name, port)
         finally:
             servers.stop_all()
+    return results
 
+
+def print_summary(args, scenarios: list[str], results, busy: float, server_cpu, load_cpu) -> dict:
+    """The table of medians and rounds, and the legend; the medians by scenario."""
     print()
     if busy > 0.5:
         print(f"WARNING: load average was {busy:.2f} before the run (other work on the machine)")
@@ -419,10 +416,29 @@ def main() -> int:
           "server used (refserver/nginx); below ~90% the load generator, not the server, was the\n"
           "limit. per CPU-s ratio: requests per CPU-second of refserver / of nginx. nginx's 101 is "
           "a static `return 101`\n(no key check, no SHA-1): see this script's docstring.")
+    return summary
+
+
+def main() -> int:
+    args = parse_args()
+    global NICE
+    NICE = args.nice
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
+            "competes with the servers and the load generator, figures will be noisy")
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
+        else (None, None)
+    scenarios = (["426"] + (["426-pipelined"] if args.pipeline else []) + ["101"]
+                 + (["426-fresh"] if args.all else []))
+    results = measure(args, scenarios, server_cpu, load_cpu)
+    summary = print_summary(args, scenarios, results, busy, server_cpu, load_cpu)
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "summary": summary,
                                                "results": results}, indent=2))
     return 0
+
 
 
 def nginx_version() -> str:
