@@ -36,7 +36,7 @@ SAN_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime er
 
 
 # ---------------------------------------------------------------------------------------------
-# the corpus: harness/cases.py is its one reader (conftest.py puts the repository root on
+# the corpus: harness/cases.py is its one reader (pyproject.toml puts the repository root on
 # sys.path). It reads the reasons table from the core ($SY_BUILD/libsycore.so, `make test-py`
 # builds it): a case's `status` is its reason's. A .http file without a manifest row, or a row
 # without a file, fails this import.
