@@ -150,7 +150,7 @@ deps:
 	bash scripts/deps.sh
 
 bench: $(PROGRAMS)
-	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) scripts/bench.py
+	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) bench/refserver_vs_nginx.py
 
 clean:
 	rm -rf build reports/out

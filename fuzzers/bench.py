@@ -30,7 +30,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import campaign  # noqa: E402  (shared helpers: options, coverage, env)
 
 ROOT = campaign.ROOT

@@ -44,7 +44,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: `import harness`
 import bugstats  # noqa: E402
 from engines import afl_env  # noqa: E402
 from fuzzbase import FUZZERS, ROOT, env_with, libfuzzer_flags, stop  # noqa: E402

@@ -15,11 +15,9 @@ its trials are counted for both.
 import json
 import math
 import statistics
-import sys
 from itertools import combinations
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plots  # noqa: E402
 
 INF = math.inf

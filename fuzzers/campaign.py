@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: `import harness`
 # The pieces live in their own modules; their names stay reachable as campaign.X (bench.py,
 # campaign_selftest.py, bugbench.py and the tests use them).
 from fuzzbase import (CORE_FILES, FUZZERS, LLVM_COV, LLVM_PROFDATA, PSEUDO_TARGETS,  # noqa: E402,F401
@@ -34,7 +34,8 @@ from triage import (Reproducer, first_error_line, minimise, signature, slug,  # 
                     triage)
 from corecov import (coverage, coverage_md, coverage_verdict, default_dirs, pct,  # noqa: E402,F401
                      replay_for_coverage)
-from engines import Progress, run_afl, run_libfuzzer  # noqa: E402
+from engines import run_afl, run_libfuzzer  # noqa: E402
+from harness.progress import Progress  # noqa: E402
 import plots  # noqa: E402
 
 

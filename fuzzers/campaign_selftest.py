@@ -37,7 +37,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import campaign  # noqa: E402  (signature(), the same dedup the campaign used)
 
 # id prefix -> (what the minimised input must still match, description)

@@ -14,29 +14,6 @@ from fuzzbase import (FUZZERS, PSEUDO_TARGETS, count_files, env_with,  # noqa: E
                       last_status, libfuzzer_flags, options, sha1_of, stop)
 
 
-class Progress:
-    def __init__(self, stream=sys.stdout):
-        self.tty = stream.isatty()
-        self.stream = stream
-        self.last_plain = 0.0
-        self.text = ""
-
-    def done(self):
-        if self.text:
-            self.show(self.text, final=True)
-
-    def show(self, text, final=False):
-        now = time.time()
-        self.text = text
-        if self.tty:
-            self.stream.write("\r\x1b[K" + text + ("\n" if final else ""))
-            self.stream.flush()
-        elif final or now - self.last_plain >= 10:
-            self.stream.write(text + "\n")
-            self.stream.flush()
-            self.last_plain = now
-
-
 def fmt_time(s):
     s = int(s)
     return f"{s // 60}:{s % 60:02d}"
@@ -201,7 +178,7 @@ def run_libfuzzer(a, root, out, corpus, seeds, workers, progress):
         for v in procs.values():
             if v is not None:
                 stop(v[0])
-    progress.done()
+    progress.finish()
     files = sorted(p for p in arts.iterdir() if p.is_file())
     met = {p.name.partition("-")[2] for p in files}  # libFuzzer names artifacts by SHA-1
     files += [p for p in seedset.files() if p.name not in met]  # screened out before the start
@@ -348,7 +325,7 @@ def run_afl(a, root, out, corpus, seeds, workers, progress):
     finally:
         for p in procs:
             stop(p)
-    progress.done()
+    progress.finish()
     execs = edges = 0
     for inst in afl_out.glob("*"):
         st = afl_stats(inst)

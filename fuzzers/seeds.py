@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))  # the repository root: `import harness`
 
 from harness import cases as corpus  # noqa: E402
 from harness import core  # noqa: E402
+from harness.wsframe import frame  # noqa: E402
 
 REQUEST_TARGETS = ("fuzz_decide", "fuzz_stream", "fuzz_render", "fuzz_llhttp")
 LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-encoding",
@@ -30,20 +31,6 @@ LIST_FIELDS = (b"connection", b"upgrade", b"sec-websocket-version", b"transfer-e
 # The reason of a valid WebSocket opening handshake (reasons.h): the reference switches, and what
 # follows the head is frames (fuzz_ws_frames' input).
 WS_SWITCH = "WS_SWITCH"
-
-
-def frame(opcode: int, payload: bytes, key: bytes, fin: bool = True) -> bytes:
-    """A masked client frame (RFC 6455 §5.2) with the minimal length encoding."""
-    b0 = (0x80 if fin else 0) | opcode
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", b0, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", b0, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", b0, 0x80 | 127, n)
-    masked = bytes(c ^ key[i % 4] for i, c in enumerate(payload))
-    return head + key + masked
 
 
 def frames_from(case):
@@ -62,7 +49,7 @@ def frames_from(case):
         "binary16": frame(2, text * (200 // max(1, len(text)) + 1), key),
         # the reason's RFC section: UTF-8 ("§") in a close reason
         "close_reason": frame(8, code + case.rfc.encode()[:100], key),
-        "unmasked": bytes([0x81, len(text[:125])]) + text[:125],
+        "unmasked": frame(1, text[:125]),
     }
 
 

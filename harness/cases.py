@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import core
+from . import core, wsframe
 from .wire import MODES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,10 +29,7 @@ KEYS = ("reason", "description", "modes", "tail", "prefer", "allow_http2", "equi
 # refused upgrade the connection is still HTTP/1.1). WS: one masked text frame "sy-tail" with a
 # fixed masking key (RFC 6455 §5.3 requires client frames to be masked; fixed keeps runs identical).
 TAIL_HTTP = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
-_MASK = b"\x37\xfa\x21\x3d"
-_PAYLOAD = b"sy-tail"
-TAIL_WS = bytes([0x81, 0x80 | len(_PAYLOAD)]) + _MASK + bytes(
-    b ^ _MASK[i % 4] for i, b in enumerate(_PAYLOAD))
+TAIL_WS = wsframe.frame(wsframe.OP_TEXT, b"sy-tail", mask=b"\x37\xfa\x21\x3d")
 
 
 class CorpusError(ValueError):

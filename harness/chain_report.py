@@ -10,7 +10,7 @@ import base64
 import html
 
 from .chain import shown
-from .servers import CHAIN_SEP
+from .catalog import CHAIN_SEP
 
 SHOWN = 1500                 # bytes shown per end
 

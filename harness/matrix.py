@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from . import chain, compare, core, normalise, observe, response, switched, wire
+from . import catalog, chain, compare, core, normalise, observe, response, switched, wire
 from .cases import Case, retarget
 from .compare import Verdict
 from .observe import Observation
@@ -28,16 +28,6 @@ class Cell:
     event: str = ""          # "crash" | "hang" | "not-run" | "" (what happened to the server on this cell)
 
 
-def path_map(server: Server) -> dict[str, str]:
-    paths = server.adapter.paths
-    m = {}
-    if paths.get("ws", "/live") != "/live":
-        m["/live"] = paths["ws"]
-    if paths.get("plain", "/") != "/":
-        m["/"] = paths["plain"]
-    return m
-
-
 def _tail_complete(raw: bytes, eof: bool) -> bool:
     # an HTTP answer ends when llhttp says so; anything else (frames) ends at the first bytes
     if raw.startswith(b"HTTP/"):
@@ -47,7 +37,7 @@ def _tail_complete(raw: bytes, eof: bool) -> bool:
 
 def run_one(server: Server, case: Case, mode: str, timeout: float = 0.5) -> tuple[Observation, bytes]:
     """Send one case in one mode and observe (no judgement, no recovery)."""
-    sent = retarget(case.raw, path_map(server))
+    sent = retarget(case.raw, catalog.path_map(server.adapter.paths))
     no_body = sent.startswith(b"HEAD ")
 
     def complete(raw: bytes, eof: bool) -> bool:
@@ -211,6 +201,3 @@ def _settle(server: Server, seconds: float = 0.05) -> None:
 def rate(cells: list[Cell], seconds: float) -> float:
     return len(cells) / seconds if seconds > 0 else 0.0
 
-
-def now() -> float:
-    return time.monotonic()

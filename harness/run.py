@@ -30,8 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cases as cases_mod
-from . import chain, compare, matrix, relations, report, results, servers
+from . import catalog, chain, compare, matrix, relations, report, results, servers
 from .divergence import minimise_all
+from .progress import Progress
 
 REFERENCE = "reference"
 
@@ -155,7 +156,7 @@ def _path_ok(path: str) -> bool:
     return path.startswith("/") and all(0x21 <= ord(ch) <= 0x7E for ch in path)
 
 
-def validate(args) -> tuple[list, list[servers.Adapter], dict[str, servers.Adapter], dict | None]:
+def validate(args) -> tuple[list, list[catalog.Adapter], dict[str, catalog.Adapter], dict | None]:
     """Everything that can be checked before a server starts: (cases, chosen adapters, all
     adapters, baseline). Raises UsageError naming the option."""
     if args.target and args.server_cmd:
@@ -207,14 +208,14 @@ def validate(args) -> tuple[list, list[servers.Adapter], dict[str, servers.Adapt
     return cases, chosen, adapters, base
 
 
-def choose_adapters(args) -> tuple[list[servers.Adapter], dict[str, servers.Adapter]]:
+def choose_adapters(args) -> tuple[list[catalog.Adapter], dict[str, catalog.Adapter]]:
     """The adapters of this run, the reference first. ValueError (a usage error) for an unknown
     server or a bad --target / --server-cmd."""
-    adapters = servers.load()
+    adapters = catalog.load()
     if args.target:
-        mine = [servers.from_target(args.target, args.ws_path, args.plain_path)]
+        mine = [catalog.from_target(args.target, args.ws_path, args.plain_path)]
     elif args.server_cmd:
-        mine = [servers.from_command(args.server_cmd, args.ws_path, args.plain_path)]
+        mine = [catalog.from_command(args.server_cmd, args.ws_path, args.plain_path)]
     else:
         mine = []
     if args.server:
@@ -238,30 +239,6 @@ def budget_for(args, cells: int) -> float | None:
     return BUDGET_BASE + BUDGET_PER_CELL * args.timeout * cells
 
 
-class Progress:
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet = total, quiet
-        self.done = 0
-        self.lock = threading.Lock()
-        self.t0 = time.monotonic()
-        self.stop = threading.Event()
-        self.lines: list[str] = []
-
-    def cell(self, _c):
-        with self.lock:
-            self.done += 1
-        if self.stop.is_set():
-            raise Aborted()
-
-    def say(self, text: str):
-        if not self.quiet:
-            print(f"[{time.monotonic() - self.t0:5.1f}s] {text}", flush=True)
-
-    def ticker(self):
-        while not self.stop.wait(3.0):
-            self.say(f"progress {self.done}/{self.total} cells")
-
-
 def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, list[dict]]:
     """Start every server (in parallel), run its cells, keep it running for minimisation.
     Every Server is registered in `running` before it starts, so the caller can always stop it.
@@ -273,15 +250,20 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
     per_server = sum(len([m for m in c.modes if not modes or m in modes]) for c in cases)
     budget = budget_for(args, per_server)
 
-    def one(ad: servers.Adapter):
+    def on_cell(_c):
+        progress.step()
+        if progress.stop.is_set():
+            raise Aborted()       # the run was interrupted: this worker stops at its next cell
+
+    def one(ad: catalog.Adapter):
         row = {"name": ad.name, "description": ad.description, "package": ad.package,
                "role": ad.role, "supports": list(ad.supports), "backend": ad.backend or None,
-               "quirks": ad.quirks, "version": servers.version(ad), "status": "ran",
+               "quirks": ad.quirks, "version": catalog.version(ad), "status": "ran",
                "skip_reason": None, "cells": 0, "seconds": 0.0, "cells_per_second": 0.0,
                "restarts": 0, "notes": [], "not_run": 0,
                "budget_seconds": round(budget, 1) if budget else None}
         rows[ad.name] = row
-        why = servers.unavailable(ad, adapters)
+        why = catalog.unavailable(ad, adapters)
         if why:
             row.update(status="skipped", skip_reason=why)
             progress.say(f"{ad.name}: SKIPPED, this machine lacks its setup ({why})")
@@ -300,7 +282,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
             progress.say(f"{ad.name}: FAILED ({row['skip_reason']})")
             return
         t = time.monotonic()
-        cells = matrix.run_server(srv, chain.cases_for(ad, cases, args.chains_full), modes=modes, timeout=args.timeout, on_cell=progress.cell,
+        cells = matrix.run_server(srv, chain.cases_for(ad, cases, args.chains_full), modes=modes, timeout=args.timeout, on_cell=on_cell,
                                   confirm=args.confirm, deadline=t + budget if budget else None)
         dt = time.monotonic() - t
         cells_by[ad.name] = cells
@@ -406,7 +388,7 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"python3 -m harness.run: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    ref_missing = servers.unavailable(adapters[REFERENCE], adapters)
+    ref_missing = catalog.unavailable(adapters[REFERENCE], adapters)
     if ref_missing:
         print(f"python3 -m harness.run: the reference cannot run: {ref_missing} (run `make`)",
               file=sys.stderr)

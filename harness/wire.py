@@ -190,11 +190,13 @@ class _Conn:
         self.ex.busy = True
         return False
 
-    def close(self):
+    def close(self, sock: bool = True):
+        """Release what watching the connection took, and the socket too unless told not to."""
         if self.peer is not None:
             self.peer.close()
         self.sel.close()
-        self.sock.close()
+        if sock:
+            self.sock.close()
 
     @property
     def over(self) -> bool:
@@ -306,6 +308,18 @@ class _Conn:
         if self.read(buf, complete, deadline, "first", quiet=pause):
             self.read(buf, None, deadline, "first", quiet=SPLIT_PAUSE)
 
+    def deliver(self, data: bytes, mode: str, buf: bytearray, complete, timeout: float) -> None:
+        """Send data in a delivery mode; what the server answers meanwhile goes to buf."""
+        if mode == "whole":
+            self.send(data, "send")
+        elif mode == "bytewise":
+            self.send_bytewise(data, buf, complete, timeout)
+        else:
+            cut = split_point(data)
+            if self.send(data[:cut], "send"):
+                self.after_cut(buf, complete, cut == head_end(data), timeout)
+                self.send(data[cut:], "send")       # also after a FIN, as bytewise
+
     def send_bytewise(self, data: bytes, buf: bytearray, complete, timeout: float) -> None:
         """One byte per write (see bytewise_step), each once the server has read the previous
         one, until all is sent or a write fails. An early answer waits in our receive queue; a
@@ -334,6 +348,22 @@ def bytewise_step(size: int) -> int:
     size-limit cases) as many as keep it to BYTEWISE_WRITES writes. At a server read per byte an
     18 KiB head would take seconds, and a request timeout is not what such a case is about."""
     return max(1, -(-size // BYTEWISE_WRITES))
+
+
+def deliver(sock: socket.socket, data: bytes, mode: str, *,
+            complete: Callable[[bytes, bool], bool], timeout: float = 1.0) -> bytes:
+    """Send data on a connection made elsewhere (the socket tests, reference_server/test) in a
+    delivery mode exactly as exchange() does, and return what the server sent meanwhile (an
+    answer before the rest of the request); the socket stays open, for the caller to read on."""
+    if mode not in MODES:
+        raise ValueError(f"unknown delivery mode {mode!r}")
+    conn = _Conn(sock, Exchange(), pace=mode != "whole")
+    early = bytearray()
+    try:
+        conn.deliver(data, mode, early, complete, timeout)
+    finally:
+        conn.close(sock=False)
+    return bytes(early)
 
 
 def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
@@ -368,15 +398,7 @@ def exchange(host: str, port: int, data: bytes, mode: str = "whole", *,
     conn = _Conn(sock, ex, pace=mode != "whole", idle=idle)
     try:
         first = bytearray()
-        if mode == "whole":
-            conn.send(data, "send")
-        elif mode == "bytewise":
-            conn.send_bytewise(data, first, complete, timeout)
-        else:
-            cut = split_point(data)
-            if conn.send(data[:cut], "send"):
-                conn.after_cut(first, complete, cut == head_end(data), timeout)
-                conn.send(data[cut:], "send")       # also after a FIN, as bytewise
+        conn.deliver(data, mode, first, complete, timeout)
         end = time.monotonic() + timeout
         done = conn.read(first, complete, end, "first", cap=end + timeout)
         if done:

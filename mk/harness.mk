@@ -21,25 +21,31 @@ BASELINE ?= harness/baseline.json
 
 $(BUILD)/harness/llhttp/%.o: $(LLHTTP_SRC)/%.c | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) -std=c99 -w $(CFLAGS) -fPIC -I$(LLHTTP_INC) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) -std=c99 -w $(CFLAGS) -fPIC -I$(LLHTTP_INC) -c $< -o $@
 
 $(BUILD)/harness/response.o: harness/respparse/response.c harness/respparse/response.h | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) $(RESP_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(RESP_CFLAGS) -c $< -o $@
 
 $(LIBSYRESP): $(BUILD)/harness/response.o $(RESP_LLHTTP_OBJS)
-	$(CC) -shared -o $@ $^
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -o $@ $^
 
 $(BUILD)/harness/core/%.o: reference_server/%.c $(HDRS) | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) $(CORE_PIC_CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(CORE_PIC_CFLAGS) -c $< -o $@
 
 $(BUILD)/harness/core/facts.o: harness/corebind/facts.c harness/corebind/facts.h $(HDRS) | check-llhttp
 	@mkdir -p $(@D)
-	$(CC) $(CORE_PIC_CFLAGS) -Iharness/corebind -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(CORE_PIC_CFLAGS) -Iharness/corebind -c $< -o $@
 
 $(LIBSYCORE): $(CORE_PIC_OBJS) $(RESP_LLHTTP_OBJS)
-	$(CC) -shared -o $@ $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO)
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -shared -o $@ $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO)
 
 .PHONY: report report-gate report-baseline report-one report-deps test-harness
 report-deps:
@@ -59,6 +65,9 @@ report-baseline: report-deps
 
 report-one: $(PROGRAMS) $(HARNESS_LIBS)
 	$(HARNESS_ENV) $(PYTHON) -m harness.run --out reports/one --server $(SERVER) $(if $(CASE),--case $(CASE)) $(REPORT_ARGS)
+
+# the socket tests (test-py, Makefile) read responses with harness/response.py, as the driver does
+test-py: $(LIBSYRESP)
 
 test-harness: $(PROGRAMS) $(HARNESS_LIBS)
 	$(HARNESS_ENV) $(PYTEST) harness/tests

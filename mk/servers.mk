@@ -10,24 +10,29 @@ SERVER_APPS := $(APPS_BUILD)/civetweb-echo $(APPS_BUILD)/soup-echo $(APPS_BUILD)
 HARNESS_LIBS += $(SERVER_APPS)
 
 $(APPS_BUILD)/civetweb-echo: harness/apps/civetweb_echo.c harness/apps/cbuild.sh
-	@if [ -f /usr/include/civetweb.h ]; then rm -f $@; sh harness/apps/cbuild.sh $< $@ -lcivetweb; \
+	$(call quiet,APP,$@)
+	$(Q)if [ -f /usr/include/civetweb.h ]; then rm -f $@; sh harness/apps/cbuild.sh $< $@ -lcivetweb; \
 	else echo "$@: not built, libcivetweb-dev is missing (make deps)"; fi
 
 $(APPS_BUILD)/soup-echo: harness/apps/soup_echo.c harness/apps/cbuild.sh
-	@if pkg-config --exists libsoup-3.0; then rm -f $@; sh harness/apps/cbuild.sh $< $@ libsoup-3.0; \
+	$(call quiet,APP,$@)
+	$(Q)if pkg-config --exists libsoup-3.0; then rm -f $@; sh harness/apps/cbuild.sh $< $@ libsoup-3.0; \
 	else echo "$@: not built, libsoup-3.0-dev is missing (make deps)"; fi
 
 $(APPS_BUILD)/wspp-echo: harness/apps/wspp_echo.cpp harness/apps/cbuild.sh
-	@if [ -f /usr/include/websocketpp/server.hpp ] && [ -f /usr/include/asio.hpp ]; then \
+	$(call quiet,APP,$@)
+	$(Q)if [ -f /usr/include/websocketpp/server.hpp ] && [ -f /usr/include/asio.hpp ]; then \
 	rm -f $@; sh harness/apps/cbuild.sh $< $@ ""; \
 	else echo "$@: not built, libwebsocketpp-dev or libasio-dev is missing (make deps)"; fi
 
 $(APPS_BUILD)/poco-echo: harness/apps/poco_echo.cpp harness/apps/cbuild.sh
-	@if [ -f /usr/include/Poco/Net/WebSocket.h ]; then \
+	$(call quiet,APP,$@)
+	$(Q)if [ -f /usr/include/Poco/Net/WebSocket.h ]; then \
 	rm -f $@; sh harness/apps/cbuild.sh $< $@ "-lPocoNet -lPocoFoundation"; \
 	else echo "$@: not built, libpoco-dev is missing (make deps)"; fi
 
 $(APPS_BUILD)/qt-echo: harness/apps/qt_echo.cpp harness/apps/cbuild.sh
-	@if pkg-config --exists Qt5WebSockets; then \
+	$(call quiet,APP,$@)
+	$(Q)if pkg-config --exists Qt5WebSockets; then \
 	rm -f $@; sh harness/apps/cbuild.sh $< $@ "Qt5WebSockets Qt5Network Qt5Core"; \
 	else echo "$@: not built, libqt5websockets5-dev is missing (make deps)"; fi

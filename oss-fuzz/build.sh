@@ -13,7 +13,7 @@
 # Sources: the repository at $SRC/switchyard (SY_DIR overrides), llhttp from a release checkout at
 # $SRC/llhttp (src/*.c, include/llhttp.h; LLHTTP_DIR overrides; without one, Debian's node-llhttp
 # paths), and the image's static libcrypto.a (libssl-dev), which MSan builds do not use.
-# scripts/oss_fuzz_check.py runs this script with each OSS-Fuzz environment and checks $OUT the way
+# oss-fuzz/emulator/check.py runs this script with each OSS-Fuzz environment and checks $OUT the way
 # OSS-Fuzz's check_build does (`make oss-fuzz-check`; docs/oss-fuzz.md).
 
 SY_DIR="${SY_DIR:-$SRC/switchyard}"

@@ -1,11 +1,8 @@
 # SPDX-License-Identifier: MIT
 """campaign.py's finding ids: what deduplication rests on (run by `make test-fuzz`)."""
 import subprocess
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import campaign  # noqa: E402
+import campaign
 
 ASAN = """=================================================================
 ==27437==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000019 at pc 0x55aa

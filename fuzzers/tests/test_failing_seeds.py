@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import campaign  # noqa: E402
+import campaign
 
 # Two bugs: one that two seeds show and mutation cannot make again (their FNV-1a hash), one that
 # needs mutation ("ABX" -> "ABC"). Each is an oracle line, so that the finding ids differ

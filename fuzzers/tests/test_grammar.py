@@ -6,12 +6,10 @@ Run by `make test-fuzz` (it builds the replay and libFuzzer flavours first), abo
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import campaign  # noqa: E402
+import campaign
 
 BUILD = campaign.ROOT / "build"
 REPLAY = BUILD / "fuzz-replay"

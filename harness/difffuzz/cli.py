@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import cases as cases_mod
 from .. import findings as findings_mod
-from .. import run, servers
+from .. import catalog, run, servers
 from . import campaign, oracle, output, shard, triage
 
 EXIT_OK, EXIT_USAGE, EXIT_INFRA, EXIT_INTERRUPTED = 0, 2, 3, 130
@@ -49,7 +49,7 @@ def _positive(text: str) -> float:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server", action="append", default=[], help="adapter name (repeatable; default: all)")
-    p.add_argument("--adapters", default=str(servers.ADAPTERS), help="folder of adapter .toml files")
+    p.add_argument("--adapters", default=str(catalog.ADAPTERS), help="folder of adapter .toml files")
     p.add_argument("--timeout", type=_positive, default=1.0, help="seconds for a complete first answer")
     p.add_argument("--tail-timeout", type=_positive, default=0.5,
                    help="seconds for the tail's answer or an announced close")
@@ -90,9 +90,9 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def choose(args, names_ok: bool = True) -> tuple[list[servers.Adapter], dict]:
+def choose(args, names_ok: bool = True) -> tuple[list[catalog.Adapter], dict]:
     try:
-        adapters = servers.load(Path(args.adapters))
+        adapters = catalog.load(Path(args.adapters))
     except (OSError, ValueError) as e:
         raise Usage(f"--adapters {args.adapters}: {e}") from None
     unknown = [s for s in args.server if s not in adapters]
@@ -111,7 +111,7 @@ def start_all(chosen, adapters, started: run.Running, say) -> tuple[list[servers
     failed: dict[str, str] = {}
 
     def one(ad):
-        why = servers.unavailable(ad, adapters)
+        why = catalog.unavailable(ad, adapters)
         if why:
             failed[ad.name] = f"skipped: {why}"
             return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .. import compare, core, observe
+from .. import catalog, compare, core, observe
 from ..cases import Case, retarget
 from ..compare import Verdict
 from ..observe import Observation
@@ -58,17 +58,7 @@ def case_for(raw: bytes) -> Case | None:
 def sent_for(case: Case, paths: dict) -> bytes:
     """The bytes a server gets: its WebSocket endpoint and plain resource where the reference's are
     (matrix.run_one does the same)."""
-    return retarget(case.raw, path_map_of(paths))
-
-
-def path_map_of(paths: dict) -> dict[str, str]:
-    """matrix.path_map, from an adapter's `paths`."""
-    m = {}
-    if paths.get("ws", "/live") != "/live":
-        m["/live"] = paths["ws"]
-    if paths.get("plain", "/") != "/":
-        m["/"] = paths["plain"]
-    return m
+    return retarget(case.raw, catalog.path_map(paths))
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,19 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness import catalog, servers
+from harness.cases import Case
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))       # the repository root: `import harness`
-
-from harness import servers  # noqa: E402
-from harness.cases import Case  # noqa: E402
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "server: starts real servers from harness/servers/")
-    config.addinivalue_line("markers", "browser: runs headless Chromium")
-
-
-def fake_adapter(mode: str = "ok", **kw) -> servers.Adapter:
+def fake_adapter(mode: str = "ok", **kw) -> catalog.Adapter:
     """A runner adapter for tests/fake_server.py (data, like every adapter)."""
-    return servers.Adapter(name=f"fake-{mode}", argv=(servers.PYTHON, str(HERE / "fake_server.py"),
+    return catalog.Adapter(name=f"fake-{mode}", argv=(catalog.PYTHON, str(HERE / "fake_server.py"),
                                                      "@HOST@", "@PORT@", mode),
                            ready_timeout=kw.pop("ready_timeout", 3.0), stop_timeout=1.0, **kw)
 

@@ -1,5 +1,5 @@
 """Stand-in servers for the differential-fuzzing tests (not adapters of the report). One process,
-select(), a bounded life (120 s).
+standin_server.py's select() loop, a bounded life.
 
 argv: HOST PORT MODE
   strict  answers every request head with 400 (naming the WebSocket version it supports, RFC 6455
@@ -14,10 +14,10 @@ argv: HOST PORT MODE
 import base64
 import hashlib
 import re
-import select
 import socket
 import sys
-import time
+
+from standin_server import serve
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ANSWER_400 = (b"HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n"
@@ -39,47 +39,19 @@ def answer(mode: str, line: bytes, head: bytes) -> tuple[bytes, bool]:
 
 
 def main(host: str, port: int, mode: str) -> None:
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, port))
-    ls.listen(128)
-    conns: dict[socket.socket, bytes] = {}
-    switched: set[socket.socket] = set()
-    until = time.monotonic() + 120
-    while time.monotonic() < until:
-        ready, _, _ = select.select([ls, *conns], [], [], 1.0)
-        for s in ready:
-            if s is ls:
-                c, _ = ls.accept()
-                conns[c] = b""
-                continue
-            try:
-                chunk = s.recv(65536)
-            except OSError:
-                chunk = b""
-            if not chunk or s in switched:      # after a 101, the first frame closes
-                conns.pop(s, None)
-                switched.discard(s)
-                s.close()
-                continue
-            data = conns[s] + chunk
-            conns[s] = data
-            end = data.find(b"\r\n\r\n")
-            if end < 0:
-                continue
-            if mode == "mortal" and b"CRASH" in data:
-                sys.exit(3)
-            line, _, rest = data[:end + 4].partition(b"\r\n")
-            out, close = answer(mode, line + b"\r\n", b"\r\n" + rest)
-            try:
-                s.sendall(out)
-            except OSError:
-                close = True
-            if close:
-                del conns[s]
-                s.close()
-            else:
-                switched.add(s)
+    def on_head(s: socket.socket, data: bytes) -> str:
+        if mode == "mortal" and b"CRASH" in data:
+            sys.exit(3)
+        end = data.find(b"\r\n\r\n")
+        line, _, rest = data[:end + 4].partition(b"\r\n")
+        out, close = answer(mode, line + b"\r\n", b"\r\n" + rest)
+        try:
+            s.sendall(out)
+        except OSError:
+            close = True
+        return "close" if close else "switch"     # after a 101, the first frame closes
+
+    serve(host, port, on_head, backlog=128)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import HERE
 
-from harness import servers
+from harness import catalog
 
 PLAIN = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
@@ -32,12 +32,12 @@ def plain_corpus(root: Path, n: int, modes=("whole",), topic: str = "t") -> Path
 
 def standin(mode: str) -> str:
     """--server-cmd for harness/tests/standin_server.py in `mode`."""
-    return shlex.join([servers.PYTHON, str(HERE / "standin_server.py"), "@HOST@", "@PORT@", mode])
+    return shlex.join([catalog.PYTHON, str(HERE / "standin_server.py"), "@HOST@", "@PORT@", mode])
 
 
 def fake(mode: str) -> str:
     """--server-cmd for harness/tests/fake_server.py in `mode`."""
-    return shlex.join([servers.PYTHON, str(HERE / "fake_server.py"), "@HOST@", "@PORT@", mode])
+    return shlex.join([catalog.PYTHON, str(HERE / "fake_server.py"), "@HOST@", "@PORT@", mode])
 
 
 def args(root: Path, corpus_dir: Path, *extra: str, out: str = "out") -> list[str]:

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from conftest import HERE, case
-from harness import chain, compare, matrix, servers
+from harness import catalog, chain, compare, matrix, servers
 from harness.cases import CORPUS
 from harness.rules import CHAIN_RULES
 from harness.rules.ctx import Ctx
@@ -18,12 +18,12 @@ from harness.rules.ctx import Ctx
 
 @pytest.fixture(scope="module")
 def proxy():
-    adapters = servers.load()
-    if servers.unavailable(adapters[chain.SENTINEL], adapters):
+    adapters = catalog.load()
+    if catalog.unavailable(adapters[chain.SENTINEL], adapters):
         pytest.skip("the sentinel needs python3-h2 (make deps)")
-    ad = servers.Adapter(name="standin→sentinel", backend=chain.SENTINEL, role="chain",
+    ad = catalog.Adapter(name="standin→sentinel", backend=chain.SENTINEL, role="chain",
                          chain_of="standin", ready_timeout=5.0, stop_timeout=1.0,
-                         argv=(servers.PYTHON, str(HERE / "standin_proxy.py"), "@HOST@", "@PORT@",
+                         argv=(catalog.PYTHON, str(HERE / "standin_proxy.py"), "@HOST@", "@PORT@",
                                "@BACKEND_PORT@"))
     srv = servers.Server(ad, adapters)
     srv.start()
@@ -83,7 +83,7 @@ def test_h2c_relayed_reaches_admin(proxy):
 
 def test_reference_chain_has_no_backend_view():
     """Only a chain to the sentinel reads a log: other rows are judged by the usual rules."""
-    ad = servers.load()["nginx-proxy→reference"]
+    ad = catalog.load()["nginx-proxy→reference"]
     assert ad.chain_of == "nginx-proxy" and ad.backend == "reference"
     assert chain.sentinel_log(servers.Server(ad)) is None
 
@@ -112,9 +112,9 @@ def test_log_window_of_a_reused_connection():
 def test_a_server_that_exits_while_starting_gets_one_more_port():
     """50 servers start at once in a full run: a port can be taken between free_port() and the
     bind (haproxy→reference was seen to exit so). The first start exits, the second works."""
-    script = (f"if [ -e started-once ]; then exec {servers.PYTHON} {HERE / 'fake_server.py'} "
+    script = (f"if [ -e started-once ]; then exec {catalog.PYTHON} {HERE / 'fake_server.py'} "
               f"@HOST@ @PORT@ ok; fi; touch started-once; exit 1")
-    srv = servers.Server(servers.Adapter(name="exits-once", argv=("sh", "-c", script),
+    srv = servers.Server(catalog.Adapter(name="exits-once", argv=("sh", "-c", script),
                                          ready_timeout=3.0, stop_timeout=1.0))
     try:
         srv.start()
@@ -126,7 +126,7 @@ def test_a_server_that_exits_while_starting_gets_one_more_port():
 def test_which_rows_run_which_cases():
     from harness import cases as cases_mod
     allc = cases_mod.load()
-    ads = servers.load()
+    ads = catalog.load()
     only = {c.id for c in allc if c.topic == chain.TOPIC}
     assert {c.id for c in chain.cases_for(ads["nginx-proxy→sentinel"], allc, True)} == only
     assert {c.id for c in chain.cases_for(ads["nginx-proxy→reference"], allc)} == only

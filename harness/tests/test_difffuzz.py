@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import HERE, pid_alive
 
-from harness import cases, core, servers
+from harness import cases, catalog, core
 from harness.difffuzz import cli, gen, shard, triage
 
 ROOT = HERE.parent.parent
@@ -40,7 +40,7 @@ def adapters(tmp_path: Path, *modes: str) -> Path:
     for m in modes:
         (folder / f"{m}.toml").write_text(
             f'description = "difffuzz stand-in ({m})"\n'
-            f'argv = ["{servers.PYTHON}", "{HERE / "difffuzz_standin.py"}", "@HOST@", "@PORT@", "{m}"]\n'
+            f'argv = ["{catalog.PYTHON}", "{HERE / "difffuzz_standin.py"}", "@HOST@", "@PORT@", "{m}"]\n'
             'supports = ["websocket"]\nready_timeout = 5.0\nstop_timeout = 1.0\n')
     return folder
 

@@ -12,28 +12,28 @@ from pathlib import Path
 import pytest
 from conftest import HERE
 
-from harness import chain, core, servers
+from harness import catalog, chain, core
 from harness.cases import CORPUS
 from harness.difffuzz import cli
 
-CHAIN = f"standin{servers.CHAIN_SEP}{chain.SENTINEL}"
+CHAIN = f"standin{catalog.CHAIN_SEP}{chain.SENTINEL}"
 
 
 def _adapters(tmp_path: Path) -> Path:
     folder = tmp_path / "adapters"
     folder.mkdir()
-    shutil.copy(servers.ADAPTERS / f"{chain.SENTINEL}.toml", folder)
+    shutil.copy(catalog.ADAPTERS / f"{chain.SENTINEL}.toml", folder)
     (folder / "standin.toml").write_text(
         'description = "chain stand-in proxy (harness/tests/standin_proxy.py)"\n'
         f'role = "proxy"\nchain = true\nbackend = "{chain.SENTINEL}"\n'
-        f'argv = ["{servers.PYTHON}", "{HERE / "standin_proxy.py"}", "@HOST@", "@PORT@", "@BACKEND_PORT@"]\n'
+        f'argv = ["{catalog.PYTHON}", "{HERE / "standin_proxy.py"}", "@HOST@", "@PORT@", "@BACKEND_PORT@"]\n'
         'supports = ["websocket"]\nready_timeout = 5.0\nstop_timeout = 1.0\n')
     return folder
 
 
 def _campaign(tmp_path: Path, fault: str, triage: str) -> dict:
     folder = _adapters(tmp_path)
-    if servers.unavailable(servers.load(folder)[chain.SENTINEL]):
+    if catalog.unavailable(catalog.load(folder)[chain.SENTINEL]):
         pytest.skip("the sentinel needs python3-h2 (make deps)")
     topic = tmp_path / "seeds" / "chain"
     topic.mkdir(parents=True)

@@ -6,7 +6,7 @@ import socket
 import pytest
 from drive import args, fake, load, plain_corpus, server_row, standin
 
-from harness import run, servers
+from harness import catalog, run, servers
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ def test_a_server_cmd_that_exits_at_once_is_exit_3(tmp_path):
 
 
 def test_a_server_that_accepts_but_never_answers_is_labelled_so_and_exit_3(tmp_path, monkeypatch):
-    real = servers.from_command
-    monkeypatch.setattr(servers, "from_command",       # wait 1 s for an answer, not 5
+    real = catalog.from_command
+    monkeypatch.setattr(catalog, "from_command",       # wait 1 s for an answer, not 5
                         lambda *a, **kw: dataclasses.replace(real(*a, **kw), ready_timeout=1.0))
     assert run.main(args(tmp_path, plain_corpus(tmp_path, 1), "--server-cmd", standin("mute"))) == 3
     why = server_row(load(tmp_path), "server-cmd")["skip_reason"]
@@ -73,14 +73,14 @@ def test_a_working_server_cmd_is_exit_0(tmp_path):
 
 
 def test_skipped_is_only_a_missing_setup_and_require_all_makes_it_exit_3(tmp_path, monkeypatch):
-    real = servers.load
+    real = catalog.load
 
     def load_more(*a, **kw):
         ads = real(*a, **kw)
         ads["absent"] = dataclasses.replace(ads["reference"], name="absent", package="absent-pkg",
                                             binary="/nonexistent/absent-server")
         return ads
-    monkeypatch.setattr(servers, "load", load_more)
+    monkeypatch.setattr(catalog, "load", load_more)
     c = plain_corpus(tmp_path, 1)
     assert run.main(args(tmp_path, c, "--server", "absent")) == 0
     doc = load(tmp_path)

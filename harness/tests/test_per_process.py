@@ -2,7 +2,7 @@
 once per process at random, so no re-run on the same process can show the other answer)."""
 from conftest import case
 
-from harness import matrix, servers
+from harness import catalog, matrix
 
 OK = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -17,5 +17,5 @@ def test_per_process_cells_are_marked_flaky_with_the_reason(fake_server):
 
 
 def test_haproxy_adapter_names_its_per_process_case():
-    q = servers.load()["haproxy"].quirks["per_process"]
+    q = catalog.load()["haproxy"].quirks["per_process"]
     assert "syntax/trailer_space_before_colon" in q

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import servers
+from harness import catalog, servers
 
 HERE = Path(__file__).resolve().parent
 FAKE = HERE / "fake_server.py"
@@ -15,13 +15,13 @@ FAKE = HERE / "fake_server.py"
 
 def adapter(name, before):
     """fake_server.py (ok mode) after `before` seconds of spinning (busy) or sleeping (asleep)."""
-    return servers.Adapter(name=name, argv=("sh", "-c", f"{before}; exec {servers.PYTHON} {FAKE} "
+    return catalog.Adapter(name=name, argv=("sh", "-c", f"{before}; exec {catalog.PYTHON} {FAKE} "
                                                         "@HOST@ @PORT@ ok"),
                            ready_timeout=0.5, stop_timeout=1.0)
 
 
 def test_a_server_busy_past_its_ready_timeout_is_waited_for():
-    spin = (f"{servers.PYTHON} -c 'import time; t = time.monotonic() + 1.2\n"
+    spin = (f"{catalog.PYTHON} -c 'import time; t = time.monotonic() + 1.2\n"
             "while time.monotonic() < t: pass'")
     srv = servers.Server(adapter("busy-starter", spin))
     try:
@@ -42,7 +42,7 @@ def test_a_server_asleep_at_its_ready_timeout_is_not_starting():
 
 
 def test_busy_is_bounded():
-    spin = f"{servers.PYTHON} -c 'while True: pass'"
+    spin = f"{catalog.PYTHON} -c 'while True: pass'"
     srv = servers.Server(adapter("spins-forever", spin))
     t = time.monotonic()
     with pytest.raises(servers.ServerError, match="not accepting connections"):

@@ -4,14 +4,14 @@ server kept off the CPU in a full run (17 servers on two cores) would: before th
 waited for the server to be idle, the connection's fate (closed or open) went by that delay."""
 from drive import args, corpus, load, standin
 
-from harness import matrix, servers
+from harness import catalog, matrix, servers
 from conftest import case
 
 BAD = b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: x\r\n\r\n"
 
 
 def test_a_server_busy_before_its_close_is_seen_closing_every_time():
-    srv = servers.Server(servers.from_command(standin("slowclose")))
+    srv = servers.Server(catalog.from_command(standin("slowclose")))
     try:
         srv.start()
         fates = {matrix.run_one(srv, case(BAD, reason="CONTENT_LENGTH_INVALID"), "whole")[0].fate

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import HERE, pid_alive
 
-from harness import matrix, run, servers
+from harness import catalog, matrix, run
 
 ROOT = HERE.parent.parent
 MARK = "SY_TEST_RUN_MARK"
@@ -68,7 +68,7 @@ def mark(monkeypatch):
 
 
 def argv(tmp_path: Path, mode: str) -> list[str]:
-    cmd = f"{servers.PYTHON} {HERE / 'fake_server.py'} @HOST@ @PORT@ {mode}"
+    cmd = f"{catalog.PYTHON} {HERE / 'fake_server.py'} @HOST@ @PORT@ {mode}"
     return ["--corpus", str(corpus(tmp_path)), "--out", str(tmp_path / "out"), "--quiet",
             "--minimise-budget", "0", "--server-cmd", cmd]
 

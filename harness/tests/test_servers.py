@@ -5,7 +5,7 @@ import time
 import pytest
 from conftest import case, fake_adapter, pid_alive
 
-from harness import compare, matrix, servers, wire
+from harness import catalog, compare, matrix, servers, wire
 
 OK = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
 HANDSHAKE = (b"GET /live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -63,34 +63,34 @@ def test_delivery_modes_reach_the_server(fake_server):
 
 
 def test_every_adapter_is_valid_data():
-    ads = servers.load()
+    ads = catalog.load()
     # issue 15: at least 36 real setups (origins and proxies; chains are rows built from them)
     assert len([a for a in ads.values() if a.role in ("origin", "proxy")]) >= 36
     for a in ads.values():
         if a.config:
-            assert (servers.ADAPTERS / a.config).exists(), a.name
+            assert (catalog.ADAPTERS / a.config).exists(), a.name
         if a.backend:
             assert a.backend in ads, a.name
         assert a.argv and a.paths["ws"].startswith("/")
 
 
 def test_bring_your_own_adapters():
-    t = servers.from_target("127.0.0.1:8080", ws="/ws")
+    t = catalog.from_target("127.0.0.1:8080", ws="/ws")
     assert t.target == "127.0.0.1:8080" and t.paths["ws"] == "/ws"
     with pytest.raises(ValueError):
-        servers.from_target("10.0.0.1:80")
+        catalog.from_target("10.0.0.1:80")
     with pytest.raises(ValueError):
-        servers.from_command("myserver --port 80")
+        catalog.from_command("myserver --port 80")
 
 
-ADAPTERS = servers.load()
+ADAPTERS = catalog.load()
 
 
 @pytest.mark.server
 @pytest.mark.parametrize("name", sorted(n for n, a in ADAPTERS.items() if a.role != "backend"))
 def test_real_adapter_starts_answers_and_stops(name):
     ad = ADAPTERS[name]
-    why = servers.unavailable(ad, ADAPTERS)
+    why = catalog.unavailable(ad, ADAPTERS)
     if why:
         pytest.skip(why)
     srv = servers.Server(ad, ADAPTERS)

@@ -5,7 +5,7 @@ the decision tuple carries what followed. A WebSocket 101 and a 426 are left as 
 import pytest
 from conftest import case
 
-from harness import matrix, normalise, servers
+from harness import catalog, matrix, normalise, servers
 
 pytest.importorskip("h2.connection")
 
@@ -18,7 +18,7 @@ WS = (b"GET /live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnectio
 
 @pytest.fixture(scope="module")
 def reference():
-    srv = servers.Server(servers.load()["reference"])
+    srv = servers.Server(catalog.load()["reference"])
     srv.start()
     yield srv
     srv.stop()

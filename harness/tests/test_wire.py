@@ -11,7 +11,8 @@ import pytest
 from conftest import case
 
 from harness import matrix, observe, response, wire
-from harness.servers import Adapter, Server
+from harness.catalog import Adapter
+from harness.servers import Server
 
 HEAD = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\n"
 BODY = b"hello"

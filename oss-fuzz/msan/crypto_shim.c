@@ -17,7 +17,7 @@
  * symbol a fuzz build starts using fails the MSan link loudly (no libcrypto is linked): extend this
  * file (and its test). crypto_shim_test.c compares every function with
  * the real libcrypto (vectors, all lengths 0..300, every byte value at every key position, random
- * strings); scripts/oss_fuzz_check.py runs it before it trusts an MSan build that uses this file.
+ * strings); oss-fuzz/emulator/check.py runs it before it trusts an MSan build that uses this file.
  *
  * SHIM_PREFIX renames the definitions (shim_SHA1, ...) so the comparison can link both. */
 #include <stddef.h>

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # the repository root: refserver_util imports harness.cases
+from refserver_util import CASES, SLOW, SY_DECIDE, _running, start_refserver
 
-from refserver_util import CASES, SLOW, SY_DECIDE, _running, start_refserver  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

@@ -23,13 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import cases
+from harness import cases, response, wsframe
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("SY_BUILD") or ROOT / "build")
 REFSERVER = BUILD / "refserver"
 SY_DECIDE = BUILD / "sy-decide"
-MODES = ("whole", "bytewise", "split_after_head")
 # Sanitizer builds are several times slower: every deadline scales with this.
 SLOW = 3.0 if "/san" in str(BUILD) else 1.0
 START_DEADLINE = 10.0 * SLOW
@@ -37,7 +36,7 @@ SAN_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime er
 
 
 # ---------------------------------------------------------------------------------------------
-# the corpus: harness/cases.py is its one reader (conftest.py puts the repository root on
+# the corpus: harness/cases.py is its one reader (pyproject.toml puts the repository root on
 # sys.path). It reads the reasons table from the core ($SY_BUILD/libsycore.so, `make test-py`
 # builds it): a case's `status` is its reason's. A .http file without a manifest row, or a row
 # without a file, fails this import.
@@ -192,30 +191,22 @@ class Response:
 
 def parse_response(buf: bytes, head: bool = False) -> tuple[Response, int] | None:
     """One HTTP/1.1 response from the start of buf, and its length; None if not complete yet.
-    refserver always sends Content-Length except on 1xx and 204 (and HEAD has no body)."""
-    end = buf.find(b"\r\n\r\n")
-    if end < 0:
+    llhttp reads it (harness/response.py, the driver's reader). refserver always sends
+    Content-Length except on 1xx and 204 (and HEAD has no body)."""
+    r = response.parse(buf, no_body=head)
+    assert r.error is None, f"llhttp: {r.error} in {buf[:200]!r}"
+    if not r.head_complete:
         return None
-    lines = buf[:end].decode("latin-1").split("\r\n")
-    m = re.fullmatch(r"HTTP/1\.1 ([0-9]{3}) (.*)", lines[0])
-    assert m, f"not an HTTP/1.1 status line: {lines[0]!r} in {buf[:200]!r}"
-    status = int(m.group(1))
-    headers = []
-    for ln in lines[1:]:
-        k, sep, v = ln.partition(":")
-        assert sep and k == k.strip(), f"bad response field line {ln!r}"
-        headers.append((k, v.strip()))
-    resp = Response(status, m.group(2), headers, b"")
-    n = end + 4
-    if not head and status >= 200 and status != 204:
-        cl = resp.header("Content-Length")
-        assert cl is not None, f"no Content-Length in {buf[:n]!r}"
-        if len(buf) < n + int(cl):
-            return None
-        resp.body = buf[n:n + int(cl)]
-        n += int(cl)
-    resp.raw = buf[:n]
-    return resp, n
+    assert r.version == "1.1", f"not an HTTP/1.1 response: {r.head[:200]!r}"
+    resp = Response(r.status, r.reason.decode("latin-1"),
+                    [(k.decode("latin-1"), v.decode("latin-1").strip(" \t")) for k, v in r.headers],
+                    b"")    # OWS around a value is not part of it (RFC 9110 §5.5)
+    if not head and r.status >= 200 and r.status != 204:
+        assert resp.header("Content-Length") is not None, f"no Content-Length in {r.head!r}"
+    if not r.complete:
+        return None
+    resp.body, resp.raw = r.body, buf[:r.consumed]
+    return resp, r.consumed
 
 
 class Reader:
@@ -303,49 +294,23 @@ WS_HANDSHAKE = get("/live", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                             f"Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n")
 
 
-def ws_frame(opcode: int, payload: bytes = b"", fin: bool = True, mask: bytes | None = b"\x11\x22\x33\x44") -> bytes:
-    """A client frame (masked unless mask is None)."""
-    b0 = (0x80 if fin else 0) | opcode
-    n = len(payload)
-    m = 0x80 if mask is not None else 0
-    if n < 126:
-        head = bytes([b0, m | n])
-    elif n < 65536:
-        head = bytes([b0, m | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([b0, m | 127]) + n.to_bytes(8, "big")
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+WS_MASK = b"\x11\x22\x33\x44"    # the tests' client masking key (RFC 6455 §5.3)
+
+
+def ws_frame(opcode: int, payload: bytes = b"", fin: bool = True, mask: bytes | None = WS_MASK) -> bytes:
+    """A client frame (masked unless mask is None), by harness/wsframe.py."""
+    return wsframe.frame(opcode, payload, mask, fin)
 
 
 def read_ws_frame(rd: Reader, timeout: float = 3.0) -> tuple[int, bytes]:
     """One server frame (unmasked, FIN expected): (opcode, payload)."""
-    def complete(b):
-        if len(b) < 2:
-            return False
-        n, hl = b[1] & 0x7F, 2
-        if n == 126:
-            if len(b) < 4:
-                return False
-            n, hl = int.from_bytes(b[2:4], "big"), 4
-        elif n == 127:
-            if len(b) < 10:
-                return False
-            n, hl = int.from_bytes(b[2:10], "big"), 10
-        return len(b) >= hl + n
-
-    assert rd.until(complete, timeout), f"no complete frame (eof={rd.eof}): {rd.buf[:100]!r}"
-    b = rd.buf
-    assert b[0] & 0x80, "server frames are unfragmented here"
-    assert not b[1] & 0x80, "server frames must not be masked (RFC 6455 §5.1)"
-    n, hl = b[1] & 0x7F, 2
-    if n == 126:
-        n, hl = int.from_bytes(b[2:4], "big"), 4
-    elif n == 127:
-        n, hl = int.from_bytes(b[2:10], "big"), 10
-    rd.buf = b[hl + n:]
-    return b[0] & 0x0F, b[hl:hl + n]
+    assert rd.until(lambda b: wsframe.parse(b) is not None, timeout), \
+        f"no complete frame (eof={rd.eof}): {rd.buf[:100]!r}"
+    f = wsframe.parse(rd.buf)
+    assert f.fin, "server frames are unfragmented here"
+    assert not f.masked, "server frames must not be masked (RFC 6455 §5.1)"
+    rd.buf = rd.buf[f.size:]
+    return f.opcode, f.payload
 
 
 def upgraded(srv: Server) -> tuple[socket.socket, Reader]:

@@ -1,5 +1,5 @@
-"""Every corpus case over a real socket, in three deliveries: whole, byte by byte, and split
-after the head.
+"""Every corpus case over a real socket, in the driver's three deliveries (harness/wire.py):
+whole, byte by byte, and split after the head.
 
 The cases come from harness/cases.py (the one reader of corpus/). For each case
   * the reference decision (`sy-decide`) carries the manifest's `reason`;
@@ -16,43 +16,14 @@ The cases come from harness/cases.py (the one reader of corpus/). For each case
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
+from harness import response, wire, wsframe
 from harness.cases import TAIL_WS
-from refserver_util import CASES, MODES, Reader, parse_response, stdin_output
+from refserver_util import CASES, SLOW, Reader, parse_response, stdin_output
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-BYTEWISE_PAUSED = 512      # bytes sent one by one with a pause after each (the rest: no pause)
-BYTEWISE_PAUSE = 0.0001
-
-
-def split_point(data: bytes) -> int:
-    """After the first head's blank line when bytes follow, else before the final CRLF."""
-    end = data.find(b"\r\n\r\n")
-    if end >= 0 and end + 4 < len(data):
-        return end + 4
-    return max(1, len(data) - 2)
-
-
-def send(sock: socket.socket, data: bytes, mode: str) -> None:
-    """Deliver data in a mode; stop quietly if the server already closed (it may reject early)."""
-    try:
-        if mode == "whole":
-            sock.sendall(data)
-        elif mode == "bytewise":
-            for i in range(len(data)):
-                sock.sendall(data[i:i + 1])
-                if i < BYTEWISE_PAUSED:
-                    time.sleep(BYTEWISE_PAUSE)
-        else:
-            cut = split_point(data)
-            sock.sendall(data[:cut])
-            time.sleep(0.01)
-            sock.sendall(data[cut:])
-    except (BrokenPipeError, ConnectionResetError):
-        pass
 
 
 def final_state(expected: bytes, first_is_head: bool) -> str:
@@ -72,14 +43,14 @@ def final_state(expected: bytes, first_is_head: bool) -> str:
         return "session"  # h2c or TLS (test_upgrades.py speaks them): the reference closes at
                           # our EOF, or on its own (a TLS handshake that fails)
     if last.status == 101:
-        # server frames after the switch: a Close (opcode 8) means the server is closing
-        i = 0
+        # server frames after the switch: a Close means the server is closing
         for _ in range(64):
-            if i + 2 > len(buf):
+            f = wsframe.parse(buf)
+            if f is None:
                 break
-            if buf[i] & 0x0F == 0x8:
+            if f.opcode == wsframe.OP_CLOSE:
                 return "close"
-            i += 2 + (buf[i + 1] & 0x7F)
+            buf = buf[f.size:]
         return "ws"
     if "close" in last.header_tokens("Connection"):
         return "close"
@@ -90,19 +61,12 @@ def drop_interim_continue(buf: bytes) -> bytes:
     return buf.replace(CONTINUE, b"", 1) if buf.startswith(CONTINUE) else buf
 
 
-def echo_of(frame: bytes) -> bytes:
-    """The server's echo of one short masked client frame: the same opcode and payload, unmasked
-    (RFC 6455 §5.1: a server never masks)."""
-    n = frame[1] & 0x7F
-    assert frame[1] & 0x80 and n < 126 and len(frame) == 6 + n, frame
-    mask = frame[2:6]
-    return bytes([frame[0], n]) + bytes(c ^ mask[i % 4] for i, c in enumerate(frame[6:]))
+# the server's echo of the tail probe: the same frame, unmasked (RFC 6455 §5.1: a server never masks)
+_tail = wsframe.parse(TAIL_WS)
+TAIL_WS_ECHO = wsframe.frame(_tail.opcode, _tail.payload, fin=_tail.fin)
 
 
-TAIL_WS_ECHO = echo_of(TAIL_WS)
-
-
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", wire.MODES)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_corpus_case(server, decisions, case, mode):
     ref = decisions[case.id]
@@ -116,8 +80,11 @@ def test_corpus_case(server, decisions, case, mode):
     state = final_state(expected, is_head)
 
     with server.connect() as sock:
-        send(sock, case.raw, mode)
+        # the driver's delivery (harness/wire.py): paced by the server's reads, a pause at the cut
+        early = wire.deliver(sock, case.raw, mode, complete=response.is_complete,
+                             timeout=3.0 * SLOW)
         rd = Reader(sock)
+        rd.buf = early
         rd.until(lambda b: len(drop_interim_continue(b)) >= len(expected), timeout=5.0)
         got = rd.buf
         if mode != "whole" and b"100-continue" in case.raw:

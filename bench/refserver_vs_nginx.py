@@ -12,11 +12,11 @@ What is measured (docs/bench.md has the figures and how to read them):
          handshake, read the whole 101 head, close; CONC connections in flight. wrk cannot do
          this: it reuses its connections and has no notion of a protocol switch (after a 101 the
          connection is WebSocket, so the next request on it is not HTTP), so the load comes from
-         scripts/handshake_load.c, a small single-threaded epoll client compiled here with cc.
+         bench/handshake_load.c, a small single-threaded epoll client compiled here with cc.
          handshakes/s from that tool.
 
   426-pipelined  the 426 load with DEPTH requests per write (`--pipeline`, default 16; wrk with
-         scripts/wrk_pipeline.lua), RFC 9112 §9.3.2 pipelining. Each write costs the same system
+         bench/wrk_pipeline.lua), RFC 9112 §9.3.2 pipelining. Each write costs the same system
          calls whatever it carries, so this load shows the servers' own per-request cost, which
          the one-request-per-write load above hides under the kernel's (docs/bench.md).
 
@@ -40,7 +40,7 @@ or more CPUs the server runs pinned to one CPU and the load generator to another
 every scenario on both servers, the order alternating between rounds; the table shows the median
 and every round. Every process is started here and stopped by its PID; every wait is bounded.
 
-usage: scripts/bench.py [--rounds N] [--seconds S] [--conc C] [--pipeline DEPTH] [--all]
+usage: bench/refserver_vs_nginx.py [--rounds N] [--seconds S] [--conc C] [--pipeline DEPTH] [--all]
                         [--json FILE] [--no-pin] [--nice N]
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ HANDSHAKE = ("GET /live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
              "Sec-WebSocket-Version: 13\r\n\r\n").encode()
 PLAIN_LIVE = b"GET /live HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
-NGINX_CONF = """# rendered by scripts/bench.py
+NGINX_CONF = """# rendered by bench/refserver_vs_nginx.py
 worker_processes 1;
 pid @RUNDIR@/nginx.pid;
 error_log @RUNDIR@/error.log warn;
@@ -266,7 +266,7 @@ def run_wrk(port: int, seconds: float, conc: int, cpu: int | None, pipeline: int
         raise RuntimeError("wrk is not installed (Debian package wrk: `make deps`)")
     cmd = [wrk, "-t1", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "2s"]
     if pipeline:
-        cmd += ["-s", str(ROOT / "scripts" / "wrk_pipeline.lua")]
+        cmd += ["-s", str(ROOT / "bench" / "wrk_pipeline.lua")]
     cmd.append(f"http://127.0.0.1:{port}/live")
     if pipeline:
         cmd += ["--", str(pipeline)]
@@ -298,14 +298,14 @@ def run_load(tool: Path, port: int, seconds: float, conc: int, status: int, reqf
 def build_load_tool(outdir: Path) -> Path:
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if cc is None:
-        raise RuntimeError("no C compiler (cc) for scripts/handshake_load.c")
+        raise RuntimeError("no C compiler (cc) for bench/handshake_load.c")
     out = outdir / "handshake_load"
     subprocess.run([cc, "-O2", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-o", str(out),
-                    str(ROOT / "scripts" / "handshake_load.c")], check=True, timeout=120)
+                    str(ROOT / "bench" / "handshake_load.c")], check=True, timeout=120)
     return out
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
@@ -324,20 +324,13 @@ def main() -> int:
     if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000
             and 0 <= args.pipeline <= 256):
         ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000, --pipeline 0..256")
+    return args
 
-    global NICE
-    NICE = args.nice
-    busy = os.getloadavg()[0]
-    if busy > 0.5:
-        log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
-            "competes with the servers and the load generator, figures will be noisy")
-    cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
-        else (None, None)
-    scenarios = (["426"] + (["426-pipelined"] if args.pipeline else []) + ["101"]
-                 + (["426-fresh"] if args.all else []))
+
+def measure(args, scenarios: list[str], server_cpu, load_cpu) -> dict[str, dict[str, list[dict]]]:
+    """Start both servers, check their answers, run every scenario on both for every round (the
+    order alternating), check the answers again; the measurements by scenario and server."""
     results: dict[str, dict[str, list[dict]]] = {s: {"refserver": [], "nginx": []} for s in scenarios}
-
     with tempfile.TemporaryDirectory(prefix="sy-bench-") as tmp:
         tmpdir = Path(tmp)
         tool = build_load_tool(tmpdir)
@@ -378,7 +371,11 @@ def main() -> int:
                     check_answers(name, port)
         finally:
             servers.stop_all()
+    return results
 
+
+def print_summary(args, scenarios: list[str], results, busy: float, server_cpu, load_cpu) -> dict:
+    """The table of medians and rounds, and the legend; the medians by scenario."""
     print()
     if busy > 0.5:
         print(f"WARNING: load average was {busy:.2f} before the run (other work on the machine)")
@@ -414,15 +411,34 @@ def main() -> int:
         print(f"\nerrors or unexpected statuses during the load: {errs}")
     print("\n426: GET /live answered 426, keep-alive connections (wrk). 426-pipelined: the same, "
           f"{args.pipeline} requests per write.\n101: opening handshakes, "
-          "one per new TCP connection (scripts/handshake_load.c). 426-fresh: GET /live, one per\n"
+          "one per new TCP connection (bench/handshake_load.c). 426-fresh: GET /live, one per\n"
           "new connection. ratio = refserver/nginx (medians).\nserver CPU: share of one CPU the "
           "server used (refserver/nginx); below ~90% the load generator, not the server, was the\n"
           "limit. per CPU-s ratio: requests per CPU-second of refserver / of nginx. nginx's 101 is "
           "a static `return 101`\n(no key check, no SHA-1): see this script's docstring.")
+    return summary
+
+
+def main() -> int:
+    args = parse_args()
+    global NICE
+    NICE = args.nice
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        log(f"bench: warning: load average {busy:.2f} before the run: other work on this machine "
+            "competes with the servers and the load generator, figures will be noisy")
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) >= 2 and not args.no_pin \
+        else (None, None)
+    scenarios = (["426"] + (["426-pipelined"] if args.pipeline else []) + ["101"]
+                 + (["426-fresh"] if args.all else []))
+    results = measure(args, scenarios, server_cpu, load_cpu)
+    summary = print_summary(args, scenarios, results, busy, server_cpu, load_cpu)
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "summary": summary,
                                                "results": results}, indent=2))
     return 0
+
 
 
 def nginx_version() -> str:

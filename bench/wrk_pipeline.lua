@@ -1,6 +1,6 @@
--- wrk script for `make bench`'s 426-pipelined scenario (scripts/bench.py): every write carries
+-- wrk script for `make bench`'s 426-pipelined scenario (bench/refserver_vs_nginx.py): every write carries
 -- DEPTH pipelined copies of the request (RFC 9112 §9.3.2), and wrk counts every response.
--- usage: wrk ... -s scripts/wrk_pipeline.lua URL -- DEPTH
+-- usage: wrk ... -s bench/wrk_pipeline.lua URL -- DEPTH
 init = function(args)
   local depth = tonumber(args[1] or "16")
   if depth == nil or depth < 1 or depth > 256 then

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* handshake_load.c: a small load generator for `make bench` (scripts/bench.py compiles it).
+/* handshake_load.c: a small load generator for `make bench` (bench/refserver_vs_nginx.py compiles it).
  *
  * wrk keeps its connections open and has no notion of a protocol switch: after a 101 the
  * connection belongs to WebSocket, so a second request on it is not HTTP. This tool measures
