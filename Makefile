@@ -110,7 +110,7 @@ $(BUILD)/sy-decide: $(BUILD)/core/decide_cli.o $(LIBSY)
 # deleted case cannot survive in a stale product). The loader also reads the reasons table from
 # the core through libsycore.so (harness/core.py, mk/harness.mk): each product names the one it
 # loads.
-CORPUS_INPUTS := harness/__init__.py harness/cases.py harness/core.py harness/wire.py corpus \
+CORPUS_INPUTS := harness/__init__.py harness/cases.py harness/core.py harness/wire.py harness/wsframe.py corpus \
 	$(patsubst %/,%,$(wildcard corpus/*/)) $(wildcard corpus/*/*.http corpus/*/cases.toml)
 
 # ---- C unit tests (cmocka) ----
