@@ -10,6 +10,10 @@ argv: HOST PORT MODE
           the handshake needs `Connection: Upgrade`; otherwise "the server MUST stop processing
           the client's handshake and return an HTTP response with an appropriate error code")
   mortal  as strict, but exits (status 3) on a request head containing CRASH
+  flood   as strict, but a request head containing FLOOD gets a 200 announcing 1 GiB of content
+          and then content for as long as the client reads (at most FLOOD_BYTES)
+  mute    as strict, but a request head containing HANG gets no answer and the connection
+          stays open (the server hangs on that input only)
 """
 import base64
 import hashlib
@@ -38,10 +42,30 @@ def answer(mode: str, line: bytes, head: bytes) -> tuple[bytes, bool]:
     return ANSWER_400, True
 
 
+FLOOD_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n"
+FLOOD_BYTES = 256 << 20         # a flood ends by itself after this many bytes
+CHUNK = b"x" * 65536
+
+
+def flood(s: socket.socket) -> str:
+    sent = 0
+    try:
+        s.sendall(FLOOD_HEAD)
+        while sent < FLOOD_BYTES:
+            sent += s.send(CHUNK)
+    except OSError:             # the client stopped reading and closed
+        pass
+    return "close"
+
+
 def main(host: str, port: int, mode: str) -> None:
     def on_head(s: socket.socket, data: bytes) -> str:
         if mode == "mortal" and b"CRASH" in data:
             sys.exit(3)
+        if mode == "flood" and b"FLOOD" in data:
+            return flood(s)
+        if mode == "mute" and b"HANG" in data:
+            return "keep"
         end = data.find(b"\r\n\r\n")
         line, _, rest = data[:end + 4].partition(b"\r\n")
         out, close = answer(mode, line + b"\r\n", b"\r\n" + rest)

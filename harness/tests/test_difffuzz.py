@@ -186,3 +186,37 @@ def test_sigterm_stops_servers_and_leaves_a_summary(tmp_path):
     assert "Interrupted" in (out / "summary.md").read_text() and (out / "findings.html").exists()
     assert not list(out.glob(".*tmp*"))          # atomic writes leave no partial file
     assert not any(pid_alive(k) for k in kids)
+
+
+def test_a_flooding_or_hanging_server_costs_only_its_own_cells(tmp_path):
+    """One stand-in floods (a 200 announcing 1 GiB, then bytes for as long as it is read) and one
+    hangs (no answer, connection kept) on their trigger inputs; the strict one beside them answers
+    every input it was sent, the campaign ends on time and its memory stays flat."""
+    folder = adapters(tmp_path, "strict", "flood", "mute")
+    topic = tmp_path / "seeds" / "t"
+    topic.mkdir(parents=True)
+    (topic / "plain.http").write_bytes(PLAIN)
+    (topic / "flood.http").write_bytes(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-A: FLOOD\r\n\r\n")
+    (topic / "hang.http").write_bytes(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-A: HANG\r\n\r\n")
+    (topic / "cases.toml").write_text(
+        '[plain]\nreason = "SERVED"\ndescription = "plain GET"\n\n'
+        '[flood]\nreason = "SERVED"\ndescription = "floods the flood stand-in"\n\n'
+        '[hang]\nreason = "SERVED"\ndescription = "hangs the mute stand-in"\n')
+    out = tmp_path / "out"
+    t0 = time.monotonic()
+    rc = cli.main(["run", "--adapters", str(folder), "--server", "strict", "--server", "flood",
+                   "--server", "mute", "--corpus", str(tmp_path / "seeds"), "--duration", "15",
+                   "--max-inputs", "600", "--triage-budget", "1", "--out", str(out), "--quiet"])
+    assert rc == 0 and time.monotonic() - t0 < 40
+    doc = json.loads((out / "summary.json").read_text())
+    rows = {s["name"]: s for s in doc["servers"]}
+    strict, flooded, mute = rows["strict"], rows["flood"], rows["mute"]
+    m = doc["meta"]
+    # the strict stand-in got (nearly) every input the core decides; its errors are its own
+    # (it reads a head to CRLF CRLF only, so a bare-LF mutant waits for the deadline there too)
+    assert not strict["dead"] and strict["restarts"] == 0, rows
+    assert strict["exchanges"] >= 0.75 * (m["inputs"] - m["undecided"]) > 100, (rows, m)
+    # each trigger is in the mutants' parents, so both faulty lanes met it more than once
+    assert flooded["errors"] > 0 and mute["errors"] > 0, (flooded, mute)
+    rss = doc["meta"]["rss_kb"]
+    assert rss[-1][1] - rss[0][1] < 64 * 1024, rss       # a flood is cut at wire.MAX_READ per phase
