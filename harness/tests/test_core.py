@@ -171,7 +171,7 @@ def test_two_keys():
 
 
 def test_version_8():
-    f = core.facts(raw("websocket/version_8"))
+    f = core.facts(raw("websocket/ws_version_8"))
     assert (f.ws_versions, f.reason, f.status) == ((b"8",), "WS_VERSION_UNSUPPORTED", 426)
 
 
