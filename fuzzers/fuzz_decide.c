@@ -15,8 +15,8 @@ const int sy_fuzz_request_shaped = 1; /* mutator.c: mutate as HTTP requests */
  * heap buffer (a crash, deduplicated by stack); a 426 to a Sec-WebSocket-Version of 23, 33 ...
  * 93 loses its Sec-WebSocket-Version field (RFC 6455 §4.4, deduplicated by the oracle rule).
  * One byte away from the seeds' "13", so that both are found within a short campaign.
- * A third, `seed`, is a bug two seeds show (Upgrade: IRC/6.9, corpus upgrade/irc_on_plain and
- * upgrade/upgrade_irc_on_live) and mutation hardly makes again: a campaign must record those
+ * A third, `seed`, is a bug two seeds show (Upgrade: IRC/6.9, corpus generic/irc_on_plain and
+ * generic/upgrade_irc_on_live) and mutation hardly makes again: a campaign must record those
  * seeds as a finding, drop them and go on fuzzing (issue 13).
  * SY_PLANTED=crash, =oracle or =seed keeps only those named (libFuzzer stops at every crash,
  * see the script); unset, all three are on. */

@@ -92,8 +92,8 @@ def test_non_utf8_and_bad_toml_name_the_file(tmp_path):
 
 def test_select_adds_the_controls_a_case_is_judged_against():
     cs = cases.load()
-    picked = {c.id for c in cases.select(cs, ["upgrade/key_ows"])}
-    assert picked == {"upgrade/key_ows", cases.CONTROL}
+    picked = {c.id for c in cases.select(cs, ["websocket/key_ows"])}
+    assert picked == {"websocket/key_ows", cases.CONTROL}
 
 
 def test_select_and_retarget():

@@ -111,7 +111,7 @@ WS_FIELDS = (b"Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 
 def test_field_lines_do_not_depend_on_the_minor_version():
     # HTTP/1.2 and 1.9 are read as 1.1 (RFC 9110 §2.5): the head is read and the offer switches
-    b = raw("upgrade/http11_version_12")
+    b = raw("syntax/http_version_1_2")
     f = core.facts(b)
     assert (f.version, f.complete, f.error, f.reason) == ((1, 2), True, None, "WS_SWITCH")
     assert f.values("Upgrade") == [b"websocket"]
@@ -171,7 +171,7 @@ def test_two_keys():
 
 
 def test_version_8():
-    f = core.facts(raw("websocket/version_8"))
+    f = core.facts(raw("websocket/ws_version_8"))
     assert (f.ws_versions, f.reason, f.status) == ((b"8",), "WS_VERSION_UNSUPPORTED", 426)
 
 
