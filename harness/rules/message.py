@@ -50,6 +50,8 @@ def _in_header_section(ctx: Ctx) -> bool:
 def _must_400(ctx: Ctx, reasons, what: str, also: tuple[int, ...] = ()) -> Outcome:
     if ctx.facts.reason not in reasons or not _in_header_section(ctx):
         return NA
+    if len(ctx.case.raw.split(b"\n", 1)[0].split()) < 3:
+        return NA               # no HTTP-version: an HTTP/0.9 request line, which has no fields
     if ctx.status == 400 or ctx.status in also:
         return OK
     if ctx.status == 505 and _other_version(ctx.case.raw):

@@ -1,6 +1,8 @@
 """Checks of the switch itself (RFC 9110 §7.8, §15.2.2, §15.5.22; RFC 7540 §3.2)."""
 from __future__ import annotations
 
+import re
+
 from .. import observe as o
 from ..normalise import tokens
 from ..response import http2_settings
@@ -8,11 +10,15 @@ from .ctx import NA, OK, Ctx, Outcome, broken, status_line
 
 # ---- answers that are not HTTP/1.x ----
 
+_HTTP_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
+
+
 def _no_version(raw: bytes) -> bool:
-    """The request line has no third part (method SP target, whatever the method): the form of
-    an HTTP/0.9 request, which servers answer without a status line."""
-    line = raw.split(b"\n", 1)[0].rstrip(b"\r")
-    return len(line.split()) < 3
+    """The request line ends in no HTTP-version (method SP target, the form of an HTTP/0.9
+    request, or a last part such as `HTP/1.1`): no HTTP/1.x request, so no rule says what kind
+    of bytes answer it (servers answer 0.9's way, without a status line, or echo the token)."""
+    parts = raw.split(b"\n", 1)[0].rstrip(b"\r").split()
+    return len(parts) < 3 or not _HTTP_VERSION.fullmatch(parts[-1])
 
 def answer_is_http(ctx: Ctx) -> Outcome:
     if ctx.obs.decision != o.INVALID:

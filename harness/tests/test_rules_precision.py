@@ -70,3 +70,21 @@ def test_no_divergence_on_one_length_given_twice():
            b"Content-Length: 5, 5\r\n\r\n")
     assert oracle.divergence(case(raw), obs(101, H2C_101)) is None
     assert oracle.divergence(case(raw.replace(b"5, 5", b"5, 6")), obs(101, H2C_101)) is not None
+
+
+MORE = [
+    # nginx-426 closed on a request line with no version (0.9 form) before a field with a space
+    ("space-before-colon-400", b"GET /live?x\r\nSec-WebSocket-Key\t: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+     Observation(decision="close", fate="closed"), "n/a"),
+    ("space-before-colon-400", b"GET /live HTTP/1.1\r\nHost: x\r\nA : b\r\n\r\n",
+     Observation(decision="close", fate="closed"), "broken"),
+    # poco echoes an invalid version token (`HTP/1.1`) in its status line
+    ("answer-is-http", b"put # HTP/1.1\r\n\r\n",
+     Observation(decision="invalid", raw=b"HTP/1.1 404 Not Found\r\n\r\n",
+                 parse_error="HPE_INVALID_CONSTANT", fate="closed"), "n/a"),
+]
+
+
+@pytest.mark.parametrize("rule,raw,o,state", MORE, ids=[f"{r[0]}-{r[3]}-{i}" for i, r in enumerate(MORE)])
+def test_no_version_no_http_rules(rule, raw, o, state):
+    assert BY_ID[rule].check(Ctx(case(raw), o, ("websocket", "h2c"))).state == state
