@@ -88,3 +88,13 @@ MORE = [
 @pytest.mark.parametrize("rule,raw,o,state", MORE, ids=[f"{r[0]}-{r[3]}-{i}" for i, r in enumerate(MORE)])
 def test_no_version_no_http_rules(rule, raw, o, state):
     assert BY_ID[rule].check(Ctx(case(raw), o, ("websocket", "h2c"))).state == state
+
+
+def test_chunked_followed_by_a_tab_is_valid_framing():
+    # bun, tomcat10: `Transfer-Encoding:chunked<TAB>` is chunked (the tab is OWS); llhttp refuses
+    # it, so the core says TE_UNSUPPORTED, and the framing rules must not follow it
+    raw = b"GET /live/ HTTP/1.1\r\nHost:\r\nTransfer-Encoding:chunked\t\r\n\r\n"
+    for rule in ("framing-400", "framing-close"):
+        assert BY_ID[rule].check(Ctx(case(raw), obs(500), None)).state == "n/a"
+    bad = raw.replace(b"chunked\t", b"identity")
+    assert BY_ID["framing-400"].check(Ctx(case(bad), obs(200), None)).state == "broken"
