@@ -153,7 +153,7 @@ bench: $(PROGRAMS)
 	SY_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) bench/refserver_vs_nginx.py
 
 clean:
-	rm -rf build reports/out
+	rm -rf build
 
 # Fragments for the fuzzers, the harness and OSS-Fuzz add their targets and append to TESTS.
 -include $(sort $(wildcard mk/*.mk))
