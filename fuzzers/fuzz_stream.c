@@ -363,20 +363,13 @@ static void check_timeouts(const struct trace *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static struct trace a, b, c;
-  size_t cuts[64], ncuts = 0;
-  uint64_t seed = oc_hash(data, size);
+  size_t cuts[64], ncuts;
   uint8_t *twice;
 
   if (size > 65536)
     return 0;
   /* B: random pieces */
-  for (size_t pos = 0; ncuts < 64;) {
-    uint64_t r = oc_rand(&seed);
-    pos += 1 + (r % 8 == 0 ? (r >> 8) % 512 : (r >> 8) % 24);
-    if (pos >= size)
-      break;
-    cuts[ncuts++] = pos;
-  }
+  ncuts = oc_random_cuts(oc_hash(data, size), size, cuts, sizeof cuts / sizeof cuts[0], 8, 512, 24);
   deliver(&b, data, size, cuts, ncuts);
   /* C: byte by byte (bounded: every read re-parses the buffered head) */
   if (size <= 512) {

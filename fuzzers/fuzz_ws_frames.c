@@ -223,18 +223,11 @@ static size_t run(const uint8_t *data, size_t size, const size_t *cuts, size_t n
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct buf one = {0}, pieces = {0}, want = {0};
-  size_t cuts[48], ncuts = 0, h1, h2;
-  uint64_t seed = oc_hash(data, size);
+  size_t cuts[48], ncuts, h1, h2;
 
   if (size > 1 << 18)
     return 0;
-  for (size_t pos = 0; ncuts < 48;) {
-    uint64_t r = oc_rand(&seed);
-    pos += 1 + (r % 4 == 0 ? (r >> 8) % 300 : (r >> 8) % 9);
-    if (pos >= size)
-      break;
-    cuts[ncuts++] = pos;
-  }
+  ncuts = oc_random_cuts(oc_hash(data, size), size, cuts, sizeof cuts / sizeof cuts[0], 4, 300, 9);
   h1 = run(data, size, NULL, 0, &one);
   h2 = run(data, size, cuts, ncuts, &pieces);
   model(data, size, &want);

@@ -57,6 +57,22 @@ static inline uint64_t oc_rand(uint64_t *s) /* splitmix64 */
 }
 /* A random number below n (0 when n is 0): the mutators' one draw. */
 static inline size_t oc_below(uint64_t *s, size_t n) { return n ? (size_t)(oc_rand(s) % n) : 0; }
+/* Where to cut len bytes into pieces (fuzz_stream, fuzz_ws_frames): up to max increasing offsets
+ * inside (0, len), seeded by the input's hash; each hop is 1 + a draw below short_hop, or below
+ * long_hop one time in long_every. Returns how many. */
+static inline size_t oc_random_cuts(uint64_t seed, size_t len, size_t *cuts, size_t max,
+                                    unsigned long_every, size_t long_hop, size_t short_hop)
+{
+  size_t n = 0;
+  for (size_t pos = 0; n < max;) {
+    uint64_t r = oc_rand(&seed);
+    pos += 1 + (r % long_every == 0 ? (r >> 8) % long_hop : (r >> 8) % short_hop);
+    if (pos >= len)
+      break;
+    cuts[n++] = pos;
+  }
+  return n;
+}
 
 /* ---- an independent, strict view of a request head (RFC 9112 §2.2, §3, §5) ---- */
 #define OC_MAX_LINES 128
