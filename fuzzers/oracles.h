@@ -94,10 +94,13 @@ int oc_head_strict(struct oc_head *h, const uint8_t *buf, size_t len);
 /* Field lines named `name` (case-insensitive): count, and the first. */
 size_t oc_head_count(const struct oc_head *h, const char *name, const struct oc_field **first);
 /* 1 iff the combined field lines named `name` form a valid #element list (RFC 9110 §5.6.1) and
- * one element equals `tok` case-insensitively (protocols: exact name with no "/version"). */
+ * one whole element equals `tok` case-insensitively (Upgrade: a protocol list, RFC 9110 §7.8, so
+ * "websocket" does not match "websocket/13" and "TLS/1.2" matches only itself). */
 int oc_list_contains(const struct oc_head *h, const char *name, const char *tok);
 /* 1 iff every field line named `name` is a valid #token (or #protocol) list. */
 int oc_list_valid(const struct oc_head *h, const char *name, int protocols);
+/* Elements (non-empty pieces) of the field lines named `name`, taken together. */
+size_t oc_list_len(const struct oc_head *h, const char *name, int protocols);
 /* The path of a request-target as the routing table sees it (RFC 9112 §3.2). */
 void oc_target_path(const char *t, size_t n, const char **path, size_t *plen);
 /* 1 iff v[0..n) is a valid HTTP2-Settings value (RFC 7540 §3.2.1: base64url without '=', through
@@ -110,6 +113,9 @@ int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_l
 int oc_ws_key_valid(const uint8_t *key, size_t len);
 void oc_ws_accept(const uint8_t *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]);
 int oc_is_tchar(unsigned char c);
+static inline int oc_is_ows(char c) { return c == ' ' || c == '\t'; }
+/* 1 iff a[0..alen) equals the NUL-terminated lit, ASCII case-insensitively. */
+int oc_ieq(const char *a, size_t alen, const char *lit);
 int oc_utf8_valid(const uint8_t *s, size_t n); /* decode-then-range, not the core's table */
 
 /* ---- responses, re-parsed by llhttp in response mode ---- */
@@ -129,6 +135,7 @@ int oc_parse_response(struct oc_resp *r, const uint8_t *p, size_t n, int head_re
                       const char **why);
 /* 1 iff the field named `name` is present; *value gets the first. */
 int oc_resp_field(const struct oc_resp *r, const char *name, const char **v, size_t *vlen);
+/* The same as oc_list_contains, over the response's fields, every list read as protocols. */
 int oc_resp_list_has(const struct oc_resp *r, const char *name, const char *tok);
 
 /* ---- the decision oracles ---- */

@@ -44,6 +44,11 @@ FUZZ_BASELINE := fuzz_llhttp fuzz_core
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
 	-Ifuzzers -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
 FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/grammar.h fuzzers/shape.h
+# The oracles every target links: how a rule fails (oracles.c), the independent RFC readers
+# (rfc_*.c) and the rules (rules_*.c).
+FUZZ_ORACLE_SRCS := $(addprefix fuzzers/,oracles.c rfc_chars.c rfc_head.c rfc_lists.c rfc_keys.c \
+	rfc_response.c rules_decision.c rules_response.c)
+FUZZ_ORACLE_OBJS := $(notdir $(FUZZ_ORACLE_SRCS:.c=.o))
 # MSan must see every write: Debian's libcrypto is not instrumented (false reports inside its
 # config loading), so MSan builds link oss-fuzz/msan/crypto_shim.c (SHA-1 and base64 with
 # OpenSSL's names, tested against libcrypto by its owner) compiled with the flavour's flags.
@@ -57,7 +62,7 @@ FUZZ_NO_SESSIONS := -DSY_NO_SESSIONS
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
 # $(1): object stem, $(2): the flavour's CFLAGS.
 fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter $(basename $(notdir $(MUTATOR_SRCS))) replay_main,$(1)),\
-	-fno-sanitize=fuzzer-no-link,$(if $(filter oracles,$(1)),-fno-sanitize-coverage=trace-cmp)))
+	-fno-sanitize=fuzzer-no-link,$(if $(filter $(basename $(FUZZ_ORACLE_OBJS)),$(1)),-fno-sanitize-coverage=trace-cmp)))
 
 # ---- flavours: directory, compiler, flags, linker, engine ----
 fz_libfuzzer_DIR := $(FUZZ_ROOT)/fuzz-libfuzzer
@@ -176,13 +181,13 @@ endef
 # requests from a grammar and token-level mutation), as oss-fuzz/build.sh does (it stands aside
 # where the input is not a request); the floors in fuzzers/bench/ link no oracle and no mutator.
 FUZZ_MUTATOR_OBJS := $(notdir $(MUTATOR_SRCS:.c=.o))
-fuzz_objs = $(if $(filter $(1),$(FUZZ_BASELINE)),bench/$(1).o,$(1).o oracles.o $(FUZZ_MUTATOR_OBJS))
+fuzz_objs = $(if $(filter $(1),$(FUZZ_BASELINE)),bench/$(1).o,$(1).o $(FUZZ_ORACLE_OBJS) $(FUZZ_MUTATOR_OBJS))
 
 $(foreach f,$(FUZZ_FLAVOURS),$(eval $(call FUZZ_FLAVOUR,$(f))))
 $(foreach f,$(FUZZ_FLAVOURS),$(foreach t,$(filter-out %_plain,$(fz_$(f)_TARGETS)),\
 	$(eval $(call FUZZ_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
 $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_MUTATED),\
-	$(eval $(call FUZZ_LINK,$(f),$(t)_plain,$(t).o oracles.o))))
+	$(eval $(call FUZZ_LINK,$(f),$(t)_plain,$(t).o $(FUZZ_ORACLE_OBJS)))))
 
 # Timed twins for `make bench-fuzz`: the flavour's objects (instrumented as under libFuzzer) with
 # replay_main.o's SY_REPLAY_SECONDS loop instead of libFuzzer's driver, so every target runs the
