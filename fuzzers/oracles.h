@@ -7,14 +7,15 @@
  * deduplicates findings by <id>. The oracles judge the core from outside: the request head is
  * re-split by our own strict RFC 9112 reader (not llhttp), responses are re-parsed by llhttp in
  * response mode, keys are checked with OpenSSL's base64 decoder, and WebSocket behaviour is
- * compared with an independent model (fuzz_ws_frames.c). The rule ids are listed in
- * fuzzers/README.md. */
+ * compared with an independent model (fuzz_ws_frames.c). The rule ids: OC_RULE_MAP in
+ * oracle_rules.h. */
 #ifndef SY_FUZZ_ORACLES_H
 #define SY_FUZZ_ORACLES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oracle_rules.h"
 #include "switchyard.h"
 
 /* ---- libFuzzer entry points (defined by targets, engines and mutator.c) ---- */
@@ -29,7 +30,7 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
  * mutation applies only to them; other targets linked with mutator.o get plain byte mutation. */
 extern const int sy_fuzz_request_shaped;
 
-/* ---- failing ---- */
+/* ---- failing: rule is an id of OC_RULE_MAP (an id missing there fails as oracle-setup) ---- */
 void oc_fail(const char *rule, const char *rfc, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
 #define OC_CHECK(cond, rule, rfc, ...)                                                             \
@@ -154,7 +155,7 @@ int oc_decision_equal(const struct sy_decision *a, const struct sy_decision *b);
  * sizes; §7.4: close codes). Returns 1 if the bytes end on a frame boundary. */
 int oc_check_server_frames(const uint8_t *p, size_t n);
 
-/* Every operational error the core returns has its text (SY_ERRNO_MAP, house style §8.4). */
+/* Every operational error the core returns has its text (SY_ERRNO_MAP). */
 void oc_check_errno(int rc);
 
 /* ---- a default policy shared by the request targets ---- */

@@ -269,11 +269,11 @@ void oc_check_decision(const struct sy_policy *pol, const struct sy_request *req
 
   OC_CHECK(d->reason > SY_R_NONE && d->reason < SY_R__COUNT &&
                rfc_citation_ok(sy_reason_rfc(d->reason)),
-           "reason-cites-rfc", "house style §8.4", "reason %d (%s) has citation \"%s\"",
+           "reason-cites-rfc", "reasons.h SY_REASON_MAP", "reason %d (%s) has citation \"%s\"",
            (int)d->reason, sy_reason_name(d->reason), sy_reason_rfc(d->reason));
   if (d->reason == SY_R_WS_METHOD && pol->ws_method_status == 400)
     want_status = 400;
-  OC_CHECK(d->status == want_status, "status-is-reason-status", "house style §8.4",
+  OC_CHECK(d->status == want_status, "status-is-reason-status", "reasons.h SY_REASON_MAP",
            "status %d for reason %s (table: %d)", d->status, sy_reason_name(d->reason),
            want_status);
   OC_CHECK((d->status == 101) == (d->fate == SY_FATE_SWITCH), "switch-iff-101", "RFC 9110 §15.2.2",

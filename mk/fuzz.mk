@@ -43,7 +43,7 @@ FUZZ_BASELINE := fuzz_llhttp fuzz_core
 # FUZZ_EXTRA_DEFS: -DSY_FUZZ_PLANTED for the campaign self-test's own build root only.
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
 	-Ifuzzers -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
-FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/grammar.h fuzzers/shape.h
+FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/oracle_rules.h fuzzers/grammar.h fuzzers/shape.h
 # The oracles every target links: how a rule fails (oracles.c), the independent RFC readers
 # (rfc_*.c) and the rules (rules_*.c).
 FUZZ_ORACLE_SRCS := $(addprefix fuzzers/,oracles.c rfc_chars.c rfc_head.c rfc_lists.c rfc_keys.c \
@@ -108,7 +108,7 @@ fz_cov_ENGINE =
 fz_cov_ENGINE_OBJS := $(fz_cov_DIR)/fuzzers/replay_main.o
 fz_cov_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE)
 
-# AFL++ 4.04c needs clang-14 (fuzzing-toolchain notes §4); -fsanitize=fuzzer links its driver
+# AFL++ 4.04c (Debian's afl++) is built against clang-14; -fsanitize=fuzzer links its driver
 # (persistent mode, shared-memory input).
 fz_afl_DIR := $(FUZZ_ROOT)/fuzz-afl
 fz_afl_CC = AFL_QUIET=1 $(AFL_CC)
