@@ -19,7 +19,8 @@ DIFF_FUZZ_ARGS ?=
 
 $(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/shape.h fuzzers/oracles.h fuzzers/upgrade_ops.h $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -DSY_AFL_MUTATOR \
+	$(call quiet,LD,$@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -DSY_AFL_MUTATOR \
 	  -Ireference_server -Ifuzzers $(DIFFFUZZ_SRCS) -o $@
 
 .PHONY: diff-fuzz diff-fuzz-bench

@@ -152,20 +152,24 @@ $(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_SESSIONS := 
 define FUZZ_FLAVOUR
 $$(fz_$(1)_DIR)/core/%.o: reference_server/%.c $$(HDRS) | check-llhttp
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) -c $$< -o $$@
+	$$(call quiet,CC,$$@)
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) -c $$< -o $$@
 $$(fz_$(1)_DIR)/llhttp/%.o: $$(LLHTTP_SRC)/%.c | check-llhttp
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_CC) -std=c99 -w $$(fz_$(1)_CFLAGS) -I$$(LLHTTP_INC) -c $$< -o $$@
+	$$(call quiet,CC,$$@)
+	$$(Q)$$(fz_$(1)_CC) -std=c99 -w $$(fz_$(1)_CFLAGS) -I$$(LLHTTP_INC) -c $$< -o $$@
 $$(fz_$(1)_DIR)/fuzzers/%.o: fuzzers/%.c $$(FUZZ_HDRS) | check-llhttp
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+	$$(call quiet,CC,$$@)
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/crypto_shim.o: $$(FUZZ_CRYPTO_SHIM)
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_CC) -std=c11 -w $$(fz_$(1)_CFLAGS) -c $$< -o $$@
+	$$(call quiet,CC,$$@)
+	$$(Q)$$(fz_$(1)_CC) -std=c11 -w $$(fz_$(1)_CFLAGS) -c $$< -o $$@
 $$(fz_$(1)_DIR)/libsy-fuzz.a: $$(CORE_SRCS:reference_server/%.c=$$(fz_$(1)_DIR)/core/%.o) \
 		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o)
-	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(call quiet,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 fuzz-build-$(1): $$(addprefix $$(fz_$(1)_DIR)/,$$(fz_$(1)_TARGETS))
 .PHONY: fuzz-build-$(1)
 endef
@@ -174,7 +178,8 @@ endef
 define FUZZ_LINK
 $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR)/libsy-fuzz.a \
 		$$(fz_$(1)_ENGINE_OBJS)
-	$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(call quiet,LD,$$@)
+	$$(Q)$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 
 # Every target links the mutator (MUTATOR_SRCS: the engines' entry points, the shape operators,
@@ -198,7 +203,8 @@ define FUZZ_TIMED_LINK
 $$(fz_$(1)_DIR)/timed/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3) replay_main.o) \
 		$$(fz_$(1)_DIR)/libsy-fuzz.a
 	@mkdir -p $$(@D)
-	$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(call quiet,LD,$$@)
+	$$(Q)$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
 endef
 $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_TIMED),\
 	$(eval $(call FUZZ_TIMED_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
@@ -206,10 +212,12 @@ fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,
 
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
 $(fz_afl_DIR)/refserver: $(REFSERVER_SRCS:reference_server/%.c=$(fz_afl_DIR)/core/%.o) $(fz_afl_DIR)/libsy-fuzz.a
-	$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
+	$(call quiet,LD,$@)
+	$(Q)$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
 $(fz_afl_DIR)/sy_mutator.so: $(MUTATOR_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $(filter %.c,$^) -o $@
+	$(call quiet,LD,$@)
+	$(Q)$(FUZZ_CLANG) $(FUZZ_DEFS) $(WARN) -O2 -g -fPIC -shared -DSY_AFL_MUTATOR $(filter %.c,$^) -o $@
 
 # ---- seeds, built from the corpus as harness/cases.py loads it (CORPUS_INPUTS: Makefile) ----
 # The loader reads the reasons table from the core, libsycore.so loaded into $(PYTHON) by ctypes:
@@ -225,7 +233,8 @@ $(FUZZ_HOST_LIB): $(CORE_SRCS) $(HDRS) harness/corebind/facts.c harness/corebind
 	  CFLAGS='-O2 -g' LDLIBS_CRYPTO=-lcrypto LDLIBS_SESSIONS='-lnghttp2 -lssl' $@
 endif
 $(FUZZ_SEEDS)/.stamp: fuzzers/seeds.py $(CORPUS_INPUTS) $(FUZZ_HOST_LIB)
-	SY_BUILD=$(abspath $(FUZZ_HOST_BUILD)) $(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
+	$(call quiet,GEN,$(FUZZ_SEEDS))
+	$(Q)SY_BUILD=$(abspath $(FUZZ_HOST_BUILD)) $(PYTHON) fuzzers/seeds.py --corpus corpus --out $(FUZZ_SEEDS)
 	@touch $@
 
 .PHONY: fuzz fuzz-msan fuzz-nosan fuzz-afl fuzz-replay fuzz-cov fuzz-seeds fuzzers test-fuzz fuzz-build-timed \

@@ -94,9 +94,10 @@ fi
 # <target>_seed_corpus.zip (seeds derived from corpus/ by fuzzers/seeds.py) into $OUT.
 # Overrides: WARN keeps the project's warnings but not -Werror (a new warning in OSS-Fuzz's newer
 # clang must not stop the fuzzing); LDLIBS_CRYPTO is the static libcrypto above (not for MSan);
-# build products stay under $WORK. SY_FUZZ_TARGETS narrows the target list (local checks only).
+# build products stay under $WORK; V=1 keeps every command line in the build log (the Makefile is
+# quiet by default). SY_FUZZ_TARGETS narrows the target list (local checks only).
 MAKE_ARGS=(
-  -j"$JOBS"
+  -j"$JOBS" V=1
   CC="$CC" CXX="$CXX" CFLAGS="$CFLAGS" CXXFLAGS="$CXXFLAGS"
   LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" OUT="$OUT"
   LLHTTP_SRC="$LLHTTP_SRC" LLHTTP_INC="$LLHTTP_INC"
