@@ -82,7 +82,7 @@ def copy_tree(dest: Path):
     """The files a fuzz build reads, with their modification times (make then sees the product
     build's objects, copied after them, as up to date)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("Makefile", "mk", "reference_server", "fuzzers"):
+    for name in ("Makefile", "mk", "reference_server", "fuzzers", "harness/respparse"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
@@ -116,7 +116,7 @@ def build_mutant(bug, root: Path, work: Path, configs, log):
     for flavour in {f for f, _ in binaries(bug, configs)}:
         src, dst = root / FLAVOURS[flavour], tree / "build" / FLAVOURS[flavour]
         dst.mkdir(parents=True, exist_ok=True)
-        for part in ("core", "llhttp", "fuzzers", "libsy-fuzz.a"):
+        for part in ("core", "llhttp", "respparse", "fuzzers", "libsy-fuzz.a"):
             if (src / part).is_dir():
                 shutil.copytree(src / part, dst / part, dirs_exist_ok=True)
             elif (src / part).exists():

@@ -123,7 +123,7 @@ int oc_utf8_valid(const uint8_t *s, size_t n); /* decode-then-range, not the cor
 #define OC_MAX_RESP_FIELDS 24
 struct oc_resp {
   int status, major, minor;
-  size_t head_len, len; /* head bytes; whole message (head + body) */
+  size_t len; /* the whole message: head and body */
   size_t body_len;
   int upgrade;
   struct oc_field fields[OC_MAX_RESP_FIELDS];

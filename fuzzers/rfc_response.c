@@ -1,105 +1,48 @@
 /* SPDX-License-Identifier: MIT */
-/* rfc_response.c: one response re-parsed by llhttp in response mode. */
+/* rfc_response.c: one response re-parsed by llhttp in response mode, through the harness's reader
+ * (harness/respparse/response.c), as oc_field pointers into the caller's bytes. */
 #include <string.h>
 
-#include "llhttp.h"
 #include "oracles.h"
+#include "response.h"
 
-struct resp_ctx {
-  struct oc_resp *r;
-  int head_request;
-  int in_value;
-  int overflow;
-};
-
-static int r_field(llhttp_t *p, const char *at, size_t n)
+static void copy_fields(struct oc_resp *r, const struct sy_resp *s, const char *base)
 {
-  struct resp_ctx *c = p->data;
-  struct oc_resp *r = c->r;
-  if (c->in_value || r->n_fields == 0) {
-    if (r->n_fields == OC_MAX_RESP_FIELDS) {
-      c->overflow = 1;
-      return -1;
-    }
-    r->fields[r->n_fields].name = at;
-    r->fields[r->n_fields].nlen = 0;
-    r->fields[r->n_fields].value = NULL;
-    r->fields[r->n_fields].vlen = 0;
-    r->n_fields++;
-    c->in_value = 0;
+  for (uint32_t i = 0; i < s->nheaders; i++) {
+    struct oc_field *f = &r->fields[i];
+    f->name = base + s->names[i].off;
+    f->nlen = s->names[i].len;
+    /* an empty value has no span: NULL, as the rules expect */
+    f->value = s->values[i].len ? base + s->values[i].off : NULL;
+    f->vlen = s->values[i].len;
   }
-  r->fields[r->n_fields - 1].nlen = (size_t)(at + n - r->fields[r->n_fields - 1].name);
-  return 0;
-}
-
-static int r_value(llhttp_t *p, const char *at, size_t n)
-{
-  struct resp_ctx *c = p->data;
-  struct oc_field *f = &c->r->fields[c->r->n_fields - 1];
-  if (f->value == NULL)
-    f->value = at;
-  f->vlen = (size_t)(at + n - f->value);
-  c->in_value = 1;
-  return 0;
-}
-
-static int r_headers_complete(llhttp_t *p)
-{
-  struct resp_ctx *c = p->data;
-  c->r->status = p->status_code;
-  c->r->major = p->http_major;
-  c->r->minor = p->http_minor;
-  return c->head_request ? 1 : 0; /* 1: no body follows (response to HEAD) */
-}
-
-static int r_body(llhttp_t *p, const char *at, size_t n)
-{
-  (void)at;
-  ((struct resp_ctx *)p->data)->r->body_len += n;
-  return 0;
-}
-
-static int r_complete(llhttp_t *p)
-{
-  (void)p;
-  return HPE_PAUSED; /* stop at the end of this message */
+  r->n_fields = s->nheaders;
 }
 
 int oc_parse_response(struct oc_resp *r, const uint8_t *buf, size_t n, int head_request,
                       const char **why)
 {
-  llhttp_settings_t s;
-  llhttp_t p;
-  struct resp_ctx c = {r, head_request, 0, 0};
-  llhttp_errno_t e;
+  struct sy_resp s;
   memset(r, 0, sizeof *r);
   if (why)
     *why = "";
-  llhttp_settings_init(&s);
-  s.on_header_field = r_field;
-  s.on_header_value = r_value;
-  s.on_headers_complete = r_headers_complete;
-  s.on_body = r_body;
-  s.on_message_complete = r_complete;
-  llhttp_init(&p, HTTP_RESPONSE, &s);
-  p.data = &c;
-  e = llhttp_execute(&p, (const char *)buf, n);
-  if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
-    r->len = (size_t)(llhttp_get_error_pos(&p) - (const char *)buf);
-    r->upgrade = e == HPE_PAUSED_UPGRADE || llhttp_get_upgrade(&p);
-    /* the head ends at the CRLF CRLF before the body */
-    for (size_t i = 3; i < r->len; i++)
-      if (buf[i - 3] == '\r' && buf[i - 2] == '\n' && buf[i - 1] == '\r' && buf[i] == '\n') {
-        r->head_len = i + 1;
-        break;
-      }
-    return 1;
+  sy_resp_parse((const char *)buf, n, 0, head_request, &s, NULL, 0);
+  if (s.error != 0 || s.nheaders > OC_MAX_RESP_FIELDS || s.dropped_headers) {
+    if (why)
+      *why = s.error == 0 || s.nheaders > OC_MAX_RESP_FIELDS ? "too many fields"
+                                                             : sy_resp_errno_name(s.error);
+    return -1;
   }
-  if (e == HPE_OK)
+  if (!s.complete && !s.upgrade)
     return 0;
-  if (why)
-    *why = c.overflow ? "too many fields" : llhttp_errno_name(e);
-  return -1;
+  r->status = s.status;
+  r->major = s.http_major;
+  r->minor = s.http_minor;
+  r->len = s.consumed;
+  r->body_len = s.body_total;
+  r->upgrade = s.upgrade;
+  copy_fields(r, &s, (const char *)buf);
+  return 1;
 }
 
 int oc_resp_field(const struct oc_resp *r, const char *name, const char **v, size_t *vlen)

@@ -40,10 +40,12 @@ FUZZ_TARGETS := fuzz_decide fuzz_stream fuzz_render fuzz_lists fuzz_ws_key fuzz_
 	fuzz_h2settings
 FUZZ_MUTATED := fuzz_decide fuzz_stream fuzz_render
 FUZZ_BASELINE := fuzz_llhttp fuzz_core
+# The llhttp response reader the oracles share with the harness (mk/harness.mk's libsyresp.so).
+FUZZ_RESP_DIR := harness/respparse
 # FUZZ_EXTRA_DEFS: -DSY_FUZZ_PLANTED for the campaign self-test's own build root only.
 FUZZ_DEFS := -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ireference_server \
-	-Ifuzzers -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
-FUZZ_HDRS := $(HDRS) fuzzers/oracles.h fuzzers/oracle_rules.h fuzzers/grammar.h fuzzers/shape.h
+	-Ifuzzers -I$(FUZZ_RESP_DIR) -I$(LLHTTP_INC) $(FUZZ_EXTRA_DEFS)
+FUZZ_HDRS := $(HDRS) $(FUZZ_RESP_DIR)/response.h fuzzers/oracles.h fuzzers/oracle_rules.h fuzzers/grammar.h fuzzers/shape.h
 # The oracles every target links: how a rule fails (oracles.c), the independent RFC readers
 # (rfc_*.c) and the rules (rules_*.c).
 FUZZ_ORACLE_SRCS := $(addprefix fuzzers/,oracles.c rfc_chars.c rfc_head.c rfc_lists.c rfc_keys.c \
@@ -62,7 +64,7 @@ FUZZ_NO_SESSIONS := -DSY_NO_SESSIONS
 # which costs more than it finds there. Only where the flavour instruments (clang's fuzzer flags).
 # $(1): object stem, $(2): the flavour's CFLAGS.
 fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter $(basename $(notdir $(MUTATOR_SRCS))) replay_main,$(1)),\
-	-fno-sanitize=fuzzer-no-link,$(if $(filter $(basename $(FUZZ_ORACLE_OBJS)),$(1)),-fno-sanitize-coverage=trace-cmp)))
+	-fno-sanitize=fuzzer-no-link,$(if $(filter $(basename $(FUZZ_ORACLE_OBJS)) response,$(1)),-fno-sanitize-coverage=trace-cmp)))
 
 # ---- flavours: directory, compiler, flags, linker, engine ----
 fz_libfuzzer_DIR := $(FUZZ_ROOT)/fuzz-libfuzzer
@@ -147,8 +149,9 @@ FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
 $(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_CRYPTO := $$(LDLIBS_CRYPTO)))
 $(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_SESSIONS := $$(LDLIBS_SESSIONS)))
 
-# $(1): flavour. Objects of the core, llhttp and fuzzers/ are compiled with the flavour's flags;
-# -Werror applies to ours (WARN), llhttp gets -w.
+# $(1): flavour. Objects of the core, llhttp, the response reader and fuzzers/ are compiled with
+# the flavour's flags; -Werror applies to ours (WARN), llhttp gets -w. libsy-fuzz.a holds the
+# core, llhttp and the response reader.
 define FUZZ_FLAVOUR
 $$(fz_$(1)_DIR)/core/%.o: reference_server/%.c $$(HDRS) | check-llhttp
 	@mkdir -p $$(@D)
@@ -162,12 +165,16 @@ $$(fz_$(1)_DIR)/fuzzers/%.o: fuzzers/%.c $$(FUZZ_HDRS) | check-llhttp
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
 	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+$$(fz_$(1)_DIR)/respparse/%.o: $$(FUZZ_RESP_DIR)/%.c $$(FUZZ_RESP_DIR)/response.h | check-llhttp
+	@mkdir -p $$(@D)
+	$$(call quiet,CC,$$@)
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/crypto_shim.o: $$(FUZZ_CRYPTO_SHIM)
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
 	$$(Q)$$(fz_$(1)_CC) -std=c11 -w $$(fz_$(1)_CFLAGS) -c $$< -o $$@
 $$(fz_$(1)_DIR)/libsy-fuzz.a: $$(CORE_SRCS:reference_server/%.c=$$(fz_$(1)_DIR)/core/%.o) \
-		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o)
+		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o) $$(fz_$(1)_DIR)/respparse/response.o
 	$$(call quiet,AR,$$@)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 fuzz-build-$(1): $$(addprefix $$(fz_$(1)_DIR)/,$$(fz_$(1)_TARGETS))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* response.c: llhttp-backed response parser for the differential harness (no Python HTTP parser). */
+/* response.c: llhttp-backed response parser for the differential harness (no Python HTTP parser)
+ * and the fuzz oracles. */
 #include "response.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* response.h: parse one HTTP/1.x response with llhttp for the harness (loaded from Python by ctypes).
+/* response.h: parse one HTTP/1.x response with llhttp, for the harness (loaded from Python by
+ * ctypes) and the fuzz oracles (fuzzers/rfc_response.c): the one llhttp response reader.
  * Nothing here allocates or keeps state between calls; spans are offsets into the caller's buffer. */
 #ifndef SY_RESPONSE_H
 #define SY_RESPONSE_H
