@@ -66,88 +66,84 @@ FUZZ_NO_SESSIONS := -DSY_NO_SESSIONS
 fuzz_cov_adj = $(if $(findstring fuzzer-no-link,$(2)),$(if $(filter $(basename $(notdir $(MUTATOR_SRCS))) replay_main,$(1)),\
 	-fno-sanitize=fuzzer-no-link,$(if $(filter $(basename $(FUZZ_ORACLE_OBJS)) response,$(1)),-fno-sanitize-coverage=trace-cmp)))
 
-# ---- flavours: directory, compiler, flags, linker, engine ----
+# ---- flavours: each is a build as OSS-Fuzz hands one over: CC compiles with CFLAGS, CXX links
+# with the same CFLAGS (OSS-Fuzz's own: CXXFLAGS), LIB_FUZZING_ENGINE (here ENGINE; empty: the
+# replay driver, replay_main.c) and an output directory (DIR). What follows from those is the same
+# for every flavour (fuzz_cflags, fuzz_ld, fuzz_engine_objs, fuzz_libs below). ----
 fz_libfuzzer_DIR := $(FUZZ_ROOT)/fuzz-libfuzzer
 fz_libfuzzer_CC = $(FUZZ_CLANG)
+fz_libfuzzer_CXX = $(FUZZ_CLANGXX)
 fz_libfuzzer_CFLAGS = $(FUZZ_OPT) $(FUZZ_SANS) -fsanitize=fuzzer-no-link
-fz_libfuzzer_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) $(FUZZ_SANS)
 fz_libfuzzer_ENGINE = -fsanitize=fuzzer
-fz_libfuzzer_ENGINE_OBJS :=
 fz_libfuzzer_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
 
 fz_nosan_DIR := $(FUZZ_ROOT)/fuzz-nosan
 fz_nosan_CC = $(FUZZ_CLANG)
+fz_nosan_CXX = $(FUZZ_CLANGXX)
 fz_nosan_CFLAGS = $(FUZZ_OPT) -fsanitize=fuzzer-no-link
-fz_nosan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT)
 fz_nosan_ENGINE = -fsanitize=fuzzer
-fz_nosan_ENGINE_OBJS :=
 fz_nosan_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE) $(FUZZ_MUTATED:%=%_plain)
 
 fz_msan_DIR := $(FUZZ_ROOT)/fuzz-msan
 fz_msan_CC = $(FUZZ_CLANG)
-fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link \
-	$(FUZZ_NO_SESSIONS)
-fz_msan_LD = $(FUZZ_CLANGXX) $(FUZZ_OPT) -fsanitize=memory
+fz_msan_CXX = $(FUZZ_CLANGXX)
+fz_msan_CFLAGS = $(FUZZ_OPT) -fsanitize=memory -fsanitize-memory-track-origins -fsanitize=fuzzer-no-link
 fz_msan_ENGINE = -fsanitize=fuzzer
-fz_msan_ENGINE_OBJS := $(fz_msan_DIR)/crypto_shim.o
-fz_msan_CRYPTO :=
-fz_msan_SESSIONS :=
 fz_msan_TARGETS := $(FUZZ_TARGETS)
 
 fz_replay_DIR := $(FUZZ_ROOT)/fuzz-replay
 fz_replay_CC = $(FUZZ_REPLAY_CC)
+fz_replay_CXX = $(FUZZ_REPLAY_CC)
 fz_replay_CFLAGS = $(FUZZ_OPT) $(FUZZ_SANS)
-fz_replay_LD = $(FUZZ_REPLAY_CC) $(FUZZ_OPT) $(FUZZ_SANS)
 fz_replay_ENGINE =
-fz_replay_ENGINE_OBJS := $(fz_replay_DIR)/fuzzers/replay_main.o
 fz_replay_TARGETS := $(FUZZ_TARGETS)
 
 fz_cov_DIR := $(FUZZ_ROOT)/fuzz-cov
 fz_cov_CC = $(FUZZ_CLANG)
+fz_cov_CXX = $(FUZZ_CLANG)
 fz_cov_CFLAGS = -O1 -g -fprofile-instr-generate -fcoverage-mapping
-fz_cov_LD = $(FUZZ_CLANG) -fprofile-instr-generate -fcoverage-mapping
 fz_cov_ENGINE =
-fz_cov_ENGINE_OBJS := $(fz_cov_DIR)/fuzzers/replay_main.o
 fz_cov_TARGETS := $(FUZZ_TARGETS) $(FUZZ_BASELINE)
 
 # AFL++ 4.04c (Debian's afl++) is built against clang-14; -fsanitize=fuzzer links its driver
 # (persistent mode, shared-memory input).
 fz_afl_DIR := $(FUZZ_ROOT)/fuzz-afl
 fz_afl_CC = AFL_QUIET=1 $(AFL_CC)
+fz_afl_CXX = AFL_QUIET=1 $(AFL_CXX)
 fz_afl_CFLAGS = -O2 -g $(FUZZ_SANS)
-fz_afl_LD = AFL_QUIET=1 $(AFL_CXX) -O2 -g $(FUZZ_SANS)
 fz_afl_ENGINE = -fsanitize=fuzzer
-fz_afl_ENGINE_OBJS :=
 fz_afl_TARGETS := $(FUZZ_TARGETS)
 
 fz_aflcmplog_DIR := $(FUZZ_ROOT)/fuzz-afl-cmplog
 fz_aflcmplog_CC = AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CC)
+fz_aflcmplog_CXX = AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CXX)
 fz_aflcmplog_CFLAGS = -O2 -g
-fz_aflcmplog_LD = AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CXX) -O2 -g
 fz_aflcmplog_ENGINE = -fsanitize=fuzzer
-fz_aflcmplog_ENGINE_OBJS :=
 fz_aflcmplog_TARGETS := $(FUZZ_TARGETS)
 
 # OSS-Fuzz: everything from the environment (CC CFLAGS CXX CXXFLAGS LIB_FUZZING_ENGINE OUT).
 FUZZ_OSS_DIR ?= $(FUZZ_ROOT)/fuzz-oss
 fz_oss_DIR := $(FUZZ_OSS_DIR)
 fz_oss_CC = $(CC)
-fz_oss_MSAN := $(findstring sanitize=memory,$(CFLAGS))
-fz_oss_CFLAGS = $(CFLAGS) $(if $(fz_oss_MSAN),$(FUZZ_NO_SESSIONS))
-# MSan: a libcrypto given on the command line (oss-fuzz/build.sh passes an instrumented one, or
-# the shim) is used as is; otherwise the shim is compiled here.
-fz_oss_SHIM := $(if $(findstring sanitize=memory,$(CFLAGS)),$(filter-out command line,$(origin LDLIBS_CRYPTO)))
-fz_oss_LD = $(CXX) $(CXXFLAGS)
+fz_oss_CXX = $(CXX)
+fz_oss_CFLAGS = $(CFLAGS)
+fz_oss_LDFLAGS = $(CXXFLAGS)
 fz_oss_ENGINE = $(LIB_FUZZING_ENGINE)
-fz_oss_ENGINE_OBJS := $(if $(LIB_FUZZING_ENGINE),,$(fz_oss_DIR)/fuzzers/replay_main.o) \
-	$(if $(fz_oss_SHIM),$(fz_oss_DIR)/crypto_shim.o)
-fz_oss_CRYPTO := $(if $(fz_oss_SHIM),,$(LDLIBS_CRYPTO))
-fz_oss_SESSIONS := $(if $(fz_oss_MSAN),,$(LDLIBS_SESSIONS))
 fz_oss_TARGETS := $(FUZZ_TARGETS)
 
 FUZZ_FLAVOURS := libfuzzer nosan msan replay cov afl aflcmplog oss
-$(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_CRYPTO := $$(LDLIBS_CRYPTO)))
-$(foreach f,libfuzzer nosan replay cov afl aflcmplog,$(eval fz_$(f)_SESSIONS := $$(LDLIBS_SESSIONS)))
+
+# What follows from a flavour's variables ($(1): the flavour). MSan (sanitize=memory in CFLAGS)
+# compiles the sessions out and links neither libnghttp2 nor libssl; it links the crypto shim,
+# compiled here, unless a libcrypto is given on the command line (oss-fuzz/build.sh passes an
+# instrumented one, or the shim).
+fuzz_msan_on = $(findstring sanitize=memory,$(fz_$(1)_CFLAGS))
+fuzz_shim = $(if $(call fuzz_msan_on,$(1)),$(filter-out command line,$(origin LDLIBS_CRYPTO)))
+fuzz_cflags = $(fz_$(1)_CFLAGS) $(if $(call fuzz_msan_on,$(1)),$(FUZZ_NO_SESSIONS))
+fuzz_ld = $(fz_$(1)_CXX) $(if $(filter undefined,$(origin fz_$(1)_LDFLAGS)),$(fz_$(1)_CFLAGS),$(fz_$(1)_LDFLAGS))
+fuzz_engine_objs = $(if $(fz_$(1)_ENGINE),,$(fz_$(1)_DIR)/fuzzers/replay_main.o) \
+	$(if $(call fuzz_shim,$(1)),$(fz_$(1)_DIR)/crypto_shim.o)
+fuzz_libs = $(if $(call fuzz_msan_on,$(1)),,$(LDLIBS_SESSIONS)) $(if $(call fuzz_shim,$(1)),,$(LDLIBS_CRYPTO))
 
 # $(1): flavour. Objects of the core, llhttp, the response reader and fuzzers/ are compiled with
 # the flavour's flags; -Werror applies to ours (WARN), llhttp gets -w. libsy-fuzz.a holds the
@@ -156,23 +152,23 @@ define FUZZ_FLAVOUR
 $$(fz_$(1)_DIR)/core/%.o: reference_server/%.c $$(HDRS) | check-llhttp
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) -c $$< -o $$@
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(call fuzz_cflags,$(1)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/llhttp/%.o: $$(LLHTTP_SRC)/%.c | check-llhttp
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$$(Q)$$(fz_$(1)_CC) -std=c99 -w $$(fz_$(1)_CFLAGS) -I$$(LLHTTP_INC) -c $$< -o $$@
+	$$(Q)$$(fz_$(1)_CC) -std=c99 -w $$(call fuzz_cflags,$(1)) -I$$(LLHTTP_INC) -c $$< -o $$@
 $$(fz_$(1)_DIR)/fuzzers/%.o: fuzzers/%.c $$(FUZZ_HDRS) | check-llhttp
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(call fuzz_cflags,$(1)) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/respparse/%.o: $$(FUZZ_RESP_DIR)/%.c $$(FUZZ_RESP_DIR)/response.h | check-llhttp
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(fz_$(1)_CFLAGS) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
+	$$(Q)$$(fz_$(1)_CC) $$(FUZZ_DEFS) $$(WARN) $$(call fuzz_cflags,$(1)) $$(call fuzz_cov_adj,$$*,$$(fz_$(1)_CFLAGS)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/crypto_shim.o: $$(FUZZ_CRYPTO_SHIM)
 	@mkdir -p $$(@D)
 	$$(call quiet,CC,$$@)
-	$$(Q)$$(fz_$(1)_CC) -std=c11 -w $$(fz_$(1)_CFLAGS) -c $$< -o $$@
+	$$(Q)$$(fz_$(1)_CC) -std=c11 -w $$(call fuzz_cflags,$(1)) -c $$< -o $$@
 $$(fz_$(1)_DIR)/libsy-fuzz.a: $$(CORE_SRCS:reference_server/%.c=$$(fz_$(1)_DIR)/core/%.o) \
 		$$(addprefix $$(fz_$(1)_DIR)/llhttp/,api.o http.o llhttp.o) $$(fz_$(1)_DIR)/respparse/response.o
 	$$(call quiet,AR,$$@)
@@ -184,9 +180,9 @@ endef
 # $(1): flavour, $(2): binary name, $(3): its objects (without the directory)
 define FUZZ_LINK
 $$(fz_$(1)_DIR)/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3)) $$(fz_$(1)_DIR)/libsy-fuzz.a \
-		$$(fz_$(1)_ENGINE_OBJS)
+		$$(call fuzz_engine_objs,$(1))
 	$$(call quiet,LD,$$@)
-	$$(Q)$$(fz_$(1)_LD) $$^ $$(fz_$(1)_ENGINE) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(Q)$$(call fuzz_ld,$(1)) $$^ $$(fz_$(1)_ENGINE) $$(call fuzz_libs,$(1)) -o $$@
 endef
 
 # Every target links the mutator (MUTATOR_SRCS: the engines' entry points, the shape operators,
@@ -211,7 +207,7 @@ $$(fz_$(1)_DIR)/timed/$(2): $$(addprefix $$(fz_$(1)_DIR)/fuzzers/,$(3) replay_ma
 		$$(fz_$(1)_DIR)/libsy-fuzz.a
 	@mkdir -p $$(@D)
 	$$(call quiet,LD,$$@)
-	$$(Q)$$(fz_$(1)_LD) $$^ $$(FUZZ_NO_MAIN_RT) $$(fz_$(1)_SESSIONS) $$(fz_$(1)_CRYPTO) -o $$@
+	$$(Q)$$(call fuzz_ld,$(1)) $$^ $$(FUZZ_NO_MAIN_RT) $$(call fuzz_libs,$(1)) -o $$@
 endef
 $(foreach f,libfuzzer nosan,$(foreach t,$(FUZZ_TIMED),\
 	$(eval $(call FUZZ_TIMED_LINK,$(f),$(t),$(call fuzz_objs,$(t))))))
@@ -220,7 +216,7 @@ fuzz-build-timed: $(foreach f,libfuzzer nosan,$(addprefix $(fz_$(f)_DIR)/timed/,
 # AFL++ extras: refserver over stdin, and the mutator as an AFL_CUSTOM_MUTATOR_LIBRARY.
 $(fz_afl_DIR)/refserver: $(REFSERVER_SRCS:reference_server/%.c=$(fz_afl_DIR)/core/%.o) $(fz_afl_DIR)/libsy-fuzz.a
 	$(call quiet,LD,$@)
-	$(Q)$(fz_afl_LD) $^ $(LDLIBS_SESSIONS) $(LDLIBS_CRYPTO) -o $@
+	$(Q)$(call fuzz_ld,afl) $^ $(call fuzz_libs,afl) -o $@
 $(fz_afl_DIR)/sy_mutator.so: $(MUTATOR_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(call quiet,LD,$@)
