@@ -20,6 +20,22 @@ static const char pre[] = "GET /h2c-required HTTP/1.1\r\nHost: example.com\r\nUp
                           "Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: ";
 static const char post[] = "\r\n\r\n";
 
+/* base64url without padding (RFC 4648 §5): out gets 4 characters per 3 bytes, 2 or 3 for the
+ * tail; returns how many. */
+static size_t b64url_encode(const uint8_t *in, size_t n, char *out)
+{
+  static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                 (i + 2 < n ? in[i + 2] : 0);
+    int chars = i + 2 < n ? 4 : i + 1 < n ? 3 : 2;
+    for (int c = 0; c < chars; c++)
+      out[o++] = alpha[(v >> (18 - 6 * c)) & 63];
+  }
+  return o;
+}
+
 #ifndef SY_NO_SESSIONS
 /* 1 iff a libnghttp2 server session takes the payload as the upgrade's SETTINGS. */
 static int nghttp2_takes(const uint8_t *p, size_t n)
@@ -65,16 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     OC_CHECK(k >= -4 && k <= (int)(3 * size / 4), "base64url-length", "RFC 4648 §5",
              "%d bytes from %zu characters", k, size);
     if (k >= 0) {
-      static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
       char *again = malloc(size + 4);
-      size_t o = 0;
-      for (int i = 0; i < k; i += 3) {
-        uint32_t v = (uint32_t)raw[i] << 16 | (i + 1 < k ? (uint32_t)raw[i + 1] << 8 : 0) |
-                     (i + 2 < k ? raw[i + 2] : 0);
-        int chars = i + 2 < k ? 4 : i + 1 < k ? 3 : 2;
-        for (int c = 0; c < chars; c++)
-          again[o++] = alpha[(v >> (18 - 6 * c)) & 63];
-      }
+      size_t o = b64url_encode(raw, (size_t)k, again);
       OC_CHECK(o == size && memcmp(again, data, size) == 0, "base64url-canonical", "RFC 4648 §3.5",
                "%zu characters decode to %d bytes that encode to %zu other characters", size, k, o);
       free(again);
@@ -84,17 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ok = sy_h2_settings_check(data, size) == 0;
   {
     /* the model over the payload: through its own encoding (the model reads base64url) */
-    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     if (size > 0 && size <= SY_H2_MAX_SETTINGS_BYTES) { /* (an empty payload has no token68) */
       char enc[4 * SY_H2_MAX_SETTINGS_BYTES / 3 + 4];
-      size_t o = 0;
-      for (size_t i = 0; i < size; i += 3) {
-        uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < size ? (uint32_t)data[i + 1] << 8 : 0) |
-                     (i + 2 < size ? data[i + 2] : 0);
-        int chars = i + 2 < size ? 4 : i + 1 < size ? 3 : 2;
-        for (int c = 0; c < chars; c++)
-          enc[o++] = alpha[(v >> (18 - 6 * c)) & 63];
-      }
+      size_t o = b64url_encode(data, size, enc);
       OC_CHECK(ok == oc_h2_settings_valid((const uint8_t *)enc, o, NULL, NULL),
                "h2-settings-rules", "RFC 7540 §6.5.2", "core says %d for a %zu-byte payload", ok,
                size);

@@ -74,6 +74,44 @@ static int close_code_ok(unsigned c)
   return c >= 3000 && c <= 4999;
 }
 
+/* The close code a client frame's header f (whole, with *len its 7-bit length) earns, checked in
+ * this order, or 0 when it may be read; *len becomes the payload length. msg_op/msg_len: the open
+ * fragmented message (0 when none). */
+static unsigned refuse_header(const uint8_t *f, uint64_t *len, int msg_op, size_t msg_len)
+{
+  int fin = f[0] >> 7, rsv = (f[0] >> 4) & 7, op = f[0] & 15, masked = f[1] >> 7;
+  if (*len == 126) {
+    *len = (uint64_t)f[2] << 8 | f[3];
+    if (*len < 126)
+      return 1002; /* §5.2: minimal length encoding */
+  } else if (*len == 127) {
+    *len = 0;
+    for (int i = 0; i < 8; i++)
+      *len = *len << 8 | f[2 + i];
+    if (*len >> 63 || *len < 65536)
+      return 1002; /* §5.2: MSB 0; minimal encoding */
+  }
+  if (rsv)
+    return 1002; /* §5.2: no extension negotiated */
+  if (!masked)
+    return 1002; /* §5.1: client frames are masked */
+  if (op >= 8) {
+    if (op > 10)
+      return 1002; /* §5.2: reserved control opcode */
+    if (!fin || *len > 125)
+      return 1002; /* §5.5 */
+  } else {
+    if (op > 2)
+      return 1002; /* §5.2: reserved data opcode */
+    if (op == 0 && !msg_op)
+      return 1002; /* §5.4: nothing to continue */
+    if (op != 0 && msg_op)
+      return 1002; /* §5.4: interleaved data message */
+    if ((op == 0 ? msg_len : 0) + *len > SY_WS_MAX_MESSAGE)
+      return 1009; /* §7.4.1: message too big to process */
+  }
+  return 0;
+}
 static void model(const uint8_t *in, size_t n, struct buf *o)
 {
   static uint8_t msg[SY_WS_MAX_MESSAGE];
@@ -81,42 +119,16 @@ static void model(const uint8_t *in, size_t n, struct buf *o)
   int msg_op = 0; /* the opcode of the open fragmented message, 0 when none */
   while (n - pos >= 2) {
     const uint8_t *f = in + pos;
-    int fin = f[0] >> 7, rsv = (f[0] >> 4) & 7, op = f[0] & 15, masked = f[1] >> 7;
+    int fin = f[0] >> 7, op = f[0] & 15, masked = f[1] >> 7;
     uint64_t len = f[1] & 127;
     size_t hl = 2 + (len == 126 ? 2 : len == 127 ? 8 : 0) + (masked ? 4 : 0);
     uint8_t payload[SY_WS_MAX_CONTROL + 1], *data;
+    unsigned refused;
     if (n - pos < hl)
       return; /* the header has not arrived */
-    if (len == 126) {
-      len = (uint64_t)f[2] << 8 | f[3];
-      if (len < 126)
-        return model_close(o, 1002); /* §5.2: minimal length encoding */
-    } else if (len == 127) {
-      len = 0;
-      for (int i = 0; i < 8; i++)
-        len = len << 8 | f[2 + i];
-      if (len >> 63 || len < 65536)
-        return model_close(o, 1002); /* §5.2: MSB 0; minimal encoding */
-    }
-    if (rsv)
-      return model_close(o, 1002); /* §5.2: no extension negotiated */
-    if (!masked)
-      return model_close(o, 1002); /* §5.1: client frames are masked */
-    if (op >= 8) {
-      if (op > 10)
-        return model_close(o, 1002); /* §5.2: reserved control opcode */
-      if (!fin || len > 125)
-        return model_close(o, 1002); /* §5.5 */
-    } else {
-      if (op > 2)
-        return model_close(o, 1002); /* §5.2: reserved data opcode */
-      if (op == 0 && !msg_op)
-        return model_close(o, 1002); /* §5.4: nothing to continue */
-      if (op != 0 && msg_op)
-        return model_close(o, 1002); /* §5.4: interleaved data message */
-      if ((op == 0 ? msg_len : 0) + len > SY_WS_MAX_MESSAGE)
-        return model_close(o, 1009); /* §7.4.1: message too big to process */
-    }
+    refused = refuse_header(f, &len, msg_op, msg_len);
+    if (refused)
+      return model_close(o, refused);
     if (n - pos - hl < len)
       return; /* the payload has not arrived */
     if (op >= 8) {
