@@ -132,13 +132,88 @@ int sy_facts_abi(void) { return SY_FACTS_ABI; }
 
 int sy_facts_reason_count(void) { return SY_R__COUNT; }
 
+/* The request line as the core split it: method and target when a space ends each, and the line
+ * when only empty lines precede it. */
+static void read_line(const char *buf, size_t len, const struct sy_request *req,
+                      struct sy_facts *out)
+{
+  if (sy__ends_at_sp(buf, len, req->method)) {
+    out->has_method = 1;
+    out->method = sy__span(buf, len, req->method);
+    if (sy__ends_at_sp(buf, len, req->target)) {
+      out->has_target = 1;
+      out->target = sy__span(buf, len, req->target);
+    }
+    if (sy__empty_lines_only(buf, out->method.off)) {
+      const char *lf = memchr(buf + out->method.off, '\n', len - out->method.off);
+      out->has_line = 1;
+      out->line_start = out->method.off;
+      out->line_end = lf != NULL ? (uint32_t)(lf - buf) : (uint32_t)len;
+    }
+  }
+}
+
+/* What only a complete head has: the path, the version, keep-alive. */
+static void read_head(const struct sy_request *req, struct sy_facts *out)
+{
+  out->version_major = out->version_minor = out->keep_alive = SY_FACTS_UNKNOWN;
+  if (out->complete) {
+    size_t n = req->path.len < SY_FACTS_PATH_CAP - 1 ? req->path.len : SY_FACTS_PATH_CAP - 1;
+    out->has_path = req->path.ptr != NULL;
+    out->path_len = (uint32_t)n;
+    if (n > 0)
+      memcpy(out->path, req->path.ptr, n);
+    out->version_major = req->version_major;
+    out->version_minor = req->version_minor;
+    out->keep_alive = req->keep_alive != 0;
+  }
+}
+
+/* The field lines: all of a complete head (the core trimmed their values); before the point
+ * where the core stopped otherwise, without a last line that may have been cut there. */
+static void read_fields(const char *buf, size_t len, const struct sy_request *req,
+                        struct sy_facts *out)
+{
+  size_t stop;
+
+  out->n_headers = (uint32_t)(req->n_headers < SY_FACTS_MAX_HEADERS ? req->n_headers
+                                                                   : SY_FACTS_MAX_HEADERS);
+  stop = req->error != SY_R_NONE && req->error_offset < len ? req->error_offset : len;
+  if (!out->complete && out->n_headers > 0 &&
+      !sy__line_ended(buf, len, stop, &req->headers[out->n_headers - 1]))
+    out->n_headers--;
+  for (uint32_t i = 0; i < out->n_headers; i++) {
+    struct sy_span v = out->complete ? req->headers[i].value : sy__trim(req->headers[i].value);
+    out->names[i] = sy__span(buf, len, req->headers[i].name);
+    out->values[i] = sy__span(buf, len, v);
+  }
+}
+
+/* The WebSocket key (the first one, unfolded) and how many version lines. */
+static void read_ws(const char *buf, struct sy_facts *out)
+{
+  out->ws_key_valid = SY_FACTS_UNKNOWN;
+  for (uint32_t i = 0; i < out->n_headers; i++) {
+    struct sy_span hn = {buf + out->names[i].off, out->names[i].len};
+    if (sy_span_ieq(hn, "sec-websocket-key")) {
+      if (out->ws_keys++ == 0) {
+        char scratch[SY_MAX_HEAD_BYTES];
+        struct sy_span v = {buf + out->values[i].off, out->values[i].len};
+        struct sy_span u = sy__unfolded(v, scratch, sizeof scratch);
+        out->ws_key_valid = sy_ws_key_valid(u.ptr, u.len) == 1;
+      }
+    } else if (sy_span_ieq(hn, "sec-websocket-version")) {
+      out->ws_version_lines++;
+    }
+  }
+}
+
 int sy_facts_read(const char *buf, size_t len, const char *policy, size_t policy_len,
                   struct sy_facts *out)
 {
   struct sy_policy pol;
   struct sy_request req;
   struct sy_decision d;
-  size_t stop;
   int rc;
 
   if (out == NULL || (buf == NULL && len > 0) || len > SY_FACTS_MAX_INPUT)
@@ -172,65 +247,14 @@ int sy_facts_read(const char *buf, size_t len, const char *policy, size_t policy
   out->complete = req.head_len > 0;
   out->head_len = (uint32_t)req.head_len;
   out->message_len = (uint32_t)req.message_len;
-  if (sy__ends_at_sp(buf, len, req.method)) {
-    out->has_method = 1;
-    out->method = sy__span(buf, len, req.method);
-    if (sy__ends_at_sp(buf, len, req.target)) {
-      out->has_target = 1;
-      out->target = sy__span(buf, len, req.target);
-    }
-    if (sy__empty_lines_only(buf, out->method.off)) {
-      const char *lf = memchr(buf + out->method.off, '\n', len - out->method.off);
-      out->has_line = 1;
-      out->line_start = out->method.off;
-      out->line_end = lf != NULL ? (uint32_t)(lf - buf) : (uint32_t)len;
-    }
-  }
-  out->version_major = out->version_minor = out->keep_alive = SY_FACTS_UNKNOWN;
-  if (out->complete) {
-    size_t n = req.path.len < SY_FACTS_PATH_CAP - 1 ? req.path.len : SY_FACTS_PATH_CAP - 1;
-    out->has_path = req.path.ptr != NULL;
-    out->path_len = (uint32_t)n;
-    if (n > 0)
-      memcpy(out->path, req.path.ptr, n);
-    out->version_major = req.version_major;
-    out->version_minor = req.version_minor;
-    out->keep_alive = req.keep_alive != 0;
-  }
-
-  /* The field lines: all of a complete head (the core trimmed their values); before the point
-   * where the core stopped otherwise, without a last line that may have been cut there. */
-  out->n_headers = (uint32_t)(req.n_headers < SY_FACTS_MAX_HEADERS ? req.n_headers
-                                                                  : SY_FACTS_MAX_HEADERS);
-  stop = req.error != SY_R_NONE && req.error_offset < len ? req.error_offset : len;
-  if (!out->complete && out->n_headers > 0 &&
-      !sy__line_ended(buf, len, stop, &req.headers[out->n_headers - 1]))
-    out->n_headers--;
-  for (uint32_t i = 0; i < out->n_headers; i++) {
-    struct sy_span v = out->complete ? req.headers[i].value : sy__trim(req.headers[i].value);
-    out->names[i] = sy__span(buf, len, req.headers[i].name);
-    out->values[i] = sy__span(buf, len, v);
-  }
-
+  read_line(buf, len, &req, out);
+  read_head(&req, out);
+  read_fields(buf, len, &req, out);
   out->upgrade_ok = sy__list(buf, out, "upgrade", SY_LIST_PROTOCOLS, &out->upgrade_lines,
                              &out->n_offered, &out->offered_dropped, out->offered_names,
                              out->offered_versions);
   out->connection_ok = sy__list(buf, out, "connection", SY_LIST_TOKENS, &out->connection_lines,
                                 &out->n_options, &out->options_dropped, out->options, NULL);
-
-  out->ws_key_valid = SY_FACTS_UNKNOWN;
-  for (uint32_t i = 0; i < out->n_headers; i++) {
-    struct sy_span hn = {buf + out->names[i].off, out->names[i].len};
-    if (sy_span_ieq(hn, "sec-websocket-key")) {
-      if (out->ws_keys++ == 0) {
-        char scratch[SY_MAX_HEAD_BYTES];
-        struct sy_span v = {buf + out->values[i].off, out->values[i].len};
-        struct sy_span u = sy__unfolded(v, scratch, sizeof scratch);
-        out->ws_key_valid = sy_ws_key_valid(u.ptr, u.len) == 1;
-      }
-    } else if (sy_span_ieq(hn, "sec-websocket-version")) {
-      out->ws_version_lines++;
-    }
-  }
+  read_ws(buf, out);
   return 0;
 }
