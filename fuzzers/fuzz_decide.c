@@ -98,11 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   copy = malloc(size);
   memcpy(copy, data, size);
   rc2 = sy_handle(pol, (const char *)copy, size, &req2, &d2);
-  OC_CHECK(rc2 == rc && oc_decision_equal(&d, &d2), "deterministic", "switchyard.h (the core is pure)",
+  OC_CHECK(rc2 == rc && oc_decision_equal(&d, &d2), "deterministic",
+           "switchyard.h (the core is pure)",
            "same bytes, different decision: %d %s vs %d %s", d.status, sy_reason_name(d.reason),
            d2.status, sy_reason_name(d2.reason));
   n2 = (size_t)sy_render(&d2, (char *)resp2, sizeof resp2);
-  OC_CHECK(n2 == n && memcmp(resp, resp2, n) == 0, "deterministic", "switchyard.h (the core is pure)",
+  OC_CHECK(n2 == n && memcmp(resp, resp2, n) == 0, "deterministic",
+           "switchyard.h (the core is pure)",
            "same decision, different bytes");
   free(copy);
   return 0;

@@ -81,17 +81,20 @@
      "the oracles' own tools work (OpenSSL SHA-1; the RFC's sample key and accept)")               \
   XX("parse-return", "switchyard.h sy_request_parse",                                              \
      "sy_request_parse returns an error or a length within the input")                            \
-  XX("parse-bounded", "RFC 6585 §5", "a request still incomplete is within the head and body limits")  \
+  XX("parse-bounded", "RFC 6585 §5",                                                               \
+     "a request still incomplete is within the head and body limits")                              \
   XX("deterministic", "switchyard.h (the core is pure)",                                           \
      "the same bytes (at another address) give the same decision and bytes")                      \
   XX("render-misuse", "switchyard.h sy_render", "misuse is `SY_EINVAL`")                           \
   XX("split-invariance", "RFC 9112 §2.2; RFC 6455 §5.4",                                           \
      "one read, random pieces and byte by byte give the same decisions and bytes")                 \
-  XX("pipeline-invariance", "RFC 9112 §9.3.2", "the input twice on one connection is answered twice") \
+  XX("pipeline-invariance", "RFC 9112 §9.3.2",                                                     \
+     "the input twice on one connection is answered twice")                                        \
   XX("read-pace-invariance", "RFC 9112 §9.3",                                                      \
      "a client reading its answers a few bytes at a time gets the same bytes")                     \
   XX("output-drains", "switchyard.h sy_conn_sent", "the connection's output always drains")        \
-  XX("feed-progress", "switchyard.h sy_conn_feed", "every feed takes bytes or ends the connection") \
+  XX("feed-progress", "switchyard.h sy_conn_feed",                                                 \
+     "every feed takes bytes or ends the connection")                                              \
   XX("one-response-per-decision", "RFC 9112 §9.3",                                                 \
      "the output is exactly one response per decision, in order")                                  \
   XX("no-http-after-switch", "RFC 9110 §7.8", "no decision after a 101 on that connection")        \
@@ -127,12 +130,14 @@
   XX("policy-error-message", "switchyard.h sy_policy_parse",                                       \
      "error messages say the line and stay inside the caller's buffer")                            \
   XX("policy-wellformed", "switchyard.h sy_policy, sy_policy_add_route; RFC 9112 §3.2.1",          \
-     "a parsed policy is within its limits, its routes absolute paths, each once")                      \
-  XX("policy-roundtrip", "switchyard.h sy_policy_parse", "serialise then parse gives the same policy") \
+     "a parsed policy is within its limits, its routes absolute paths, each once")                 \
+  XX("policy-roundtrip", "switchyard.h sy_policy_parse",                                           \
+     "serialise then parse gives the same policy")                                                 \
   XX("h2-settings-valid", "RFC 7540 §3.2.1",                                                       \
      "`sy_h2_settings_value` ⇔ OpenSSL's base64 over the URL alphabet, canonical, valid values")   \
   XX("h2-settings-decode", "RFC 4648 §5", "the core decodes to the same payload as OpenSSL")       \
-  XX("base64url-length", "RFC 4648 §5", "the decoder returns an error or at most 3/4 of the characters")                 \
+  XX("base64url-length", "RFC 4648 §5",                                                            \
+     "the decoder returns an error or at most 3/4 of the characters")                              \
   XX("base64url-canonical", "RFC 4648 §3.5", "what the decoder accepts re-encodes to the input")   \
   XX("h2-settings-rules", "RFC 7540 §6.5.2", "a raw SETTINGS payload follows the value rules")     \
   XX("h2-settings-library-agrees", "RFC 7540 §3.2.1",                                              \

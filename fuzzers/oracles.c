@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* oracles.c: how an oracle fails, and what every target shares (rule ids: OC_RULE_MAP, oracle_rules.h). */
+/* oracles.c: how an oracle fails, and what every target shares (rule ids: OC_RULE_MAP in
+ * oracle_rules.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -195,7 +195,8 @@ static void check_session_switch(const struct sy_policy *pol, const struct sy_re
     if (up && (strlen(up) == 7 || strlen(up) == 17))
       memcpy(offered, up, 7);
     OC_CHECK(offered[0] && oc_list_contains(h, "upgrade", offered) &&
-                 (up[7] == '\0' || (strcmp(up + 7, ", HTTP/1.1") == 0 && oc_list_contains(h, "upgrade", "HTTP/1.1"))),
+                 (up[7] == '\0' || (strcmp(up + 7, ", HTTP/1.1") == 0 &&
+                                    oc_list_contains(h, "upgrade", "HTTP/1.1"))),
              "tls-101-names-offered-version", "RFC 9110 §7.8", "TLS 101 says Upgrade: %s",
              up ? up : "(none)");
   }
@@ -240,7 +241,8 @@ static void check_ws_switch(const struct sy_policy *pol, const struct sy_request
   OC_CHECK(http11_or_later(h->version), "switch-needs-http11", "RFC 9110 §7.8, §2.5",
            "101 to %.8s", h->version);
   oc_target_path(h->target, h->tlen, &path, &plen);
-  OC_CHECK(route_kind(pol, path, plen) == SY_ROUTE_WEBSOCKET, "switch-needs-websocket-route", "RFC 9110 §7.8",
+  OC_CHECK(route_kind(pol, path, plen) == SY_ROUTE_WEBSOCKET, "switch-needs-websocket-route",
+           "RFC 9110 §7.8",
            "101 for target %.*s (path %.*s) which is not a WebSocket route", (int)h->tlen,
            h->target, (int)plen, path);
   OC_CHECK(oc_head_count(h, "host", NULL) == 1, "switch-needs-one-host", "RFC 9112 §3.2",
@@ -249,7 +251,8 @@ static void check_ws_switch(const struct sy_policy *pol, const struct sy_request
            "RFC 9110 §7.8", "101 but Connection does not carry the upgrade option");
   OC_CHECK(oc_list_contains(h, "upgrade", "websocket"), "switch-needs-upgrade-websocket",
            "RFC 9110 §7.8", "101 to websocket but Upgrade does not list websocket");
-  OC_CHECK(oc_head_count(h, "sec-websocket-version", &ver) == 1 && oc_list_len(h, "sec-websocket-version", 0) == 1 &&
+  OC_CHECK(oc_head_count(h, "sec-websocket-version", &ver) == 1 &&
+               oc_list_len(h, "sec-websocket-version", 0) == 1 &&
                oc_list_contains(h, "sec-websocket-version", "13"),
            "switch-needs-version-13", "RFC 6455 §4.2.1", "101 without Sec-WebSocket-Version: 13");
   OC_CHECK(oc_head_count(h, "sec-websocket-key", &key) == 1 &&

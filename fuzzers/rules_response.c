@@ -64,10 +64,12 @@ static void check_fields(const struct sy_decision *d, const struct oc_resp *r)
   for (k = 0; k < d->n_fields; k++) {
     const char *want = d->fields[k].value ? d->fields[k].value : d->accept;
     const struct oc_field *f = &r->fields[k];
-    OC_CHECK(f->nlen == strlen(d->fields[k].name) && memcmp(f->name, d->fields[k].name, f->nlen) == 0 &&
-                 f->vlen == strlen(want) && (f->vlen == 0 || memcmp(f->value, want, f->vlen) == 0),
+    OC_CHECK(f->nlen == strlen(d->fields[k].name) &&
+                 memcmp(f->name, d->fields[k].name, f->nlen) == 0 && f->vlen == strlen(want) &&
+                 (f->vlen == 0 || memcmp(f->value, want, f->vlen) == 0),
              "response-fields-match", "RFC 9112 §5", "field %zu is %.*s: %.*s, decided %s: %s", k,
-             (int)f->nlen, f->name, (int)f->vlen, f->value ? f->value : "", d->fields[k].name, want);
+             (int)f->nlen, f->name, (int)f->vlen, f->value ? f->value : "", d->fields[k].name,
+             want);
   }
   for (; k < r->n_fields; k++)
     OC_CHECK(oc_ieq(r->fields[k].name, r->fields[k].nlen, "content-type") ||
