@@ -2,11 +2,10 @@
 generated from it, every id the code prints is in it, and every id in it is printed somewhere."""
 import pathlib
 import re
-import sys
+
+import oracle_table  # fuzzers/ is on pytest's pythonpath (pyproject.toml)
 
 FUZZERS = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(FUZZERS))
-import oracle_table  # noqa: E402
 
 # A rule id is the string literal right before the citation in OC_CHECK/oc_fail/same(), or one
 # side of the `101 ? "a" : "b"` choice in rules_response.c.
