@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_decide.c: bytes -> sy_request_parse -> sy_decide -> sy_render, with every decision oracle
- * after every input (oracles.c) and determinism. Prefix stability and split delivery are
- * fuzz_stream's (it feeds the same bytes one by one through the connection machine). */
+ * after every input (rules_decision.c, rules_response.c) and determinism. Prefix stability and
+ * split delivery are fuzz_stream's (it feeds the same bytes one by one through the connection
+ * machine). */
 #include <stdlib.h>
 #include <string.h>
 

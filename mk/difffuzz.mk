@@ -17,7 +17,8 @@ BENCH_SECONDS ?= 60
 DIFF_FUZZ_OUT ?= reports/difffuzz
 DIFF_FUZZ_ARGS ?=
 
-$(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/shape.h fuzzers/oracles.h fuzzers/upgrade_ops.h $(HDRS)
+$(LIBSYFUZZ): $(DIFFFUZZ_SRCS) fuzzers/grammar.h fuzzers/shape.h fuzzers/oracles.h fuzzers/oracle_rules.h \
+		fuzzers/upgrade_ops.h $(HDRS)
 	@mkdir -p $(@D)
 	$(call quiet,LD,$@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -DSY_AFL_MUTATOR \
