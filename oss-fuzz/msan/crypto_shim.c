@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* crypto_shim.c: the libcrypto functions the Switchyard core (wsaccept.c) and the fuzz oracles
- * (fuzzers/oracles.c) call, compiled with the fuzz build's own $CC $CFLAGS. Every MemorySanitizer
+ * (fuzzers/rfc_keys.c) call, compiled with the fuzz build's own $CC $CFLAGS. Every MemorySanitizer
  * fuzz build links it instead of libcrypto (mk/fuzz.mk): locally, on OSS-Fuzz and on
  * ClusterFuzzLite alike.
  *
@@ -9,7 +9,7 @@
  * the first SHA1() call. A static libcrypto cannot be "unpoisoned" at the boundary either, because
  * the false reports come from inside it.
  *
- * Scope: exactly what the core (wsaccept.c) and the fuzz oracles (fuzzers/oracles.c) call:
+ * Scope: exactly what the core (wsaccept.c) and the fuzz oracles (fuzzers/rfc_keys.c) call:
  *   SHA1() one-shot; EVP_MD_CTX_new/free, EVP_sha1, EVP_DigestInit_ex/Update/Final_ex for SHA-1
  *   only (FIPS 180-4); EVP_EncodeBlock and EVP_DecodeBlock with OpenSSL's exact quirks (decode
  *   trims leading SP/HTAB, drops trailing SP/HTAB/LF/CR/'-', maps '=' to 0, returns 3 per quantum).
