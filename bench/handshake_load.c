@@ -108,16 +108,10 @@ static int response_complete(const struct slot *s, int *status)
   return s->got >= head + body;
 }
 
-int main(int argc, char **argv)
+/* The command line into addr, expect_status, req/req_len; 0, or 2 (usage) with the reason printed. */
+static int parse_args(int argc, char **argv, double *seconds, int *conc, char *reqbuf, size_t cap)
 {
-  static struct slot slots[MAX_CONC];
-  static char reqbuf[8192];
-  struct epoll_event evs[256];
-  double seconds;
-  int conc, ep;
-  long long t0, deadline;
   FILE *f;
-
   if (argc != 7) {
     fprintf(stderr, "usage: %s HOST PORT SECONDS CONCURRENCY EXPECT_STATUS REQUEST_FILE\n", argv[0]);
     return 2;
@@ -129,10 +123,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "handshake_load: HOST must be a numeric IPv4 address\n");
     return 2;
   }
-  seconds = atof(argv[3]);
-  conc = atoi(argv[4]);
+  *seconds = atof(argv[3]);
+  *conc = atoi(argv[4]);
   expect_status = atoi(argv[5]);
-  if (seconds <= 0 || seconds > 600 || conc < 1 || conc > MAX_CONC) {
+  if (*seconds <= 0 || *seconds > 600 || *conc < 1 || *conc > MAX_CONC) {
     fprintf(stderr, "handshake_load: SECONDS in (0, 600], CONCURRENCY in 1..%d\n", MAX_CONC);
     return 2;
   }
@@ -141,88 +135,107 @@ int main(int argc, char **argv)
     perror(argv[6]);
     return 2;
   }
-  req_len = fread(reqbuf, 1, sizeof reqbuf, f);
+  req_len = fread(reqbuf, 1, cap, f);
   fclose(f);
   req = reqbuf;
+  return 0;
+}
 
+/* One epoll event on slot i: send the request once writable, then read until the response is
+ * whole. 1 when the connection is finished (counted and closed), 0 while it goes on. */
+static int on_event(int ep, struct slot *s, int i, uint32_t events)
+{
+  int status = 0, rc;
+  if ((events & EPOLLOUT) && !s->sent) {
+    ssize_t w = send(s->fd, req, req_len, MSG_NOSIGNAL);
+    if (w == (ssize_t)req_len) {
+      struct epoll_event ev;
+      s->sent = 1;
+      memset(&ev, 0, sizeof ev);
+      ev.events = EPOLLIN;
+      ev.data.u32 = (uint32_t)i;
+      epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
+    } else if (w < 0 && errno == EAGAIN) {
+      return 0;
+    } else {
+      errors++;
+      close_conn(ep, s);
+      return 1;
+    }
+  }
+  if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    return 0;
+  ssize_t r = recv(s->fd, s->buf + s->got, RESP_CAP - s->got, 0);
+  if (r < 0 && errno == EAGAIN)
+    return 0;
+  if (r <= 0) {
+    errors++;
+    close_conn(ep, s);
+    return 1;
+  }
+  s->got += (size_t)r;
+  rc = response_complete(s, &status);
+  if (rc == 0)
+    return 0;
+  if (rc < 0)
+    errors++;
+  else if (status != expect_status)
+    wrong_status++;
+  else
+    ok++;
+  close_conn(ep, s);
+  return 1;
+}
+
+/* Connections that got nothing in time; slots whose connect failed (e.g. no free port). */
+static void sweep(int ep, struct slot *slots, int conc, long long now, long long deadline)
+{
+  for (int i = 0; i < conc; i++) {
+    if (slots[i].fd >= 0 && now - slots[i].started > CONN_TIMEOUT_NS) {
+      errors++;
+      close_conn(ep, &slots[i]);
+    }
+    if (slots[i].fd < 0 && now < deadline && open_conn(ep, &slots[i], i) < 0)
+      errors++;
+  }
+}
+
+int main(int argc, char **argv)
+{
+  static struct slot slots[MAX_CONC];
+  static char reqbuf[8192];
+  struct epoll_event evs[256];
+  double seconds, el;
+  int conc, ep;
+  long long t0, deadline;
+
+  if (parse_args(argc, argv, &seconds, &conc, reqbuf, sizeof reqbuf))
+    return 2;
   ep = epoll_create1(EPOLL_CLOEXEC);
   t0 = now_ns();
   deadline = t0 + (long long)(seconds * 1e9);
   for (int i = 0; i < conc; i++)
     if (open_conn(ep, &slots[i], i) < 0)
       errors++;
-
   while (now_ns() < deadline) {
     int n = epoll_wait(ep, evs, 256, 100);
     long long now = now_ns();
     for (int k = 0; k < n; k++) {
-      int i = (int)evs[k].data.u32, status = 0, rc;
-      struct slot *s = &slots[i];
-      if (s->fd < 0)
+      int i = (int)evs[k].data.u32;
+      if (slots[i].fd < 0 || !on_event(ep, &slots[i], i, evs[k].events))
         continue;
-      if ((evs[k].events & EPOLLOUT) && !s->sent) {
-        ssize_t w = send(s->fd, req, req_len, MSG_NOSIGNAL);
-        if (w == (ssize_t)req_len) {
-          struct epoll_event ev;
-          s->sent = 1;
-          memset(&ev, 0, sizeof ev);
-          ev.events = EPOLLIN;
-          ev.data.u32 = (uint32_t)i;
-          epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
-        } else if (w < 0 && errno == EAGAIN) {
-          continue;
-        } else {
-          errors++;
-          close_conn(ep, s);
-          goto again;
-        }
-      }
-      if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        ssize_t r = recv(s->fd, s->buf + s->got, RESP_CAP - s->got, 0);
-        if (r < 0 && errno == EAGAIN)
-          continue;
-        if (r <= 0) {
-          errors++;
-          close_conn(ep, s);
-          goto again;
-        }
-        s->got += (size_t)r;
-        rc = response_complete(s, &status);
-        if (rc == 0)
-          continue;
-        if (rc < 0)
-          errors++;
-        else if (status != expect_status)
-          wrong_status++;
-        else
-          ok++;
-        close_conn(ep, s);
-      } else {
-        continue;
-      }
-    again:
-      if (now < deadline && open_conn(ep, s, i) < 0)
+      if (now < deadline && open_conn(ep, &slots[i], i) < 0)
         errors++;
     }
-    /* connections that got nothing in time; slots whose connect failed (e.g. no free port) */
-    for (int i = 0; i < conc; i++) {
-      if (slots[i].fd >= 0 && now - slots[i].started > CONN_TIMEOUT_NS) {
-        errors++;
-        close_conn(ep, &slots[i]);
-      }
-      if (slots[i].fd < 0 && now < deadline && open_conn(ep, &slots[i], i) < 0)
-        errors++;
-    }
+    sweep(ep, slots, conc, now, deadline);
   }
-  {
-    double el = (double)(now_ns() - t0) / 1e9;
-    for (int i = 0; i < conc; i++)
-      if (slots[i].fd >= 0)
-        close(slots[i].fd);
-    printf("{\"ok\": %lld, \"errors\": %lld, \"wrong_status\": %lld, \"seconds\": %.3f, "
-           "\"rate\": %.1f}\n",
-           ok, errors, wrong_status, el, (double)ok / el);
-  }
+  el = (double)(now_ns() - t0) / 1e9;
+  for (int i = 0; i < conc; i++)
+    if (slots[i].fd >= 0)
+      close(slots[i].fd);
+  printf("{\"ok\": %lld, \"errors\": %lld, \"wrong_status\": %lld, \"seconds\": %.3f, "
+         "\"rate\": %.1f}\n",
+         ok, errors, wrong_status, el, (double)ok / el);
   close(ep);
   return 0;
 }

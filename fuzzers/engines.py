@@ -126,10 +126,8 @@ def run_libfuzzer(a, root, out, corpus, seeds, workers, progress):
             return None
         runs[i] += 1
         log = logs / f"worker-{i}.{runs[i] - 1}.log"
-        cmd = [str(binary), f"-max_total_time={remaining}", f"-artifact_prefix={arts}/",
-               "-print_final_stats=1", "-timeout=10", "-rss_limit_mb=2048", "-reload=1",
-               f"-seed={1 + i + 1000 * runs[i] + int(start) % 100000}"] \
-            + libfuzzer_flags(a.target) + a.extra + [str(corpus), str(seedset.seeds)]
+        cmd = _libfuzzer_cmd(binary, a, remaining, arts, 1 + i + 1000 * runs[i] + int(start) % 100000,
+                             corpus, seedset.seeds)
         f = open(log, "wb")
         p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env_with(),
                              start_new_session=True, cwd=out)
@@ -179,12 +177,23 @@ def run_libfuzzer(a, root, out, corpus, seeds, workers, progress):
             if v is not None:
                 stop(v[0])
     progress.finish()
-    files = sorted(p for p in arts.iterdir() if p.is_file())
-    met = {p.name.partition("-")[2] for p in files}  # libFuzzer names artifacts by SHA-1
-    files += [p for p in seedset.files() if p.name not in met]  # screened out before the start
     return {"execs": sum(done_execs), "coverage_edges": peak["cov"], "features": peak["ft"],
             "restarts": sum(restarts), "failing_seeds": seedset.failing,
-            "timeline": timeline}, files
+            "timeline": timeline}, _libfuzzer_findings(arts, seedset)
+
+
+def _libfuzzer_cmd(binary, a, remaining: int, arts, seed: int, corpus, seeds) -> list[str]:
+    return [str(binary), f"-max_total_time={remaining}", f"-artifact_prefix={arts}/",
+            "-print_final_stats=1", "-timeout=10", "-rss_limit_mb=2048", "-reload=1",
+            f"-seed={seed}"] + libfuzzer_flags(a.target) + a.extra + [str(corpus), str(seeds)]
+
+
+def _libfuzzer_findings(arts, seedset) -> list:
+    """The artifacts, then the failing seeds screened out before the start (by name: libFuzzer
+    names an artifact by the input's SHA-1, as the seed set does)."""
+    files = sorted(p for p in arts.iterdir() if p.is_file())
+    met = {p.name.partition("-")[2] for p in files}
+    return files + [p for p in seedset.files() if p.name not in met]
 
 
 def afl_stats(d: Path):
