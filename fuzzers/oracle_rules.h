@@ -7,6 +7,7 @@
 #ifndef SY_FUZZ_ORACLE_RULES_H
 #define SY_FUZZ_ORACLE_RULES_H
 
+/* clang-format off */
 #define OC_RULE_MAP(XX)                                                                            \
   /* ---- one decision (rules_decision.c) ---- */                                                  \
   XX("reason-cites-rfc", "reasons.h SY_REASON_MAP",                                                \
@@ -144,5 +145,6 @@
      "a payload the core accepts is one `nghttp2_session_upgrade2` accepts")                       \
   XX("h2c-switch-iff-valid-settings", "RFC 7540 §3.2.1",                                           \
      "an h2c offer with that value switches ⇔ it is valid")
+/* clang-format on */
 
 #endif

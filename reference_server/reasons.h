@@ -5,6 +5,7 @@
 #ifndef SY_REASONS_H
 #define SY_REASONS_H
 
+/* clang-format off */
 #define SY_REASON_MAP(XX)                                                                          \
   /* success */                                                                                    \
   XX(SERVED, 200, "RFC 9110 §9.3.1", MAY, "plain resource served")                                 \
@@ -87,10 +88,12 @@
   XX(TARGET_TOO_LONG, 414, "RFC 9112 §3", MUST, "request-target too long")                         \
   XX(BODY_TOO_LARGE, 413, "RFC 9110 §15.5.14", MAY, "request content too large")                  \
   XX(REQUEST_TIMEOUT, 408, "RFC 9110 §15.5.9", MAY, "request not completed within the timeout")
+/* clang-format on */
 
 /* The reason phrase (RFC 9110 §15) of every status the core sends: each status of the table
  * above, the policy's other WebSocket method status (400) and the connection's 100 Continue.
  * sy_status_phrase() reads it; test_render.c checks both directions. */
+/* clang-format off */
 #define SY_STATUS_MAP(XX)                                                                          \
   XX(100, "Continue")                                                                              \
   XX(101, "Switching Protocols")                                                                   \
@@ -108,5 +111,6 @@
   XX(431, "Request Header Fields Too Large")                                                       \
   XX(501, "Not Implemented")                                                                       \
   XX(505, "HTTP Version Not Supported")
+/* clang-format on */
 
 #endif

@@ -22,11 +22,13 @@
 #define SY_VERSION "0.1.0"
 
 /* ---- errors (operational, never protocol verdicts) ---- */
+/* clang-format off */
 #define SY_ERRNO_MAP(XX)                                                                           \
   XX(EINVAL, -1, "invalid argument")                                                               \
   XX(ENOSPC, -2, "output buffer too small")                                                        \
   XX(ESYNTAX, -3, "syntax error")                                                                  \
   XX(ELIMIT, -4, "a named limit was exceeded")
+/* clang-format on */
 enum sy_errno {
 #define XX(name, value, text) SY_##name = value,
   SY_ERRNO_MAP(XX)
@@ -142,6 +144,7 @@ const struct sy_header *sy_request_field(const struct sy_request *req, const cha
 
 /* ---- policy ---- */
 /* One table: the kinds, their policy-file names (sy_route_kind_name) and docs/policy.md. */
+/* clang-format off */
 #define SY_ROUTE_KIND_MAP(XX)                                                                      \
   XX(PLAIN, "plain")                    /* 200; upgrade offers ignored (RFC 9110 §7.8 MAY) */     \
   XX(WEBSOCKET, "websocket")            /* WebSocket required: 101 or 426 */                      \
@@ -150,6 +153,7 @@ const struct sy_header *sy_request_field(const struct sy_request *req, const cha
   XX(TLS, "tls")                        /* a TLS/1.2|1.3 offer switches to TLS; else plain */     \
   XX(TLS_REQUIRED, "tls-required")      /* TLS switch, or 426 Upgrade: TLS/1.2, HTTP/1.1 */       \
   XX(SECURE_REDIRECT, "secure-redirect") /* 308 to the same target over https */
+/* clang-format on */
 enum sy_route_kind {
 #define XX(name, text) SY_ROUTE_##name,
   SY_ROUTE_KIND_MAP(XX)
