@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONC 1024
-#define RESP_CAP 16384
+#define MAX_CONC        1024
+#define RESP_CAP        16384
 #define CONN_TIMEOUT_NS 2000000000LL
 
 struct slot {

@@ -29,7 +29,8 @@ static size_t b64url_encode(const uint8_t *in, size_t n, char *out)
   for (size_t i = 0; i < n; i += 3) {
     uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
                  (i + 2 < n ? in[i + 2] : 0);
-    int chars = i + 2 < n ? 4 : i + 1 < n ? 3 : 2;
+    int chars = i + 2 < n ? 4 : i + 1 < n ? 3
+                                          : 2;
     for (int c = 0; c < chars; c++)
       out[o++] = alpha[(v >> (18 - 6 * c)) & 63];
   }

@@ -16,7 +16,10 @@ struct ref_list {
   int valid;
 };
 
-static int is_ows(char c) { return c == ' ' || c == '\t'; }
+static int is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
 /* Split at every comma, trim OWS, skip empty pieces; a piece is token or token "/" token. */
 static void ref_parse(struct ref_list *r, const char *v, size_t len, int protocols)

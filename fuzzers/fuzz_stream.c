@@ -66,9 +66,9 @@ static void on_decision(void *arg, const struct sy_request *req, const struct sy
   oc_check_decision(conn.pol, req, d, conn.in, conn.in_len);
   (void)oc_render_checked(d, resp);
   if (t->n_dec < MAX_DEC)
-    t->dec[t->n_dec] = (struct dec){d->status,        d->head_only, req->head_len && req->version_minor == 0,
+    t->dec[t->n_dec] = (struct dec){d->status, d->head_only, req->head_len && req->version_minor == 0,
                                     req->expect_continue, d->reason, d->fate, d->proto,
-                                    d->consumed,      d->switch_offset, d->n_fields};
+                                    d->consumed, d->switch_offset, d->n_fields};
   t->n_dec++;
   if (d->fate == SY_FATE_SWITCH)
     t->switched = 1;

@@ -121,7 +121,9 @@ static void model(const uint8_t *in, size_t n, struct buf *o)
     const uint8_t *f = in + pos;
     int fin = f[0] >> 7, op = f[0] & 15, masked = f[1] >> 7;
     uint64_t len = f[1] & 127;
-    size_t hl = 2 + (len == 126 ? 2 : len == 127 ? 8 : 0) + (masked ? 4 : 0);
+    size_t hl = 2 + (len == 126 ? 2 : len == 127 ? 8
+                                                 : 0) +
+                (masked ? 4 : 0);
     uint8_t payload[SY_WS_MAX_CONTROL + 1], *data;
     unsigned refused;
     if (n - pos < hl)

@@ -32,7 +32,10 @@ static void put(struct gbuf *b, const void *s, size_t n)
   b->n += n;
 }
 
-static void puts_(struct gbuf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(struct gbuf *b, const char *s)
+{
+  put(b, s, strlen(s));
+}
 
 __attribute__((format(printf, 2, 3))) static void putf(struct gbuf *b, const char *fmt, ...)
 {
@@ -46,7 +49,10 @@ __attribute__((format(printf, 2, 3))) static void putf(struct gbuf *b, const cha
     put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static int one_in(uint64_t *r, unsigned n) { return n && oc_below(r, n) == 0; }
+static int one_in(uint64_t *r, unsigned n)
+{
+  return n && oc_below(r, n) == 0;
+}
 
 /* A table is {valid..., NULL, near-valid..., NULL}: a valid value, or one time in `near` a
  * near-valid one. */
@@ -238,14 +244,17 @@ static void offer_fields(struct gbuf *b, uint64_t *r, int kind, unsigned near)
     case 1:
       if (kind != SY_FUZZ_PLAIN)
         field_maybe(b, r, near, "Upgrade",
-                    choose(r, kind == SY_FUZZ_WEBSOCKET ? up_ws : kind == SY_FUZZ_H2C ? up_h2c : up_tls,
-                           near), "websocket");
+                    choose(r, kind == SY_FUZZ_WEBSOCKET ? up_ws : kind == SY_FUZZ_H2C ? up_h2c
+                                                                                      : up_tls,
+                           near),
+                    "websocket");
       break;
     case 2:
       if (kind != SY_FUZZ_PLAIN || one_in(r, 4))
         field_maybe(b, r, near, "Connection",
                     kind == SY_FUZZ_PLAIN ? (one_in(r, 2) ? "close" : "keep-alive")
-                    : choose(r, kind == SY_FUZZ_H2C ? conn_h2c : conn_up, near), "Upgrade");
+                                          : choose(r, kind == SY_FUZZ_H2C ? conn_h2c : conn_up, near),
+                    "Upgrade");
       break;
     case 3:
       if (kind == SY_FUZZ_WEBSOCKET) {
@@ -265,8 +274,7 @@ static void offer_fields(struct gbuf *b, uint64_t *r, int kind, unsigned near)
       break;
     default:
       if (one_in(r, 3))
-        field(b, r, near, (const char *[]){"Origin", "Sec-WebSocket-Protocol", "User-Agent",
-                                           "Sec-WebSocket-Extensions", "Accept"}[oc_below(r, 5)],
+        field(b, r, near, (const char *[]){"Origin", "Sec-WebSocket-Protocol", "User-Agent", "Sec-WebSocket-Extensions", "Accept"}[oc_below(r, 5)],
               (const char *[]){"http://example.com", "chat, superchat", "sy/1",
                                "permessage-deflate", "*/*"}[oc_below(r, 5)]);
     }

@@ -24,7 +24,6 @@ __attribute__((weak)) size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t
  * of fuzzers/ into every target, so the mutator must stand aside for the others. */
 extern const int sy_fuzz_request_shaped __attribute__((weak));
 
-
 /* Byte-level mutation when libFuzzer's is not linked (AFL++ library). */
 size_t sy__bytes_mutate(uint64_t *r, uint8_t *d, size_t n, size_t max)
 {

@@ -10,7 +10,9 @@
 
 static int rule_listed(const char *rule)
 {
-#define XX(id, rests_on, text) if (strcmp(rule, id) == 0) return 1;
+#define XX(id, rests_on, text) \
+  if (strcmp(rule, id) == 0)   \
+    return 1;
   OC_RULE_MAP(XX)
 #undef XX
   return 0;

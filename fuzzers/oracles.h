@@ -33,10 +33,10 @@ extern const int sy_fuzz_request_shaped;
 /* ---- failing: rule is an id of OC_RULE_MAP (an id missing there fails as oracle-setup) ---- */
 void oc_fail(const char *rule, const char *rfc, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
-#define OC_CHECK(cond, rule, rfc, ...)                                                             \
-  do {                                                                                             \
-    if (!(cond))                                                                                   \
-      oc_fail(rule, rfc, __VA_ARGS__);                                                             \
+#define OC_CHECK(cond, rule, rfc, ...) \
+  do {                                 \
+    if (!(cond))                       \
+      oc_fail(rule, rfc, __VA_ARGS__); \
   } while (0)
 
 /* ---- small deterministic helpers (no clock, no global randomness: inputs decide) ---- */
@@ -57,7 +57,10 @@ static inline uint64_t oc_rand(uint64_t *s) /* splitmix64 */
   return z ^ (z >> 31);
 }
 /* A random number below n (0 when n is 0): the mutators' one draw. */
-static inline size_t oc_below(uint64_t *s, size_t n) { return n ? (size_t)(oc_rand(s) % n) : 0; }
+static inline size_t oc_below(uint64_t *s, size_t n)
+{
+  return n ? (size_t)(oc_rand(s) % n) : 0;
+}
 /* Where to cut len bytes into pieces (fuzz_stream, fuzz_ws_frames): up to max increasing offsets
  * inside (0, len), seeded by the input's hash; each hop is 1 + a draw below short_hop, or below
  * long_hop one time in long_every. Returns how many. */
@@ -114,7 +117,10 @@ int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_l
 int oc_ws_key_valid(const uint8_t *key, size_t len);
 void oc_ws_accept(const uint8_t *key, size_t len, char out[SY_WS_ACCEPT_LEN + 1]);
 int oc_is_tchar(unsigned char c);
-static inline int oc_is_ows(char c) { return c == ' ' || c == '\t'; }
+static inline int oc_is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
 /* 1 iff a[0..alen) equals the NUL-terminated lit, ASCII case-insensitively. */
 int oc_ieq(const char *a, size_t alen, const char *lit);
 int oc_utf8_valid(const uint8_t *s, size_t n); /* decode-then-range, not the core's table */

@@ -34,14 +34,14 @@ __attribute__((weak)) int __llvm_profile_write_file(void);
 static char current[4096];
 static unsigned long n_run;
 static int verbose;
-static int each;             /* SY_REPLAY_EACH */
-static unsigned long n_failed; /* inputs whose child failed (SY_REPLAY_EACH) */
+static int each;                 /* SY_REPLAY_EACH */
+static unsigned long n_failed;   /* inputs whose child failed (SY_REPLAY_EACH) */
 static const char *resume_after; /* SY_REPLAY_AFTER */
-static double time_seconds; /* > 0: SY_REPLAY_SECONDS, inputs are kept for timing */
+static double time_seconds;      /* > 0: SY_REPLAY_SECONDS, inputs are kept for timing */
 static struct input {
   uint8_t *data;
   size_t len;
-} *kept;
+} * kept;
 static size_t n_kept, cap_kept;
 
 static void say_current(void)

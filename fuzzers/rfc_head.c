@@ -5,7 +5,10 @@
 
 #include "oracles.h"
 
-static int vchar_or_obs(unsigned char c) { return (c >= 0x21 && c != 0x7f); }
+static int vchar_or_obs(unsigned char c)
+{
+  return (c >= 0x21 && c != 0x7f);
+}
 
 int oc_head_strict(struct oc_head *h, const uint8_t *buf, size_t len)
 {

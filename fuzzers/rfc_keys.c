@@ -17,8 +17,7 @@ int oc_h2_settings_valid(const uint8_t *v, size_t n, uint8_t *out, size_t *out_l
   static const struct {
     unsigned id;
     uint32_t min, max;
-  } rules[] = {{0x2, 0, 1},          {0x4, 0, 0x7fffffffu}, {0x5, 0x4000u, 0xffffffu},
-               {0x8, 0, 1} /* RFC 8441 §3 */, {0x9, 0, 1} /* RFC 9218 §2.1 */};
+  } rules[] = {{0x2, 0, 1}, {0x4, 0, 0x7fffffffu}, {0x5, 0x4000u, 0xffffffu}, {0x8, 0, 1} /* RFC 8441 §3 */, {0x9, 0, 1} /* RFC 9218 §2.1 */};
 
   if (n == 0 || n % 4 == 1 || n + 3 >= sizeof std)
     return 0; /* §3.2.1: token68 has one character at least */

@@ -124,7 +124,8 @@ static void check_upgrade_fields(const struct sy_decision *d, const struct oc_re
              d->status == 101 ? "101-carries-upgrade" : "426-carries-upgrade",
              d->status == 101 ? "RFC 9110 §15.2.2" : "RFC 9110 §15.5.22",
              "%d without Upgrade: %s and the upgrade connection option", d->status,
-             tls ? "TLS/1.x" : h2c ? "h2c" : "websocket");
+             tls ? "TLS/1.x" : h2c ? "h2c"
+                                   : "websocket");
   }
   if (d->status == 101 && d->proto == SY_PROTO_WEBSOCKET) {
     OC_CHECK(r->upgrade && r->body_len == 0, "101-carries-upgrade", "RFC 9110 §15.2.2",

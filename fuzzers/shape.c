@@ -44,7 +44,10 @@ void sy__emit(struct sy__out *o, const void *p, size_t n)
   o->n += n;
 }
 
-void sy__emits(struct sy__out *o, const char *s) { sy__emit(o, s, strlen(s)); }
+void sy__emits(struct sy__out *o, const char *s)
+{
+  sy__emit(o, s, strlen(s));
+}
 
 void sy__emit_line(struct sy__out *o, const struct sy__line *l)
 {

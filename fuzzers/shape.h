@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SY__SHAPE_MAX_LINES 96
-#define SY__SHAPE_SCRATCH (64 * 1024) /* the largest input the shape operators rebuild */
+#define SY__SHAPE_SCRATCH   (64 * 1024) /* the largest input the shape operators rebuild */
 
 struct sy__line {
   const uint8_t *p; /* without its line ending */

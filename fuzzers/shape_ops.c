@@ -14,7 +14,6 @@
 #include "oracles.h"
 #include "shape.h"
 
-
 static const char *const eols[] = {"\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", "\n\r"};
 
 static const char *const methods[] = {"GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE",
@@ -63,7 +62,6 @@ static const struct field_kind fields[] = {
     {"Origin", VALUES(v_misc)},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
-
 
 /* ---- field lines ---- */
 
@@ -124,13 +122,13 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
     i = e + 1;
   }
   pick = oc_below(r, k);
-#define PUT(p_, n_)                                                                                \
-  do {                                                                                             \
-    size_t m_ = (n_);                                                                              \
-    if (o + m_ > cap)                                                                              \
-      m_ = cap - o;                                                                                \
-    memcpy(out + o, (p_), m_);                                                                     \
-    o += m_;                                                                                       \
+#define PUT(p_, n_)            \
+  do {                         \
+    size_t m_ = (n_);          \
+    if (o + m_ > cap)          \
+      m_ = cap - o;            \
+    memcpy(out + o, (p_), m_); \
+    o += m_;                   \
   } while (0)
   for (size_t j = 0; j < k; j++) {
     int op = j == pick ? (int)oc_below(r, 5) : -1;
@@ -156,7 +154,6 @@ static size_t list_mutate(uint64_t *r, const uint8_t *v, size_t n, char *out, si
 #undef PUT
   return o;
 }
-
 
 /* Around the limits of limits.h: SY_MAX_TARGET_BYTES, SY_MAX_HEAD_BYTES, SY_MAX_HEADERS. */
 static size_t limits_mutate(uint64_t *r, struct sy__shape *s, uint8_t *data, size_t max)
@@ -415,10 +412,10 @@ static void op_line_bytes(struct edit *e) /* byte mutation of one line only */
 
 /* Drawn one in 16 each; ops 13 and 14 are limits_mutate and body_mutate, 15 bytes only. */
 static void (*const line_ops[])(struct edit *) = {
-    op_insert, op_insert, op_replace, op_delete,       op_duplicate,    op_swap,   op_case,
-    op_eol,    op_fold,   op_list,    op_request_line, op_append,       op_line_bytes};
+    op_insert, op_insert, op_replace, op_delete, op_duplicate, op_swap, op_case,
+    op_eol, op_fold, op_list, op_request_line, op_append, op_line_bytes};
 #define N_LINE_OPS (sizeof line_ops / sizeof line_ops[0])
-#define OP_APPEND 11
+#define OP_APPEND  11
 
 static size_t emit_edited(struct edit *e, int appended, uint8_t *data, size_t max)
 {

@@ -19,7 +19,6 @@ struct span {
   size_t a, b; /* [a, b) in the input */
 };
 
-
 /* Field lines of the head: [start of name, end of line before CR/LF); colon position. */
 static size_t field_lines(const uint8_t *d, size_t n, struct span *lines, size_t *colons,
                           size_t max)
@@ -94,14 +93,15 @@ static size_t list_op(uint64_t *r, uint8_t *d, size_t size, size_t max, struct s
     return size;
   x = oc_below(r, k);
   y = oc_below(r, k);
-#define OUT(p, n)                                                                                  \
-  do {                                                                                             \
-    memcpy(out + o, (p), (n));                                                                     \
-    o += (n);                                                                                      \
+#define OUT(p, n)              \
+  do {                         \
+    memcpy(out + o, (p), (n)); \
+    o += (n);                  \
   } while (0)
   OUT(" ", 1);
   for (size_t j = 0; j < k; j++) {
-    struct span e = op == 0 && j == x ? t[y] : op == 0 && j == y ? t[x] : t[j]; /* swap */
+    struct span e = op == 0 && j == x ? t[y] : op == 0 && j == y ? t[x]
+                                                                 : t[j]; /* swap */
     if (op == 2 && j == x && k > 1)
       continue; /* drop */
     if (o > 1)
@@ -132,7 +132,7 @@ static size_t split_or_join(uint64_t *r, uint8_t *d, size_t size, size_t max, st
   for (size_t j = i + 1; j < n && oc_below(r, 2); j++) { /* join a later line of the same name */
     size_t nj = colons[j] - lines[j].a;
     if (nj == name && strncasecmp((const char *)d + lines[i].a,
-                                           (const char *)d + lines[j].a, name) == 0) {
+                                  (const char *)d + lines[j].a, name) == 0) {
       size_t vj = lines[j].b - colons[j] - 1;
       uint8_t v[2048];
       if (vj > sizeof v)
@@ -193,7 +193,8 @@ static size_t case_op(uint64_t *r, uint8_t *d, size_t size, struct span *lines, 
   for (size_t j = s.a; j < s.b; j++) {
     uint8_t c = d[j];
     if ((c | 32) >= 'a' && (c | 32) <= 'z')
-      d[j] = how == 0 ? (uint8_t)(c | 32) : how == 1 ? (uint8_t)(c & ~32) : (uint8_t)(c ^ (j & 1 ? 32 : 0));
+      d[j] = how == 0 ? (uint8_t)(c | 32) : how == 1 ? (uint8_t)(c & ~32)
+                                                     : (uint8_t)(c ^ (j & 1 ? 32 : 0));
   }
   return size;
 }
@@ -236,7 +237,8 @@ size_t sy_fuzz_token_mutate(uint64_t *r, uint8_t *d, size_t size, size_t max)
   {
     static const char *const ws[] = {" ", "\t", "  \t", " "};
     const char *w = ws[oc_below(r, 4)];
-    size_t at = oc_below(r, 4) == 0 ? colons[i] : oc_below(r, 2) ? colons[i] + 1 : lines[i].b;
+    size_t at = oc_below(r, 4) == 0 ? colons[i] : oc_below(r, 2) ? colons[i] + 1
+                                                                 : lines[i].b;
     return splice(d, size, max, at, at, (const uint8_t *)w, strlen(w));
   }
   case 6:

@@ -19,7 +19,7 @@
 #include "upgrade_ops.h"
 
 #define UOP_MAX_LINES 96
-#define UOP_SCRATCH (64 * 1024)
+#define UOP_SCRATCH   (64 * 1024)
 #define UOP_MAX_STACK 4 /* operations stacked on one mutant */
 
 struct uline {
@@ -301,7 +301,8 @@ static void choose_edit(uint64_t *r, int op, const struct head *h, struct edit *
     if (!fields)
       break;
     e->line = 1 + oc_below(r, fields);
-    e->line_op = op == SY_UOP_EOL ? 'e' : op == SY_UOP_FOLD ? 'f' : "ulstw"[oc_below(r, 5)];
+    e->line_op = op == SY_UOP_EOL ? 'e' : op == SY_UOP_FOLD ? 'f'
+                                                            : "ulstw"[oc_below(r, 5)];
     e->arg = PICK(r, eols);
     break;
   case SY_UOP_AFTER_HEAD:

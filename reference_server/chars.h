@@ -23,7 +23,10 @@ enum {
 };
 extern const unsigned char sy__char_class[256];
 
-static inline int sy__is_ctl(unsigned char c) { return (sy__char_class[c] & SY_CH_CTL) != 0; }
+static inline int sy__is_ctl(unsigned char c)
+{
+  return (sy__char_class[c] & SY_CH_CTL) != 0;
+}
 
 /* The length of the run of tchar at the start of p[0..n). */
 size_t sy__tchar_span(const char *p, size_t n);

@@ -48,15 +48,24 @@ void sy_conn_free(struct sy_conn *c)
     sy__tls_free(c);
 }
 
-static size_t out_room(const struct sy_conn *c) { return SY_CONN_OUT_CAP - c->out_len; }
-size_t sy__conn_out_room(const struct sy_conn *c) { return out_room(c); }
+static size_t out_room(const struct sy_conn *c)
+{
+  return SY_CONN_OUT_CAP - c->out_len;
+}
+size_t sy__conn_out_room(const struct sy_conn *c)
+{
+  return out_room(c);
+}
 
 static void consume(struct sy_conn *c, size_t n)
 {
   memmove(c->in, c->in + n, c->in_len - n);
   c->in_len -= n;
 }
-void sy__conn_consume(struct sy_conn *c, size_t n) { consume(c, n); }
+void sy__conn_consume(struct sy_conn *c, size_t n)
+{
+  consume(c, n);
+}
 
 /* After the 101: the new protocol's state, or close when its session cannot start (a build
  * without sessions, no TLS certificate). `req` still points into c->in. */
@@ -74,7 +83,7 @@ static int start_switch(struct sy_conn *c, const struct sy_request *req, const s
     c->in_len = 0;
     return 0;
   }
-  c->state = d->proto == SY_PROTO_H2C ? SY_CONN_H2
+  c->state = d->proto == SY_PROTO_H2C   ? SY_CONN_H2
              : d->proto == SY_PROTO_TLS ? SY_CONN_TLS
                                         : SY_CONN_WEBSOCKET;
   return 1;
@@ -371,10 +380,9 @@ void sy_conn_tick(struct sy_conn *c, uint64_t now_ms)
     if (c->state == SY_CONN_CLOSING)
       c->state = SY_CONN_CLOSED; /* the peer stopped reading our last bytes */
     else if (c->state == SY_CONN_WEBSOCKET && !c->close_sent) {
-      ws_fail(c, 1001); /* §7.4.1 going away */
+      ws_fail(c, 1001);          /* §7.4.1 going away */
       c->last_input_ms = now_ms; /* one more idle period to flush the Close */
-    }
-    else
+    } else
       c->state = SY_CONN_CLOSED;
   }
 }

@@ -352,7 +352,8 @@ static void http_fields(const struct sy_request *req, struct sy_decision *d, int
     add(d, "Upgrade", required_upgrade(d->reason));
     /* An HTTP/1.0 connection persists only if the response says keep-alive (RFC 9112 §9.3). */
     add(d, "Connection",
-        !keep_alive ? "Upgrade, close" : req->version_minor == 0 ? "Upgrade, keep-alive" : "Upgrade");
+        !keep_alive ? "Upgrade, close" : req->version_minor == 0 ? "Upgrade, keep-alive"
+                                                                 : "Upgrade");
     if (d->reason == SY_R_WS_VERSION_MISSING || d->reason == SY_R_WS_VERSION_UNSUPPORTED)
       add(d, "Sec-WebSocket-Version", "13"); /* RFC 6455 §4.4 */
   } else if (!keep_alive) {

@@ -31,7 +31,10 @@ static void json_str(FILE *f, const char *s, size_t n)
   fputc('"', f);
 }
 
-static void json_cstr(FILE *f, const char *s) { json_str(f, s, strlen(s)); }
+static void json_cstr(FILE *f, const char *s)
+{
+  json_str(f, s, strlen(s));
+}
 
 static int print_reasons(void)
 {
@@ -51,13 +54,16 @@ static int print_reasons(void)
 
 static const char *fate_name(enum sy_fate f)
 {
-  return f == SY_FATE_SWITCH ? "switch" : f == SY_FATE_CLOSE ? "close" : "keep-alive";
+  return f == SY_FATE_SWITCH ? "switch" : f == SY_FATE_CLOSE ? "close"
+                                                             : "keep-alive";
 }
 
 /* As harness/core.py's PROTOS names enum sy_proto. */
 static const char *proto_name(enum sy_proto p)
 {
-  return p == SY_PROTO_WEBSOCKET ? "websocket" : p == SY_PROTO_H2C ? "h2c" : p == SY_PROTO_TLS ? "tls" : "";
+  return p == SY_PROTO_WEBSOCKET ? "websocket" : p == SY_PROTO_H2C ? "h2c"
+                                             : p == SY_PROTO_TLS   ? "tls"
+                                                                   : "";
 }
 
 static int decide_file(const struct sy_policy *pol, const char *path)

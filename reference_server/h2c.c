@@ -22,7 +22,10 @@ int sy__h2_step(struct sy_conn *c)
   (void)c;
   return 0;
 }
-void sy__h2_free(struct sy_conn *c) { (void)c; }
+void sy__h2_free(struct sy_conn *c)
+{
+  (void)c;
+}
 
 #else
 
@@ -55,7 +58,10 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t le
   return (ssize_t)n;
 }
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v)                                                                   \
+  {                                                                                \
+    (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE \
+  }
 
 static int respond(nghttp2_session *s, int32_t id, int status, int head_only, const char *allow)
 {

@@ -6,9 +6,15 @@
 #include "chars.h"
 #include "switchyard.h"
 
-static int is_ows(char c) { return c == ' ' || c == '\t'; }
+static int is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static char lower(char c)
+{
+  return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 int sy_span_ieq(struct sy_span s, const char *lit)
 {

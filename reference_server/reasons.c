@@ -25,11 +25,26 @@ static const struct row *row(enum sy_reason r)
   return (r >= 0 && r < SY_R__COUNT) ? &rows[r] : &rows[SY_R_NONE];
 }
 
-const char *sy_reason_name(enum sy_reason r) { return row(r)->name; }
-int sy_reason_status(enum sy_reason r) { return row(r)->status; }
-const char *sy_reason_rfc(enum sy_reason r) { return row(r)->rfc; }
-enum sy_level sy_reason_level(enum sy_reason r) { return row(r)->level; }
-const char *sy_reason_text(enum sy_reason r) { return row(r)->text; }
+const char *sy_reason_name(enum sy_reason r)
+{
+  return row(r)->name;
+}
+int sy_reason_status(enum sy_reason r)
+{
+  return row(r)->status;
+}
+const char *sy_reason_rfc(enum sy_reason r)
+{
+  return row(r)->rfc;
+}
+enum sy_level sy_reason_level(enum sy_reason r)
+{
+  return row(r)->level;
+}
+const char *sy_reason_text(enum sy_reason r)
+{
+  return row(r)->text;
+}
 
 const char *sy_level_name(enum sy_level l)
 {
@@ -47,8 +62,8 @@ const char *sy_level_name(enum sy_level l)
 const char *sy_strerror(int err)
 {
   switch (err) {
-#define XX(name, value, text)                                                                      \
-  case value:                                                                                      \
+#define XX(name, value, text) \
+  case value:                 \
     return text;
     SY_ERRNO_MAP(XX)
 #undef XX
@@ -59,8 +74,8 @@ const char *sy_strerror(int err)
 const char *sy_status_phrase(int status)
 {
   switch (status) {
-#define XX(code, phrase)                                                                           \
-  case code:                                                                                       \
+#define XX(code, phrase) \
+  case code:             \
     return phrase;
     SY_STATUS_MAP(XX)
 #undef XX

@@ -27,7 +27,10 @@ static void put(struct out *o, const char *s, size_t n)
   o->len += n;
 }
 
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
+static void puts_(struct out *o, const char *s)
+{
+  put(o, s, strlen(s));
+}
 
 static void put_uint(struct out *o, size_t v)
 {

@@ -21,18 +21,21 @@
 struct ctx {
   struct sy_request *req;
   const char *buf;
-  int in_value;      /* the last header callback was a value */
-  int overflow;      /* a field line beyond SY_MAX_HEADERS has started */
-  int url_done;      /* on_url_complete fired */
+  int in_value; /* the last header callback was a value */
+  int overflow; /* a field line beyond SY_MAX_HEADERS has started */
+  int url_done; /* on_url_complete fired */
   size_t target_start;
   int method_done;
-  int head_done;     /* field callbacks from now on are the trailer section's */
+  int head_done;                /* field callbacks from now on are the trailer section's */
   struct sy_span tname, tvalue; /* the trailer field line being read */
   size_t trailer_bytes;         /* counted with the content against SY_MAX_BODY_BYTES */
-  enum sy_reason cb_reason; /* why a callback stopped the parser */
+  enum sy_reason cb_reason;     /* why a callback stopped the parser */
 };
 
-static struct ctx *ctx_of(llhttp_t *p) { return (struct ctx *)p->data; }
+static struct ctx *ctx_of(llhttp_t *p)
+{
+  return (struct ctx *)p->data;
+}
 
 static void extend(struct sy_span *s, const char *at, size_t n)
 {
@@ -180,7 +183,6 @@ static int on_message_complete(llhttp_t *p)
   return HPE_PAUSED; /* never run into the next pipelined message */
 }
 
-
 /* llhttp reports an error at pos either because of the byte at pos, or (at a span's end) having
  * decided on the bytes before it. Which one matters for naming the error by its bytes and for
  * split invariance: parse buf[0..pos) again, without callbacks; if the same error comes at the
@@ -267,7 +269,7 @@ static enum sy_reason classify_error(struct ctx *c, llhttp_errno_t e, const char
     return sy__method_error(buf, len, b);
   case HPE_INVALID_VERSION:
     if (b == SY_R_BARE_LF || b == SY_R_BARE_CR)
-      return b; /* before the version, e.g. a bare LF in place of an empty line */
+      return b;                     /* before the version, e.g. a bare LF in place of an empty line */
     if (sy__line_version(buf, len)) /* well-formed, refused by llhttp (HTTP/3.0, HTTP/0.9) */
       return SY_R_VERSION_UNSUPPORTED;
     if (sy__other_version_prefix(buf, len))

@@ -56,7 +56,8 @@ int sy_h2_settings_check(const uint8_t *p, size_t n)
     uint32_t v = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 | (uint32_t)p[i + 4] << 8 |
                  p[i + 5];
     if ((id == SETTINGS_ENABLE_PUSH || id == SETTINGS_ENABLE_CONNECT_PROTOCOL ||
-         id == SETTINGS_NO_RFC7540_PRIORITIES) && v > 1)
+         id == SETTINGS_NO_RFC7540_PRIORITIES) &&
+        v > 1)
       return SY_ESYNTAX; /* PROTOCOL_ERROR */
     if (id == SETTINGS_INITIAL_WINDOW_SIZE && v > 0x7fffffffu)
       return SY_ESYNTAX; /* FLOW_CONTROL_ERROR */

@@ -45,16 +45,18 @@ enum sy_reason {
 #undef XX
       SY_R__COUNT
 };
-enum sy_level { SY_LEVEL_MUST, SY_LEVEL_SHOULD, SY_LEVEL_MAY };
+enum sy_level { SY_LEVEL_MUST,
+                SY_LEVEL_SHOULD,
+                SY_LEVEL_MAY };
 
 /* One column of a reason's row. A value outside the enum reads as SY_R_NONE's row: "NONE",
  * status 0, rfc "", level MAY, text "no decision". */
-const char *sy_reason_name(enum sy_reason r);  /* "WS_SWITCH" */
-int sy_reason_status(enum sy_reason r);        /* 101, 426, ... */
-const char *sy_reason_rfc(enum sy_reason r);   /* "RFC 6455 §4.2.2" */
+const char *sy_reason_name(enum sy_reason r); /* "WS_SWITCH" */
+int sy_reason_status(enum sy_reason r);       /* 101, 426, ... */
+const char *sy_reason_rfc(enum sy_reason r);  /* "RFC 6455 §4.2.2" */
 enum sy_level sy_reason_level(enum sy_reason r);
 const char *sy_reason_text(enum sy_reason r);
-const char *sy_level_name(enum sy_level l);    /* "MUST"; "?" outside the enum */
+const char *sy_level_name(enum sy_level l); /* "MUST"; "?" outside the enum */
 /* "Switching Protocols": SY_STATUS_MAP's phrase (reasons.h), "Unknown" for any other status. */
 const char *sy_status_phrase(int status);
 
@@ -75,8 +77,8 @@ struct sy_list {
   size_t dropped; /* valid elements beyond SY_MAX_LIST_ITEMS (counted, not stored) */
 };
 enum sy_list_flags {
-  SY_LIST_TOKENS = 0,          /* 1#token (Connection, Sec-WebSocket-Version) */
-  SY_LIST_PROTOCOLS = 1,       /* 1#protocol, protocol = name ["/" version] (Upgrade) */
+  SY_LIST_TOKENS = 0,    /* 1#token (Connection, Sec-WebSocket-Version) */
+  SY_LIST_PROTOCOLS = 1, /* 1#protocol, protocol = name ["/" version] (Upgrade) */
 };
 /* Appends the elements of one field value to `out` (call once per field line to combine
  * repeated fields, RFC 9110 §5.3; zero `out` before the first). Empty elements and OWS are
@@ -196,7 +198,10 @@ enum sy_fate {
   SY_FATE_CLOSE,      /* close after the response */
   SY_FATE_SWITCH,     /* after the response, the bytes from switch_offset are the new protocol */
 };
-enum sy_proto { SY_PROTO_NONE, SY_PROTO_WEBSOCKET, SY_PROTO_H2C, SY_PROTO_TLS };
+enum sy_proto { SY_PROTO_NONE,
+                SY_PROTO_WEBSOCKET,
+                SY_PROTO_H2C,
+                SY_PROTO_TLS };
 struct sy_field {
   const char *name;
   const char *value;
@@ -208,11 +213,11 @@ struct sy_decision {
   enum sy_proto proto;
   struct sy_field fields[SY_MAX_RESPONSE_FIELDS]; /* static strings, or `accept` below */
   size_t n_fields;
-  char accept[SY_WS_ACCEPT_LEN + 1]; /* Sec-WebSocket-Accept value on a 101 */
+  char accept[SY_WS_ACCEPT_LEN + 1];    /* Sec-WebSocket-Accept value on a 101 */
   char location[SY_MAX_LOCATION_BYTES]; /* Location of a secure-redirect 308 */
-  int head_only;                     /* HEAD: Content-Length but no body */
-  size_t consumed;                   /* bytes of the input this decision used */
-  size_t switch_offset;              /* first byte of the new protocol (fate == SWITCH) */
+  int head_only;                        /* HEAD: Content-Length but no body */
+  size_t consumed;                      /* bytes of the input this decision used */
+  size_t switch_offset;                 /* first byte of the new protocol (fate == SWITCH) */
 };
 /* Total: every (request, policy) gets a decision, written over *d. `req` must come from
  * sy_request_parse() returning > 0. `d->accept` is filled through OpenSSL's SHA-1 (wsaccept.c).
@@ -307,8 +312,8 @@ enum sy_conn_state {
   SY_CONN_WEBSOCKET, /* after a 101: RFC 6455 frames */
   SY_CONN_CLOSING,   /* flush the output, then close */
   SY_CONN_CLOSED,
-  SY_CONN_H2,        /* after an h2c 101: HTTP/2 through libnghttp2 (h2c.c) */
-  SY_CONN_TLS,       /* after a TLS 101: the handshake, then the answer inside TLS (tls.c) */
+  SY_CONN_H2,  /* after an h2c 101: HTTP/2 through libnghttp2 (h2c.c) */
+  SY_CONN_TLS, /* after a TLS 101: the handshake, then the answer inside TLS (tls.c) */
 };
 
 /* ---- the sessions after an h2c or TLS switch (h2c.c, tls.c) ----

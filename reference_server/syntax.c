@@ -24,9 +24,7 @@ enum sy_method sy__method_id(struct sy_span m)
   static const struct {
     const char *name;
     enum sy_method id;
-  } known[] = {{"GET", SY_M_GET},         {"HEAD", SY_M_HEAD},       {"POST", SY_M_POST},
-               {"PUT", SY_M_PUT},         {"DELETE", SY_M_DELETE},   {"OPTIONS", SY_M_OPTIONS},
-               {"CONNECT", SY_M_CONNECT}};
+  } known[] = {{"GET", SY_M_GET}, {"HEAD", SY_M_HEAD}, {"POST", SY_M_POST}, {"PUT", SY_M_PUT}, {"DELETE", SY_M_DELETE}, {"OPTIONS", SY_M_OPTIONS}, {"CONNECT", SY_M_CONNECT}};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (m.len == strlen(known[i].name) && memcmp(m.ptr, known[i].name, m.len) == 0)
       return known[i].id; /* methods are case-sensitive (RFC 9110 §9.1) */
@@ -100,7 +98,6 @@ struct sy_span sy__path_of(struct sy_span t)
     }
   return p;
 }
-
 
 /* What byte i says on its own: a bare LF or CR, a CTL (RFC 9112 §2.2, RFC 9110 §5.5), or
  * SY_R__COUNT for a CR that ends what has arrived (bare or not? the next byte decides). */
@@ -184,7 +181,6 @@ const char *sy__line_version(const char *buf, size_t len)
   return count_sp(line, (size_t)(eol - line)) == 2 ? v : NULL;
 }
 
-
 /* The request line has not ended and what follows its last SP could still become "HTTP/D.D"
  * CRLF: llhttp refuses e.g. "HTTP/3.1" at the minor digit, before the CRLF that makes it a
  * well-formed line of another version (sy__line_version). */
@@ -242,7 +238,7 @@ enum sy_reason sy__method_error(const char *buf, size_t len, enum sy_reason b)
   if (b == SY_R_BARE_LF || b == SY_R_BARE_CR)
     return b;
   if (i == s && buf[i] != ' ' && buf[i] != '\t')
-    return SY_R_BAD_SYNTAX; /* §2.2: octets that cannot start a request line (TLS, binary) */
+    return SY_R_BAD_SYNTAX;     /* §2.2: octets that cannot start a request line (TLS, binary) */
   return SY_R_BAD_REQUEST_LINE; /* a CTL here is in the request line, not in a field */
 }
 

@@ -36,8 +36,14 @@ struct sy_tls_ctx *sy_tls_ctx_new_ephemeral(const char *cn, char *err, size_t er
   (void)cn;
   return sy_tls_ctx_new(NULL, 0, NULL, 0, err, errcap);
 }
-void sy_tls_ctx_free(struct sy_tls_ctx *ctx) { (void)ctx; }
-int sy_sessions_available(void) { return 0; }
+void sy_tls_ctx_free(struct sy_tls_ctx *ctx)
+{
+  (void)ctx;
+}
+int sy_sessions_available(void)
+{
+  return 0;
+}
 int sy__tls_start(struct sy_conn *c, const struct sy_request *req, const struct sy_decision *d)
 {
   (void)c, (void)req, (void)d;
@@ -48,7 +54,10 @@ int sy__tls_step(struct sy_conn *c)
   (void)c;
   return 0;
 }
-void sy__tls_free(struct sy_conn *c) { (void)c; }
+void sy__tls_free(struct sy_conn *c)
+{
+  (void)c;
+}
 
 #else
 
@@ -62,9 +71,15 @@ struct sy_tls_ctx {
   SSL_CTX *ctx;
 };
 
-enum { TLS_FIRST_BYTES = 1, TLS_HANDSHAKE, TLS_DONE, TLS_FAILED };
+enum { TLS_FIRST_BYTES = 1,
+       TLS_HANDSHAKE,
+       TLS_DONE,
+       TLS_FAILED };
 
-int sy_sessions_available(void) { return 1; }
+int sy_sessions_available(void)
+{
+  return 1;
+}
 
 static struct sy_tls_ctx *fail(SSL_CTX *ctx, const char *what, char *err, size_t errcap)
 {
@@ -100,7 +115,7 @@ static SSL_CTX *server_ctx(void)
   SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
   if (ctx) {
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); /* RFC 8996 */
-    SSL_CTX_set_num_tickets(ctx, 0); /* one answer, then close: nothing to resume */
+    SSL_CTX_set_num_tickets(ctx, 0);                    /* one answer, then close: nothing to resume */
   }
   return ctx;
 }

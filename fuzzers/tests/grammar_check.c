@@ -21,7 +21,10 @@ static int status_of(const uint8_t *d, size_t n)
   return rc == SY_INCOMPLETE ? 0 : dec.status;
 }
 
-static void count(int *seen, int status) { seen[status < 0 || status > 599 ? 0 : status]++; }
+static void count(int *seen, int status)
+{
+  seen[status < 0 || status > 599 ? 0 : status]++;
+}
 
 static void print_seen(const char *name, const int *seen, int last)
 {

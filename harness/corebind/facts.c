@@ -35,7 +35,10 @@ static int sy__empty_lines_only(const char *buf, size_t n)
   return 1;
 }
 
-static int sy__is_ows(char c) { return c == ' ' || c == '\t'; }
+static int sy__is_ows(char c)
+{
+  return c == ' ' || c == '\t';
+}
 
 /* Whether the field line h, the last one the core received before it stopped at `stop`,
  * certainly ended: its CRLF arrived before `stop`, and the next line has begun without SP or
@@ -126,11 +129,20 @@ static int sy__list(const char *buf, const struct sy_facts *o, const char *name,
   return ok;
 }
 
-size_t sy_facts_struct_size(void) { return sizeof(struct sy_facts); }
+size_t sy_facts_struct_size(void)
+{
+  return sizeof(struct sy_facts);
+}
 
-int sy_facts_abi(void) { return SY_FACTS_ABI; }
+int sy_facts_abi(void)
+{
+  return SY_FACTS_ABI;
+}
 
-int sy_facts_reason_count(void) { return SY_R__COUNT; }
+int sy_facts_reason_count(void)
+{
+  return SY_R__COUNT;
+}
 
 /* The request line as the core split it: method and target when a space ends each, and the line
  * when only empty lines precede it. */
@@ -177,7 +189,7 @@ static void read_fields(const char *buf, size_t len, const struct sy_request *re
   size_t stop;
 
   out->n_headers = (uint32_t)(req->n_headers < SY_FACTS_MAX_HEADERS ? req->n_headers
-                                                                   : SY_FACTS_MAX_HEADERS);
+                                                                    : SY_FACTS_MAX_HEADERS);
   stop = req->error != SY_R_NONE && req->error_offset < len ? req->error_offset : len;
   if (!out->complete && out->n_headers > 0 &&
       !sy__line_ended(buf, len, stop, &req->headers[out->n_headers - 1]))

@@ -16,22 +16,29 @@ struct ctx {
   int in_value; /* 1 while the current field's value is being collected */
 };
 
-static struct ctx *ctx_of(llhttp_t *p) { return (struct ctx *)p->data; }
+static struct ctx *ctx_of(llhttp_t *p)
+{
+  return (struct ctx *)p->data;
+}
 
 /* Spans arrive in one piece per call because the whole buffer is passed to one execute; the
  * append form still covers a split span so the offsets stay right. */
-static void span_add(struct sy_resp_span *s, const char *base, const char *at, size_t len) {
-  if (s->len == 0) s->off = (uint32_t)(at - base);
+static void span_add(struct sy_resp_span *s, const char *base, const char *at, size_t len)
+{
+  if (s->len == 0)
+    s->off = (uint32_t)(at - base);
   s->len += (uint32_t)len;
 }
 
-static int on_status(llhttp_t *p, const char *at, size_t len) {
+static int on_status(llhttp_t *p, const char *at, size_t len)
+{
   struct ctx *c = ctx_of(p);
   span_add(&c->out->reason, c->base, at, len);
   return 0;
 }
 
-static int on_header_field(llhttp_t *p, const char *at, size_t len) {
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
   struct ctx *c = ctx_of(p);
   struct sy_resp *o = c->out;
   if (c->in_value || o->nheaders + o->dropped_headers == 0) {
@@ -45,25 +52,30 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len) {
       o->dropped_headers++;
     }
   }
-  if (o->dropped_headers == 0) span_add(&o->names[o->nheaders - 1], c->base, at, len);
+  if (o->dropped_headers == 0)
+    span_add(&o->names[o->nheaders - 1], c->base, at, len);
   return 0;
 }
 
-static int on_header_value(llhttp_t *p, const char *at, size_t len) {
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
   struct ctx *c = ctx_of(p);
   struct sy_resp *o = c->out;
   c->in_value = 1;
-  if (o->dropped_headers == 0 && o->nheaders > 0) span_add(&o->values[o->nheaders - 1], c->base, at, len);
+  if (o->dropped_headers == 0 && o->nheaders > 0)
+    span_add(&o->values[o->nheaders - 1], c->base, at, len);
   return 0;
 }
 
-static int on_header_value_complete(llhttp_t *p) {
+static int on_header_value_complete(llhttp_t *p)
+{
   /* an empty value never calls on_header_value: the next name still starts a new line */
   ctx_of(p)->in_value = 1;
   return 0;
 }
 
-static int on_headers_complete(llhttp_t *p) {
+static int on_headers_complete(llhttp_t *p)
+{
   struct ctx *c = ctx_of(p);
   c->out->status = p->status_code;
   c->out->http_major = p->http_major;
@@ -73,7 +85,8 @@ static int on_headers_complete(llhttp_t *p) {
   return c->no_body ? 1 : 0;
 }
 
-static int on_body(llhttp_t *p, const char *at, size_t len) {
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
   struct ctx *c = ctx_of(p);
   struct sy_resp *o = c->out;
   size_t room = c->body_cap > o->body_len ? c->body_cap - o->body_len : 0;
@@ -86,7 +99,8 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
   return 0;
 }
 
-static int on_message_complete(llhttp_t *p) {
+static int on_message_complete(llhttp_t *p)
+{
   ctx_of(p)->out->complete = 1;
   ctx_of(p)->out->keep_alive = llhttp_should_keep_alive(p);
   /* stop here: the bytes that follow belong to the next message (or to a new protocol) */
@@ -94,13 +108,15 @@ static int on_message_complete(llhttp_t *p) {
 }
 
 int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_resp *out, char *body,
-                  size_t body_cap) {
+                  size_t body_cap)
+{
   llhttp_t parser;
   llhttp_settings_t settings;
   struct ctx c;
   llhttp_errno_t err;
 
-  if (buf == NULL || out == NULL) return -1;
+  if (buf == NULL || out == NULL)
+    return -1;
   memset(out, 0, sizeof *out);
   memset(&c, 0, sizeof c);
   c.base = buf;
@@ -125,7 +141,8 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
     out->consumed = (uint32_t)len;
     if (eof && !out->complete) {
       err = llhttp_finish(&parser);
-      if (err == HPE_PAUSED) err = HPE_OK; /* on_message_complete ran inside finish */
+      if (err == HPE_PAUSED)
+        err = HPE_OK; /* on_message_complete ran inside finish */
     }
   } else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
     out->consumed = (uint32_t)(llhttp_get_error_pos(&parser) - buf);
@@ -152,6 +169,12 @@ int sy_resp_parse(const char *buf, size_t len, int eof, int no_body, struct sy_r
   return 0;
 }
 
-const char *sy_resp_errno_name(int err) { return llhttp_errno_name((llhttp_errno_t)err); }
+const char *sy_resp_errno_name(int err)
+{
+  return llhttp_errno_name((llhttp_errno_t)err);
+}
 
-size_t sy_resp_struct_size(void) { return sizeof(struct sy_resp); }
+size_t sy_resp_struct_size(void)
+{
+  return sizeof(struct sy_resp);
+}

@@ -212,7 +212,9 @@ int SHIM(EVP_EncodeBlock)(unsigned char *t, const unsigned char *f, int n)
 
 /* OpenSSL's decode classes: 0..63 (and '=' as 0), leading-trimmable (SP, HTAB), trailing-only
  * droppable (LF, CR, '-'), and error (everything else, including every byte >= 0x80). */
-enum { B64_WS = 0x100, B64_TRAIL = 0x101, B64_ERR = 0x102 };
+enum { B64_WS = 0x100,
+       B64_TRAIL = 0x101,
+       B64_ERR = 0x102 };
 static int b64_class(unsigned char c)
 {
   if (c >= 'A' && c <= 'Z')

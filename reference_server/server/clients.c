@@ -13,8 +13,8 @@
 
 #include "server.h"
 
-#define LINGER_MS 1000 /* after our last byte, drain the peer's input this long before close */
-#define ACCEPT_BATCH 512 /* accept4 calls per readiness of the listening socket (its backlog) */
+#define LINGER_MS    1000 /* after our last byte, drain the peer's input this long before close */
+#define ACCEPT_BATCH 512  /* accept4 calls per readiness of the listening socket (its backlog) */
 
 void srv_arm(struct server *s, uint64_t t)
 {
@@ -149,7 +149,7 @@ void srv_accept_all(struct server *s, uint64_t now)
       if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == ENETDOWN ||
           err == ENOPROTOOPT || err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH ||
           err == EOPNOTSUPP || err == ENETUNREACH || err == EPERM)
-        continue; /* that pending connection failed (accept(2)): the next one */
+        continue;                    /* that pending connection failed (accept(2)): the next one */
       srv_pause_accept(s, now, err); /* unexpected: do not spin on it */
       return;
     }
@@ -157,7 +157,7 @@ void srv_accept_all(struct server *s, uint64_t now)
     if (fd >= s->cap) {
       close(fd);
       srv_overload_log(s, LOG_REFUSE, now, "refused %s: descriptor %d beyond the table (%d)", peer,
-                   fd, s->cap);
+                       fd, s->cap);
       continue;
     }
     if (s->nclients >= s->max_conns) {
@@ -166,8 +166,8 @@ void srv_accept_all(struct server *s, uint64_t now)
       if (v == NULL) {
         close(fd); /* nothing to shed: refuse at once rather than queue */
         srv_overload_log(s, LOG_REFUSE, now,
-                     "refused %s: %s, and no connection has waited %d ms without progress", peer,
-                     why, SY_SHED_GRACE_MS);
+                         "refused %s: %s, and no connection has waited %d ms without progress", peer,
+                         why, SY_SHED_GRACE_MS);
         continue;
       }
       srv_shed(s, v, now, peer, why);

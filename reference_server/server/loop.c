@@ -20,7 +20,10 @@
 #define NOFILE_CAP (1L << 30) /* an open-file limit above this (or none) counts as this */
 
 static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+  stop_signal = sig;
+}
 
 static uint64_t now_ms(void)
 {
@@ -98,7 +101,7 @@ static long raise_nofile(long want)
     return 1024;
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want) {
     rlim_t to = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)want ? rl.rlim_max
-                                                                          : (rlim_t)want;
+                                                                           : (rlim_t)want;
     struct rlimit raised = {to, rl.rlim_max};
     if (to > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0)
       rl.rlim_cur = to;
@@ -115,7 +118,7 @@ static void size_max_conns(struct server *s)
   long budget = nofile - SY_FD_RESERVE;
   if (!given)
     s->max_conns = budget < 1 ? 1 : budget > SY_MAX_CONNS_CEILING ? SY_MAX_CONNS_CEILING
-                                                                    : (int)budget;
+                                                                  : (int)budget;
   else if (s->max_conns > budget)
     fprintf(stderr,
             "refserver: --max-conns %d is more than the open-file limit (%ld) leaves room for "
@@ -205,7 +208,8 @@ static int wait_ms(const struct server *s, uint64_t now)
     wake = s->accept_paused_until;
   if (srv_overload_flush_due(s) < wake)
     wake = srv_overload_flush_due(s);
-  return wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)(wake - now < 60000 ? wake - now : 60000);
+  return wake == UINT64_MAX ? -1 : wake <= now ? 0
+                                               : (int)(wake - now < 60000 ? wake - now : 60000);
 }
 
 static void dispatch(struct server *s, const struct epoll_event *events, int n, uint64_t now)

@@ -172,8 +172,18 @@ static int run_stdin(struct server *s)
   return 0;
 }
 
-enum { O_LISTEN = 256, O_STDIN, O_POLICY, O_ROUTE, O_HT, O_IT, O_MAXC, O_VERB, O_VER, O_HELP,
-       O_CERT, O_KEY };
+enum { O_LISTEN = 256,
+       O_STDIN,
+       O_POLICY,
+       O_ROUTE,
+       O_HT,
+       O_IT,
+       O_MAXC,
+       O_VERB,
+       O_VER,
+       O_HELP,
+       O_CERT,
+       O_KEY };
 static const struct option opts[] = {{"listen", required_argument, 0, O_LISTEN},
                                      {"stdin", no_argument, 0, O_STDIN},
                                      {"policy", required_argument, 0, O_POLICY},

@@ -122,9 +122,9 @@ void srv_shed(struct server *s, struct client *v, uint64_t now, const char *newc
               const char *why)
 {
   const char *what = v->queue == Q_SILENT ? "sent nothing"
-                     : v->queue == Q_IDLE   ? "idle after a request"
-                     : v->conn.in_len       ? "a request unfinished"
-                                            : "a response unread";
+                     : v->queue == Q_IDLE ? "idle after a request"
+                     : v->conn.in_len     ? "a request unfinished"
+                                          : "a response unread";
   srv_overload_log(s, LOG_SHED, now, "shed %s (%s, waiting %llu ms) for %s: %s", v->peer, what,
                    (unsigned long long)(now - v->wait_since), newcomer, why);
   srv_drop(s, v);

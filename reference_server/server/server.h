@@ -19,14 +19,21 @@
 /* Connections that may be shed for a new one, by what they have sent. Each queue is in the order
  * of wait_since (a client is appended when its wait starts, and time only goes forward), so its
  * head is its oldest. */
-enum { Q_SILENT, Q_IDLE, Q_BUSY, N_QUEUES, Q_NONE = -1 };
-enum { LOG_SHED, LOG_REFUSE, LOG_NOFD, N_LOGS }; /* overload events, each rate-limited */
+enum { Q_SILENT,
+       Q_IDLE,
+       Q_BUSY,
+       N_QUEUES,
+       Q_NONE = -1 };
+enum { LOG_SHED,
+       LOG_REFUSE,
+       LOG_NOFD,
+       N_LOGS }; /* overload events, each rate-limited */
 
 struct client {
   int fd;
   int lingering;
-  int peer_eof;         /* the peer's FIN was read: nothing left to drain at close */
-  uint32_t ep_events;   /* what epoll is watching now (0: not registered) */
+  int peer_eof;       /* the peer's FIN was read: nothing left to drain at close */
+  uint32_t ep_events; /* what epoll is watching now (0: not registered) */
   uint64_t linger_until;
   int queue;                      /* Q_*: which shedding queue it is on */
   struct client *q_prev, *q_next; /* neighbours on that queue */

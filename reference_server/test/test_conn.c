@@ -5,13 +5,13 @@
  * again byte by byte: echo, reassembly, ping/pong, the close handshake and every way to fail. */
 #include "testutil.h"
 
-#define H "Host: a\r\n"
+#define H   "Host: a\r\n"
 #define GET "GET / HTTP/1.1\r\n" H "\r\n"
-#define HANDSHAKE                                                                                  \
-  "GET /live HTTP/1.1\r\n" H "Upgrade: websocket\r\nConnection: Upgrade\r\n"                       \
+#define HANDSHAKE                                                            \
+  "GET /live HTTP/1.1\r\n" H "Upgrade: websocket\r\nConnection: Upgrade\r\n" \
   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-#define R101                                                                                       \
-  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"              \
+#define R101                                                                          \
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
   "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
 #define CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -123,7 +123,7 @@ static size_t server_frame(uint8_t *buf, int opcode, const void *payload, size_t
 
 /* ---- WebSocket rows ---- */
 
-#define FIN 0x80
+#define FIN  0x80
 #define MAXF 4
 struct frame {
   int b0; /* FIN | RSV | opcode as the first byte; 0 ends the list */
@@ -133,15 +133,21 @@ struct frame {
 };
 struct ws_row {
   const char *name;
-  struct frame in[MAXF];   /* client frames, sent in the same read as the handshake */
-  const char *raw;         /* or raw bytes after the handshake */
+  struct frame in[MAXF]; /* client frames, sent in the same read as the handshake */
+  const char *raw;       /* or raw bytes after the handshake */
   size_t raw_len;
-  struct frame out[MAXF];  /* server frames expected after the 101 */
-  int closing;             /* the server is closing the connection */
+  struct frame out[MAXF]; /* server frames expected after the 101 */
+  int closing;            /* the server is closing the connection */
 };
 
-#define F(b0, s) {(b0), (s), sizeof(s) - 1, 0}
-#define UNMASKED(b0, s) {(b0), (s), sizeof(s) - 1, 1}
+#define F(b0, s)                \
+  {                             \
+    (b0), (s), sizeof(s) - 1, 0 \
+  }
+#define UNMASKED(b0, s)         \
+  {                             \
+    (b0), (s), sizeof(s) - 1, 1 \
+  }
 #define P10 "0123456789"
 
 /* clang-format off */
@@ -388,8 +394,7 @@ static void check_responses(const struct tconn *t, const struct resp *want, size
 
 static void test_pipelining(void **state)
 {
-  static const struct resp want[] = {{200, 0}, {200, 1}, {404, 0}, {204, 0},
-                                     {426, 0}, {405, 0}, {200, 0}};
+  static const struct resp want[] = {{200, 0}, {200, 1}, {404, 0}, {204, 0}, {426, 0}, {405, 0}, {200, 0}};
   struct tconn t;
   (void)state;
   tc_open(&t, NULL);
@@ -735,8 +740,7 @@ static void test_chunk_framing_larger_than_the_buffer(void **state)
   static char in[SY_CONN_IN_CAP + 4096];
   static const struct resp want[] = {{413, 0}};
   struct tconn t;
-  size_t len = (size_t)snprintf(in, sizeof in, "POST / HTTP/1.1\r\n" H
-                                "Transfer-Encoding: chunked\r\n\r\n");
+  size_t len = (size_t)snprintf(in, sizeof in, "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n");
   (void)state;
   while (len + 6 <= sizeof in) {
     memcpy(in + len, "1\r\nx\r\n", 6);

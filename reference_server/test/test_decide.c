@@ -7,41 +7,41 @@
 #include "testutil.h"
 
 /* ---- request building blocks ---- */
-#define H "Host: a\r\n"
-#define GET "GET / HTTP/1.1\r\n" H
-#define GL "GET /live HTTP/1.1\r\n" H
-#define UPG "Upgrade: websocket\r\n"
-#define CUP "Connection: Upgrade\r\n"
-#define KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-#define V13 "Sec-WebSocket-Version: 13\r\n"
-#define WS GL UPG CUP KEY V13 /* a valid handshake's fields; rows add the empty line */
+#define H          "Host: a\r\n"
+#define GET        "GET / HTTP/1.1\r\n" H
+#define GL         "GET /live HTTP/1.1\r\n" H
+#define UPG        "Upgrade: websocket\r\n"
+#define CUP        "Connection: Upgrade\r\n"
+#define KEY        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+#define V13        "Sec-WebSocket-Version: 13\r\n"
+#define WS         GL UPG CUP KEY V13 /* a valid handshake's fields; rows add the empty line */
 #define WS_NO(...) GL __VA_ARGS__
-#define END "\r\n"
-#define FRAME "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58" /* masked "Hello" (RFC 6455 §5.7) */
+#define END        "\r\n"
+#define FRAME      "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58" /* masked "Hello" (RFC 6455 §5.7) */
 
 /* ---- the response fields each outcome carries ---- */
-#define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" /* RFC 6455 §1.3 */
-#define F101 "Upgrade: websocket|Connection: Upgrade|Sec-WebSocket-Accept: " ACCEPT
-#define F426 "Upgrade: websocket|Connection: Upgrade"
+#define ACCEPT     "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" /* RFC 6455 §1.3 */
+#define F101       "Upgrade: websocket|Connection: Upgrade|Sec-WebSocket-Accept: " ACCEPT
+#define F426       "Upgrade: websocket|Connection: Upgrade"
 #define F426_CLOSE "Upgrade: websocket|Connection: Upgrade, close"
-#define F426V F426 "|Sec-WebSocket-Version: 13"
-#define CLOSE "Connection: close"
-#define ALLOW "Allow: GET, HEAD, OPTIONS"
+#define F426V      F426 "|Sec-WebSocket-Version: 13"
+#define CLOSE      "Connection: close"
+#define ALLOW      "Allow: GET, HEAD, OPTIONS"
 #define ALLOW_POST "Allow: GET, HEAD, OPTIONS, POST"
 /* h2c and TLS offers */
-#define H2UP "Upgrade: h2c\r\n"
-#define H2CONN "Connection: Upgrade, HTTP2-Settings\r\n"
-#define H2S "HTTP2-Settings: AAMAAABkAAQAAP__\r\n" /* nghttp's: 100 streams, window 65535 */
-#define F101H2C "Connection: Upgrade|Upgrade: h2c"
-#define F426H2C "Upgrade: h2c|Connection: Upgrade"
-#define F101TLS(v) "Upgrade: TLS/" v "|Connection: Upgrade"
+#define H2UP         "Upgrade: h2c\r\n"
+#define H2CONN       "Connection: Upgrade, HTTP2-Settings\r\n"
+#define H2S          "HTTP2-Settings: AAMAAABkAAQAAP__\r\n" /* nghttp's: 100 streams, window 65535 */
+#define F101H2C      "Connection: Upgrade|Upgrade: h2c"
+#define F426H2C      "Upgrade: h2c|Connection: Upgrade"
+#define F101TLS(v)   "Upgrade: TLS/" v "|Connection: Upgrade"
 #define F101TLS11(v) "Upgrade: TLS/" v ", HTTP/1.1|Connection: Upgrade"
-#define F426TLS "Upgrade: TLS/1.2, HTTP/1.1|Connection: Upgrade"
+#define F426TLS      "Upgrade: TLS/1.2, HTTP/1.1|Connection: Upgrade"
 
 #define R(x) SY_R_##x
-#define KA SY_FATE_KEEP_ALIVE
-#define CL SY_FATE_CLOSE
-#define SW SY_FATE_SWITCH
+#define KA   SY_FATE_KEEP_ALIVE
+#define CL   SY_FATE_CLOSE
+#define SW   SY_FATE_SWITCH
 
 typedef size_t (*gen_fn)(char *buf, size_t cap);
 
@@ -66,7 +66,10 @@ static size_t gen_fields(char *buf, size_t cap, size_t n)
   o += (size_t)snprintf(buf + o, cap - o, "\r\n");
   return o;
 }
-static size_t gen_max_fields(char *buf, size_t cap) { return gen_fields(buf, cap, SY_MAX_HEADERS); }
+static size_t gen_max_fields(char *buf, size_t cap)
+{
+  return gen_fields(buf, cap, SY_MAX_HEADERS);
+}
 static size_t gen_too_many_fields(char *buf, size_t cap)
 {
   return gen_fields(buf, cap, SY_MAX_HEADERS + 1);
@@ -106,7 +109,10 @@ static size_t gen_head(char *buf, size_t cap, size_t total)
   memcpy(buf + o, "\r\n\r\n", 4);
   return o + 4;
 }
-static size_t gen_head_at_limit(char *buf, size_t cap) { return gen_head(buf, cap, SY_MAX_HEAD_BYTES); }
+static size_t gen_head_at_limit(char *buf, size_t cap)
+{
+  return gen_head(buf, cap, SY_MAX_HEAD_BYTES);
+}
 static size_t gen_head_over_limit(char *buf, size_t cap)
 {
   return gen_head(buf, cap, SY_MAX_HEAD_BYTES + 1);
@@ -508,7 +514,8 @@ static void test_row(void **state)
   int h2c = strncmp(reason, "H2C_", 4) == 0, tls = strncmp(reason, "TLS_", 4) == 0;
   if (d.fate == SY_FATE_SWITCH) {
     CHECK_INT(d.status, 101);
-    CHECK_INT(d.proto, h2c ? SY_PROTO_H2C : tls ? SY_PROTO_TLS : SY_PROTO_WEBSOCKET);
+    CHECK_INT(d.proto, h2c ? SY_PROTO_H2C : tls ? SY_PROTO_TLS
+                                                : SY_PROTO_WEBSOCKET);
     CHECK_INT(d.switch_offset, d.consumed);
   } else {
     CHECK_INT(d.proto, SY_PROTO_NONE);
@@ -751,7 +758,8 @@ static const struct policy_row policy_rows[] = {
      "GET /t HTTP/1.1\r\n" H END, 426, R(WS_REQUIRED), F426},
     {"policy: unknown kind", "route /chat ws\n", SY_ESYNTAX,
      "line 1: route kind must be plain, websocket, h2c, h2c-required, tls, tls-required or "
-     "secure-redirect", NULL, 0, 0, NULL},
+     "secure-redirect",
+     NULL, 0, 0, NULL},
     {"policy: path without '/'", "# x\n\nroute chat plain\n", SY_ESYNTAX,
      "line 3: route path must start with '/'", NULL, 0, 0, NULL},
     {"policy: unknown directive", "\nbogus\n", SY_ESYNTAX,
@@ -854,7 +862,8 @@ static void test_default_policy(void **state)
   /* The kind names are one table: every name parses back to its kind. */
   for (int k = 0; k < SY_ROUTE__COUNT; k++)
     CHECK_INT(sy_route_kind_parse(sy_route_kind_name((enum sy_route_kind)k),
-                                  strlen(sy_route_kind_name((enum sy_route_kind)k))), k);
+                                  strlen(sy_route_kind_name((enum sy_route_kind)k))),
+              k);
   CHECK(sy_route_kind_name(SY_ROUTE__COUNT) == NULL);
   CHECK_INT(sy_route_kind_parse("h2", 2), -1);
 }
@@ -869,7 +878,7 @@ static void test_strerror(void **state)
   CHECK_STR(sy_strerror(-99), "unknown error");
   CHECK_STR(sy_level_name(SY_LEVEL_SHOULD), "SHOULD");
   CHECK_STR(sy_reason_name((enum sy_reason)SY_R__COUNT), "NONE");
-  CHECK_STR(sy_reason_name((enum sy_reason)-1), "NONE");
+  CHECK_STR(sy_reason_name((enum sy_reason) - 1), "NONE");
 }
 
 int main(void)

@@ -198,7 +198,7 @@ static void check_short_buffers(const struct sy_decision *d)
 /* ---- rows: decisions made by sy_handle from a request ---- */
 
 #define WS_KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-#define WS_HS                                                                                      \
+#define WS_HS \
   "GET /live HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" WS_KEY
 
 static const struct render_row {

@@ -9,14 +9,14 @@
 
 #include "testutil.h"
 
-#define H "Host: a\r\n"
+#define H        "Host: a\r\n"
 #define SETTINGS "AAMAAABkAAQAAP__" /* nghttp's: MAX_CONCURRENT_STREAMS 100, window 65535 */
-#define H2C_OFFER(path)                                                                            \
-  "GET " path " HTTP/1.1\r\n" H "Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n"          \
+#define H2C_OFFER(path)                                                                   \
+  "GET " path " HTTP/1.1\r\n" H "Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n" \
   "HTTP2-Settings: " SETTINGS "\r\n\r\n"
-#define R101H2C "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+#define R101H2C      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
 #define TLS_OFFER(v) "GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/" v "\r\nConnection: Upgrade\r\n\r\n"
-#define R101TLS(v)                                                                                 \
+#define R101TLS(v) \
   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/" v "\r\nConnection: Upgrade\r\n\r\n"
 
 static struct sy_policy policy;
@@ -324,7 +324,8 @@ static void test_tls_switch(void **state)
   snprintf(req, sizeof req,
            "GET /tls HTTP/1.1\r\n" H "Upgrade: TLS/%s, HTTP/1.1\r\nConnection: Upgrade\r\n\r\n", v);
   snprintf(r101, sizeof r101, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/%s, HTTP/1.1\r\n"
-           "Connection: Upgrade\r\n\r\n", v);
+                              "Connection: Upgrade\r\n\r\n",
+           v);
   tc_open(&t, server_tls);
   tc_feed(&t, req, strlen(req));
   tc_expect(&t, r101);

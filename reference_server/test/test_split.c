@@ -174,7 +174,7 @@ static void test_conn(void **state)
 int main(void)
 {
   struct tu_tests l = {0};
-  char (*names)[3][200];
+  char(*names)[3][200];
   int rc;
   sy_policy_default(&policy);
   names = calloc(COUNT(corpus_rows), sizeof *names);

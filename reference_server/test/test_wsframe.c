@@ -143,8 +143,7 @@ static void test_write_lengths(void **state)
     size_t len;
     size_t hlen;
     uint8_t b1;
-  } cases[] = {{0, 2, 0}, {1, 2, 1}, {125, 2, 125}, {126, 4, 126}, {65535, 4, 126},
-               {65536, 10, 127}, {70000, 10, 127}};
+  } cases[] = {{0, 2, 0}, {1, 2, 1}, {125, 2, 125}, {126, 4, 126}, {65535, 4, 126}, {65536, 10, 127}, {70000, 10, 127}};
   (void)state;
   for (size_t i = 0; i < sizeof payload; i++)
     payload[i] = (uint8_t)(i * 7);
@@ -173,23 +172,34 @@ static const struct code_row {
   unsigned code;
   int valid;
 } code_rows[] = {
-    {"close code 0", 0, 0},          {"close code 999", 999, 0},
-    {"close code 1000", 1000, 1},    {"close code 1001", 1001, 1},
-    {"close code 1002", 1002, 1},    {"close code 1003", 1003, 1},
+    {"close code 0", 0, 0},
+    {"close code 999", 999, 0},
+    {"close code 1000", 1000, 1},
+    {"close code 1001", 1001, 1},
+    {"close code 1002", 1002, 1},
+    {"close code 1003", 1003, 1},
     {"close code 1004 (reserved)", 1004, 0},
     {"close code 1005 (no status, never sent)", 1005, 0},
     {"close code 1006 (abnormal, never sent)", 1006, 0},
-    {"close code 1007", 1007, 1},    {"close code 1008", 1008, 1},
-    {"close code 1009", 1009, 1},    {"close code 1010", 1010, 1},
-    {"close code 1011", 1011, 1},    {"close code 1012 (IANA)", 1012, 1},
+    {"close code 1007", 1007, 1},
+    {"close code 1008", 1008, 1},
+    {"close code 1009", 1009, 1},
+    {"close code 1010", 1010, 1},
+    {"close code 1011", 1011, 1},
+    {"close code 1012 (IANA)", 1012, 1},
     {"close code 1013 (IANA)", 1013, 1},
     {"close code 1014 (IANA)", 1014, 1},
     {"close code 1015 (TLS, never sent)", 1015, 0},
-    {"close code 1016", 1016, 0},    {"close code 2000", 2000, 0},
-    {"close code 2999", 2999, 0},    {"close code 3000", 3000, 1},
-    {"close code 3999", 3999, 1},    {"close code 4000", 4000, 1},
-    {"close code 4999", 4999, 1},    {"close code 5000", 5000, 0},
-    {"close code 65535", 65535, 0},  {"close code 65536", 65536, 0},
+    {"close code 1016", 1016, 0},
+    {"close code 2000", 2000, 0},
+    {"close code 2999", 2999, 0},
+    {"close code 3000", 3000, 1},
+    {"close code 3999", 3999, 1},
+    {"close code 4000", 4000, 1},
+    {"close code 4999", 4999, 1},
+    {"close code 5000", 5000, 0},
+    {"close code 65535", 65535, 0},
+    {"close code 65536", 65536, 0},
 };
 
 static void test_code_row(void **state)

@@ -21,45 +21,45 @@
 #include "switchyard.h"
 
 /* A string literal as (pointer, length), NULs and all: rows carry raw bytes. */
-#define LIT(s) (s), (sizeof(s) - 1)
+#define LIT(s)   (s), (sizeof(s) - 1)
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- checks that say what differed, in decimal and by name ---- */
 
-#define CHECK_INT(got, exp)                                                                        \
-  do {                                                                                             \
-    long long got_ = (long long)(got), exp_ = (long long)(exp);                                    \
-    if (got_ != exp_) {                                                                            \
-      print_error("%s = %lld, expected %lld\n", #got, got_, exp_);                                 \
-      _fail(__FILE__, __LINE__);                                                                   \
-    }                                                                                              \
+#define CHECK_INT(got, exp)                                        \
+  do {                                                             \
+    long long got_ = (long long)(got), exp_ = (long long)(exp);    \
+    if (got_ != exp_) {                                            \
+      print_error("%s = %lld, expected %lld\n", #got, got_, exp_); \
+      _fail(__FILE__, __LINE__);                                   \
+    }                                                              \
   } while (0)
 
-#define CHECK_STR(got, exp)                                                                        \
-  do {                                                                                             \
-    const char *got_ = (got), *exp_ = (exp);                                                       \
-    if (got_ == NULL || exp_ == NULL || strcmp(got_, exp_) != 0) {                                 \
-      print_error("%s = \"%s\", expected \"%s\"\n", #got, got_ ? got_ : "(null)",                 \
-                  exp_ ? exp_ : "(null)");                                                         \
-      _fail(__FILE__, __LINE__);                                                                   \
-    }                                                                                              \
+#define CHECK_STR(got, exp)                                                       \
+  do {                                                                            \
+    const char *got_ = (got), *exp_ = (exp);                                      \
+    if (got_ == NULL || exp_ == NULL || strcmp(got_, exp_) != 0) {                \
+      print_error("%s = \"%s\", expected \"%s\"\n", #got, got_ ? got_ : "(null)", \
+                  exp_ ? exp_ : "(null)");                                        \
+      _fail(__FILE__, __LINE__);                                                  \
+    }                                                                             \
   } while (0)
 
-#define CHECK_REASON(got, exp)                                                                     \
-  do {                                                                                             \
-    enum sy_reason got_ = (got), exp_ = (exp);                                                     \
-    if (got_ != exp_) {                                                                            \
-      print_error("%s = %s, expected %s\n", #got, sy_reason_name(got_), sy_reason_name(exp_));    \
-      _fail(__FILE__, __LINE__);                                                                   \
-    }                                                                                              \
+#define CHECK_REASON(got, exp)                                                                 \
+  do {                                                                                         \
+    enum sy_reason got_ = (got), exp_ = (exp);                                                 \
+    if (got_ != exp_) {                                                                        \
+      print_error("%s = %s, expected %s\n", #got, sy_reason_name(got_), sy_reason_name(exp_)); \
+      _fail(__FILE__, __LINE__);                                                               \
+    }                                                                                          \
   } while (0)
 
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      print_error("check failed: %s\n", #cond);                                                    \
-      _fail(__FILE__, __LINE__);                                                                   \
-    }                                                                                              \
+#define CHECK(cond)                             \
+  do {                                          \
+    if (!(cond)) {                              \
+      print_error("check failed: %s\n", #cond); \
+      _fail(__FILE__, __LINE__);                \
+    }                                           \
   } while (0)
 
 /* Bytes as a C-ish literal for failure messages ("GET / HTTP/1.1\r\n..."), truncated to fit. */
@@ -86,10 +86,10 @@ static inline const char *tu_escape(const void *p, size_t len, char *out, size_t
 }
 
 /* Compares two byte strings; on a difference prints both around the first differing byte. */
-#define CHECK_BYTES(got, got_len, exp, exp_len)                                                    \
-  do {                                                                                             \
-    if (!tu_bytes_equal((got), (got_len), (exp), (exp_len), #got))                                 \
-      _fail(__FILE__, __LINE__);                                                                   \
+#define CHECK_BYTES(got, got_len, exp, exp_len)                    \
+  do {                                                             \
+    if (!tu_bytes_equal((got), (got_len), (exp), (exp_len), #got)) \
+      _fail(__FILE__, __LINE__);                                   \
   } while (0)
 
 static inline int tu_bytes_equal(const void *got, size_t got_len, const void *exp, size_t exp_len,
@@ -132,10 +132,10 @@ static inline void tu_add(struct tu_tests *l, const char *name, CMUnitTestFuncti
 }
 
 /* Adds one test per row of a table whose rows start with `const char *name`. */
-#define TU_ADD_ROWS(list, rows, fn)                                                                \
-  do {                                                                                             \
-    for (size_t i_ = 0; i_ < COUNT(rows); i_++)                                                    \
-      tu_add((list), (rows)[i_].name, (fn), &(rows)[i_]);                                          \
+#define TU_ADD_ROWS(list, rows, fn)                       \
+  do {                                                    \
+    for (size_t i_ = 0; i_ < COUNT(rows); i_++)           \
+      tu_add((list), (rows)[i_].name, (fn), &(rows)[i_]); \
   } while (0)
 
 static inline int tu_run(const char *group, struct tu_tests *l)
