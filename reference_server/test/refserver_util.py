@@ -46,6 +46,13 @@ CASES = cases.load()
 _stdin_cache: dict[bytes, bytes] = {}
 
 
+def limits_h() -> dict[str, int]:
+    """Every `#define SY_NAME number` of limits.h, the one place the limits are named (the house
+    C style aligns the values, so any run of blanks separates name and value)."""
+    text = (ROOT / "reference_server" / "limits.h").read_text()
+    return {m[0]: int(m[1]) for m in re.findall(r"^#define (SY_\w+)[ \t]+(\d+)\b", text, re.M)}
+
+
 def stdin_output(raw: bytes, *args: str) -> bytes:
     """What `refserver --stdin` writes for these input bytes: the same state machine as the
     socket server, so the whole byte stream a connection should receive (before any timeout)."""

@@ -4,22 +4,20 @@ limit. Timeouts use their own instance with short values so the suite stays fast
 happens at the limit, out of descriptors): test_overload.py."""
 from __future__ import annotations
 
-import pathlib
 import re
 import time
 
 import pytest
 
-from refserver_util import (SLOW, Reader, exchange, get, read_ws_frame, start_refserver, upgraded,
-                            ws_frame)
+from refserver_util import (SLOW, Reader, exchange, get, limits_h, read_ws_frame, start_refserver,
+                            upgraded, ws_frame)
 
 HEADER_TIMEOUT = 0.6   # seconds, --header-timeout of the timeout instance
 IDLE_TIMEOUT = 1.2     # seconds, --idle-timeout of the timeout instance
 MARGIN = 0.5 * SLOW    # scheduling slack allowed past a deadline
 
 # The limits come from the one place they are named, limits.h.
-LIMITS = {m[0]: int(m[1]) for m in re.findall(
-    r"^#define (SY_\w+) (\d+)\b", (pathlib.Path(__file__).parent.parent / "limits.h").read_text(), re.M)}
+LIMITS = limits_h()
 MAX_HEAD = LIMITS["SY_MAX_HEAD_BYTES"]
 MAX_TARGET = LIMITS["SY_MAX_TARGET_BYTES"]
 MAX_HEADERS = LIMITS["SY_MAX_HEADERS"]

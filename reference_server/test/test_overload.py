@@ -23,10 +23,9 @@ import time
 
 import pytest
 
-from refserver_util import SLOW, Reader, get, start_refserver
+from refserver_util import SLOW, Reader, get, limits_h, start_refserver
 
-LIMITS = {m[0]: int(m[1]) for m in re.findall(
-    r"^#define (SY_\w+) (\d+)\b", (pathlib.Path(__file__).parent.parent / "limits.h").read_text(), re.M)}
+LIMITS = limits_h()
 GRACE = LIMITS["SY_SHED_GRACE_MS"] / 1000
 FD_RESERVE = LIMITS["SY_FD_RESERVE"]
 CEILING = LIMITS["SY_MAX_CONNS_CEILING"]
