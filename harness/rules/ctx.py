@@ -44,6 +44,17 @@ def broken(detail: str) -> Outcome:
     return Outcome("broken", detail)
 
 
+def request_line(raw: bytes) -> bytes:
+    """The request's first line without its line end, read from the bytes: the core records no
+    version when it stops at the start line or right after it."""
+    return raw.split(b"\n", 1)[0].rstrip(b"\r")
+
+
+def http09_form(raw: bytes) -> bool:
+    """The request line has no third part (method SP target): HTTP/0.9's form, with no fields."""
+    return len(request_line(raw).split()) < 3
+
+
 @dataclass(frozen=True)
 class Ctx:
     case: Case

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import core
 from .. import observe as o
-from .ctx import NA, OK, Ctx, Outcome, broken
+from .ctx import NA, OK, Ctx, Outcome, broken, http09_form, request_line
 
 HOST_REASONS = frozenset({"HOST_MISSING", "HOST_REPEATED", "HOST_INVALID"})
 FRAMING_400 = frozenset({"CONTENT_LENGTH_INVALID", "CONTENT_LENGTH_REPEATED", "TE_UNSUPPORTED"})
@@ -14,24 +14,29 @@ FRAMING_400 = frozenset({"CONTENT_LENGTH_INVALID", "CONTENT_LENGTH_REPEATED", "T
 SERVING_ALLOWED = frozenset({"BARE_CR", "CTL_IN_FIELD", "OBS_FOLD", "TE_HTTP10"})
 
 
+def _list_elements(raw: bytes, name: bytes) -> list[bytes]:
+    """The list elements, OWS (SP or HTAB) trimmed, of every field line named `name` (lower
+    case) in the head's CRLF lines: read from the bytes, for questions the core stops before
+    answering (it stops at the second Content-Length, and wherever llhttp refuses)."""
+    out = []
+    for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        n, colon, value = line.partition(b":")
+        if colon and n.lower() == name:
+            out += [v.strip(b" \t") for v in value.split(b",")]
+    return out
+
+
 def identical_lengths(raw: bytes) -> bool:
     """Every Content-Length value in the head (field lines and list elements) is the same decimal:
     RFC 9110 §8.6 lets a recipient accept that as one ("MAY either reject the message as invalid
-    or replace the duplicated field values with a single valid Content-Length field"). The core
-    stops at the second value, so the head is read here, for this one question."""
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    values = []
-    for line in head.split(b"\r\n")[1:]:
-        name, colon, value = line.partition(b":")
-        if colon and name.lower() == b"content-length":
-            values += [v.strip(b" \t") for v in value.split(b",")]
+    or replace the duplicated field values with a single valid Content-Length field")."""
+    values = _list_elements(raw, b"content-length")
     return len(values) > 1 and values[0].isdigit() and all(v == values[0] for v in values)
 
 
 def _line_version(raw: bytes) -> bytes:
-    """The request line's last part (its HTTP-version when it has one): read from the bytes, as
-    the core does not record a version when it stops at the start line or right after it."""
-    return raw.split(b"\n", 1)[0].rstrip(b"\r").rsplit(b" ", 1)[-1]
+    """The request line's last part (its HTTP-version when it has one)."""
+    return request_line(raw).rsplit(b" ", 1)[-1]
 
 
 def _other_version(raw: bytes) -> bool:
@@ -50,7 +55,7 @@ def _in_header_section(ctx: Ctx) -> bool:
 def _must_400(ctx: Ctx, reasons, what: str, also: tuple[int, ...] = ()) -> Outcome:
     if ctx.facts.reason not in reasons or not _in_header_section(ctx):
         return NA
-    if len(ctx.case.raw.split(b"\n", 1)[0].split()) < 3:
+    if http09_form(ctx.case.raw):
         return NA               # no HTTP-version: an HTTP/0.9 request line, which has no fields
     if ctx.status == 400 or ctx.status in also:
         return OK
@@ -77,20 +82,20 @@ def chunked_final(raw: bytes) -> bool:
     """Transfer-Encoding's codings, read with OWS (SP or HTAB) trimmed, end in one chunked: a
     valid framing that llhttp still refuses when a tab follows `chunked` (so the core says
     TE_UNSUPPORTED); no rule may call a server wrong for reading it as the RFC does."""
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    codings = []
-    for line in head.split(b"\r\n")[1:]:
-        name, colon, value = line.partition(b":")
-        if colon and name.lower() == b"transfer-encoding":
-            codings += [c.strip(b" \t").lower() for c in value.split(b",") if c.strip(b" \t")]
+    codings = [c.lower() for c in _list_elements(raw, b"transfer-encoding") if c]
     return bool(codings) and codings[-1] == b"chunked" and codings.count(b"chunked") == 1
 
 
+def framing_may_be_valid(reason: str, raw: bytes) -> bool:
+    """The core refused the framing (`reason`), but the RFC lets a recipient read it: one length
+    given twice, or codings that end in chunked once the tab llhttp refuses is read as OWS."""
+    if reason == "TE_UNSUPPORTED":
+        return chunked_final(raw)
+    return reason in ("CONTENT_LENGTH_REPEATED", "CONTENT_LENGTH_INVALID") and identical_lengths(raw)
+
+
 def _framing_may_be_valid(ctx: Ctx) -> bool:
-    if ctx.facts.reason == "TE_UNSUPPORTED":
-        return chunked_final(ctx.case.raw)
-    return (ctx.facts.reason in ("CONTENT_LENGTH_REPEATED", "CONTENT_LENGTH_INVALID")
-            and identical_lengths(ctx.case.raw))
+    return framing_may_be_valid(ctx.facts.reason, ctx.case.raw)
 
 
 def framing_400(ctx: Ctx) -> Outcome:

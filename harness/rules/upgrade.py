@@ -6,7 +6,7 @@ import re
 from .. import observe as o
 from ..normalise import tokens
 from ..response import http2_settings
-from .ctx import NA, OK, Ctx, Outcome, broken, status_line
+from .ctx import NA, OK, Ctx, Outcome, broken, http09_form, request_line, status_line
 
 # ---- answers that are not HTTP/1.x ----
 
@@ -17,8 +17,7 @@ def _no_version(raw: bytes) -> bool:
     """The request line ends in no HTTP-version (method SP target, the form of an HTTP/0.9
     request, or a last part such as `HTP/1.1`): no HTTP/1.x request, so no rule says what kind
     of bytes answer it (servers answer 0.9's way, without a status line, or echo the token)."""
-    parts = raw.split(b"\n", 1)[0].rstrip(b"\r").split()
-    return len(parts) < 3 or not _HTTP_VERSION.fullmatch(parts[-1])
+    return http09_form(raw) or not _HTTP_VERSION.fullmatch(request_line(raw).split()[-1])
 
 def answer_is_http(ctx: Ctx) -> Outcome:
     if ctx.obs.decision != o.INVALID:

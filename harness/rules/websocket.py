@@ -66,18 +66,10 @@ def refuse_invalid(ctx: Ctx) -> Outcome:
     return OK if ctx.answered else NA
 
 
-_KEY = re.compile(rb"[A-Za-z0-9+/]{21}[AQgw]==")     # base64 of 16 bytes (RFC 6455 §4.1)
-
-
-def _valid_key(facts: core.RequestFacts) -> bool:
-    values = facts.values("Sec-WebSocket-Key")
-    return len(values) == 1 and _KEY.fullmatch(values[0].strip(b" \t")) is not None
-
-
 def accept(ctx: Ctx) -> Outcome:
     if ctx.status != 101 or "websocket" not in [p.partition("/")[0] for p in ctx.upgrade_tokens()]:
         return NA
-    if ctx.facts.ws_keys != 1 or ctx.partial or not _valid_key(ctx.facts):
+    if ctx.facts.ws_keys != 1 or ctx.partial or not ctx.facts.ws_key_valid:
         return NA                   # no single valid key to compute from (a server must refuse
                                     # the handshake: refuse_invalid judges it); or the core
                                     # stopped before the end of the head (another key may follow)
