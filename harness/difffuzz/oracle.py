@@ -19,7 +19,7 @@ from .. import catalog, compare, core, observe
 from ..cases import Case, retarget
 from ..compare import Verdict
 from ..observe import Observation
-from ..rules.message import identical_lengths
+from ..rules.message import framing_may_be_valid
 
 FUZZ_TOPIC = "fuzz"
 DIVERGENCE = "divergence-switch"        # the rule id a divergence is filed under
@@ -90,8 +90,8 @@ def divergence(case: Case, obs: Observation) -> compare.Finding | None:
     to_ws = any(v.strip().lower().startswith("websocket") for v in obs.header("Upgrade"))
     if obs.status != 101 or not (f.reason in NO_SWITCH or (f.reason in NO_WS_SWITCH and to_ws)):
         return None
-    if f.reason.startswith("CONTENT_LENGTH_") and identical_lengths(case.raw):
-        return None         # one length given twice: a recipient MAY take it (RFC 9110 §8.6)
+    if framing_may_be_valid(f.reason, case.raw):
+        return None         # the framing rules' own exception: a recipient may read it
     info = core.reason_info(f.reason)
     return compare.Finding(DIVERGENCE, info.rfc, "MUST", compare.FAIL,
                            f"switched (101) where the reference refuses with {f.status} "

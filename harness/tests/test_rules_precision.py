@@ -98,3 +98,12 @@ def test_chunked_followed_by_a_tab_is_valid_framing():
         assert BY_ID[rule].check(Ctx(case(raw), obs(500), None)).state == "n/a"
     bad = raw.replace(b"chunked\t", b"identity")
     assert BY_ID["framing-400"].check(Ctx(case(bad), obs(200), None)).state == "broken"
+
+
+def test_no_divergence_on_chunked_followed_by_a_tab():
+    # the same exception as the framing rules: `chunked<TAB>` is chunked, the switch is no
+    # divergence from a refusal the RFC does not require
+    raw = b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n"
+    assert oracle.divergence(case(raw), obs(101, H2C_101)) is None
+    bad = raw.replace(b"chunked\t", b"identity")
+    assert oracle.divergence(case(bad), obs(101, H2C_101)) is not None
