@@ -13,10 +13,8 @@ import asyncio
 import os
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
-
-from dataclasses import replace
 
 from .. import chain, observe
 from ..servers import Server, ServerError
@@ -57,7 +55,7 @@ class Lane:
     events: list[dict] = field(default_factory=list)    # crashes, hangs, restarts
     # a chain to the sentinel: its log, read around each exchange (one at a time, so that what
     # the backend received belongs to that exchange)
-    log: chain.Log | None = None
+    log: chain.Log | None = field(init=False, default=None)
 
     def __post_init__(self):
         self.log = chain.sentinel_log(self.server)

@@ -23,8 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import cases as cases_mod
-from .. import findings as findings_mod
-from .. import catalog, run, servers
+from .. import catalog, compare, run, servers
 from . import campaign, oracle, output, shard, triage
 
 EXIT_OK, EXIT_USAGE, EXIT_INFRA, EXIT_INTERRUPTED = 0, 2, 3, 130
@@ -90,7 +89,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def choose(args, names_ok: bool = True) -> tuple[list[catalog.Adapter], dict]:
+def choose(args) -> tuple[list[catalog.Adapter], dict]:
     try:
         adapters = catalog.load(Path(args.adapters))
     except (OSError, ValueError) as e:
@@ -211,10 +210,10 @@ def known_pairs(path: str | None) -> frozenset:
         return frozenset()
     try:
         doc = json.loads(Path(path).read_text())
-        pairs = {(g["server"], g["rule"]) for g in findings_mod.groups(doc)}
-        pairs |= {(r["server"], f["rule"]) for r in doc["results"] for f in r.get("findings") or ()
-                  if f["verdict"] in oracle.FINDING_VERDICTS}
-        return frozenset(pairs)
+        return frozenset(
+            {(r["server"], r["rule"]) for r in doc["results"] if r["verdict"] == compare.FAIL}
+            | {(r["server"], f["rule"]) for r in doc["results"] for f in r.get("findings") or ()
+               if f["verdict"] in oracle.FINDING_VERDICTS})
     except OSError as e:
         raise Usage(f"--known {path}: {e.strerror or e}") from None
     except (ValueError, KeyError, TypeError) as e:

@@ -30,7 +30,6 @@ class Seen:
     def __init__(self, bits: int = SEEN_BITS, hashes: int = SEEN_HASHES):
         self.bits, self.hashes = bits, hashes
         self.table = bytearray(bits // 8)
-        self.added = 0
 
     def _slots(self, v: tuple):
         # two halves of one 64-bit hash make the k slots (Kirsch and Mitzenmacher, 2006)
@@ -45,7 +44,6 @@ class Seen:
     def add(self, v: tuple) -> None:
         for b in self._slots(v):
             self.table[b >> 3] |= 1 << (b & 7)
-        self.added += 1
 
 
 @dataclass
