@@ -139,6 +139,9 @@ def _must_close(reasons):
         if ctx.obs.tail == "http":
             return broken(f"answered {ctx.status}, then answered another request on the same "
                           f"connection ({ctx.obs.tail_status})")
+        if ctx.obs.fate == "open" and ctx.obs.tail is None:
+            return NA       # nothing was sent after the answer: a connection still open then
+                            # may be one the server closes at the next bytes, serving none
         if ctx.obs.fate == "open":
             after = "a request sent after it got no answer and " if ctx.obs.tail == "silent" else ""
             return broken(f"answered {ctx.status}, then {after}the connection stayed open")

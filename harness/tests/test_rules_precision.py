@@ -107,3 +107,14 @@ def test_no_divergence_on_chunked_followed_by_a_tab():
     assert oracle.divergence(case(raw), obs(101, H2C_101)) is None
     bad = raw.replace(b"chunked\t", b"identity")
     assert oracle.divergence(case(bad), obs(101, H2C_101)) is not None
+
+
+def test_open_with_nothing_sent_after_the_answer_is_no_evidence():
+    # libwebsockets, poco: 200 to Content-Length with chunked, no probe after it (the campaign
+    # sends none where the input has no room for one): still open says nothing; a server that
+    # closes at the next bytes, serving none, keeps "close after responding"
+    raw = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    rule = BY_ID["cl-te-close"]
+    assert rule.check(Ctx(case(raw), obs(200), None)).state == "n/a"
+    assert rule.check(Ctx(case(raw), obs(200, tail="silent"), None)).state == "broken"
+    assert rule.check(Ctx(case(raw), obs(200, tail="http", tail_status=200), None)).state == "broken"
