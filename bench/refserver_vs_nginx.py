@@ -309,7 +309,8 @@ def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
-    ap.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement (default 5)")
+    ap.add_argument("--seconds", type=int, default=5,
+                    help="whole seconds per measurement, 1..60 (default 5): wrk's -d takes no fraction")
     ap.add_argument("--conc", type=int, default=50, help="concurrent connections (default 50)")
     ap.add_argument("--pipeline", type=int, default=16, metavar="DEPTH",
                     help="requests per write in the 426-pipelined scenario (default 16; 0 skips it)")
@@ -321,9 +322,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--no-pin", action="store_true",
                     help="do not pin the server and the load generator to separate CPUs")
     args = ap.parse_args()
-    if not (1 <= args.rounds <= 20 and 0.5 <= args.seconds <= 60 and 1 <= args.conc <= 1000
+    if not (1 <= args.rounds <= 20 and 1 <= args.seconds <= 60 and 1 <= args.conc <= 1000
             and 0 <= args.pipeline <= 256):
-        ap.error("bounds: --rounds 1..20, --seconds 0.5..60, --conc 1..1000, --pipeline 0..256")
+        ap.error("bounds: --rounds 1..20, --seconds 1..60, --conc 1..1000, --pipeline 0..256")
     return args
 
 
