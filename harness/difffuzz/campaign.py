@@ -13,7 +13,7 @@ import asyncio
 import os
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import chain, observe
@@ -196,14 +196,9 @@ class Campaign:
     async def _one(self, lane: Lane, item: "_Item") -> None:
         srv, o = lane.server, self.opts
         sent = oracle.sent_for(item.case, srv.adapter.paths)
-        mark = lane.log.mark() if lane.log is not None else 0
-        ex = await engine.exchange(srv.host, srv.port, sent, item.case.tail_bytes, timeout=o.timeout,
-                                   tail_timeout=o.tail_timeout, split=item.split)
-        obs = oracle.observation(item.case, ex, sent)
-        if lane.log is not None:
-            for pause in lane.log.settle_steps():
-                await asyncio.sleep(pause)
-            obs = replace(obs, backend=lane.log.since(mark))
+        obs = await engine.observed(srv.host, srv.port, item.case, sent, item.case.tail_bytes,
+                                    lane.log, timeout=o.timeout, tail_timeout=o.tail_timeout,
+                                    split=item.split)
         lane.exchanges += 1
         self.stats.exchanges += 1
         self.stats.split += item.split

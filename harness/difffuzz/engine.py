@@ -18,8 +18,11 @@ import errno
 import socket
 import time
 
+from dataclasses import replace
+
 from .. import core, response, wire
 from ..matrix import _closing, _tail_complete
+from . import oracle
 
 MAX_READ = wire.MAX_READ        # bytes kept per phase (a flooding server is cut there)
 SPLIT_WAIT = 0.2                # at most this long for the server to read the head (split)
@@ -145,3 +148,19 @@ async def exchange(host: str, port: int, sent: bytes, tail: bytes, *, timeout: f
     finally:
         ex.elapsed = time.monotonic() - t0
         sock.close()
+
+
+async def observed(host: str, port: int, case, sent: bytes, tail: bytes, log, *, timeout: float,
+                   tail_timeout: float, split: bool = False):
+    """One exchange as an observation (oracle.observation). On a chain to the sentinel (`log`, a
+    chain.Log) it carries what the backend received meanwhile, read once the log stops growing:
+    the sentinel may still be writing when the client's answer is complete."""
+    mark = log.mark() if log is not None else 0
+    ex = await exchange(host, port, sent, tail, timeout=timeout, tail_timeout=tail_timeout,
+                        split=split)
+    obs = oracle.observation(case, ex, sent)
+    if log is not None:
+        for pause in log.settle_steps():
+            await asyncio.sleep(pause)
+        obs = replace(obs, backend=log.since(mark))
+    return obs

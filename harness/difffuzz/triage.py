@@ -74,14 +74,8 @@ def check(server: Server, raw: bytes, rule: str, timeout: float, tail_timeout: f
     if not tail:
         case = replace(case, tail=None)
     log = chain.sentinel_log(server)        # a chain to the sentinel: what the backend received
-    mark = log.mark() if log is not None else 0
-    ex = asyncio.run(engine.exchange(server.host, server.port, sent, tail,
-                                     timeout=timeout, tail_timeout=tail_timeout))
-    obs = oracle.observation(case, ex, sent)
-    if log is not None:
-        for pause in log.settle_steps():
-            time.sleep(pause)
-        obs = replace(obs, backend=log.since(mark))
+    obs = asyncio.run(engine.observed(server.host, server.port, case, sent, tail, log,
+                                      timeout=timeout, tail_timeout=tail_timeout))
     j = oracle.judge(case, obs, server.adapter.supports, server.adapter.role)
     hit = any(f.rule == rule for f in j.fails) or (j.divergence is not None and rule == j.divergence.rule)
     return hit, obs, j
