@@ -27,8 +27,8 @@ newline, no corpus seed at all), one process per trial:
 
 A trial stops at its first finding. The finding counts as the bug when the mutant's engine build
 fails on the input and the product's does not (else it is reported as "other"); its time is the
-finding file's modification time less the trial's start. Results: report.md, report.json and
-bugs-found.png (gnuplot) in --out (default build/fuzz-bugbench/<time>/); bugstats.py computes
+finding file's modification time less the trial's start. Results: report.md, report.json,
+bugs-found.png (gnuplot) and findings/<bug>/<config>-<trial> (each finding's input) in --out (default build/fuzz-bugbench/<time>/); bugstats.py computes
 found/trials, median time to first finding and the Vargha-Delaney A12 between configurations.
 Every process started here is waited for or stopped by its PID; every trial is bounded in time
 (-max_total_time / -V) and in executions (-runs / -E).
@@ -216,8 +216,15 @@ def afl_trial(bug, cfg, mroot: Path, seeds: Path, work: Path, seconds, trial):
     return start, found, int(execs.group(1)) if execs else None
 
 
-def trial(bug, cfg, mroot: Path, root: Path, seeds: Path, work: Path, seconds, n):
-    """One trial: {"found": bool, "time_s", "other", "execs"}."""
+def keep(f: Path, dest: Path) -> str:
+    """A finding's input outlives the trial dir, which is removed after the run."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(f, dest)
+    return str(dest)
+
+
+def trial(bug, cfg, mroot: Path, root: Path, seeds: Path, work: Path, seconds, n, kept: Path):
+    """One trial: {"found": bool, "time_s", "other", "execs", "input"}; inputs kept under kept."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     run = libfuzzer_trial if cfg.startswith("libfuzzer") else afl_trial
@@ -229,10 +236,11 @@ def trial(bug, cfg, mroot: Path, root: Path, seeds: Path, work: Path, seconds, n
     for f in found[:5]:
         if fails(judge_m, f) and not fails(judge_p, f):
             res.update(found=True, time_s=round(max(0.0, f.stat().st_mtime - start), 2),
-                       input=str(f))
+                       input=keep(f, kept / f"{cfg}-{n}"))
             break
         if fails(judge_p, f):
-            res["other"] = str(f)  # the product fails on it too: a real finding, not this bug
+            # the product fails on it too: a real finding, not this bug
+            res["other"] = keep(f, kept / f"{cfg}-{n}.other")
     return res
 
 
@@ -274,7 +282,7 @@ def bench_bug(bug, a, root: Path, out: Path, pool):
         info["note"] = "the request mutator stands aside for this target: no *-mut configuration"
     jobs = [(c, n) for n in range(1, a.trials + 1) for c in configs]
     futs = [pool.submit(trial, bug, c, mroot, root, seeds, work / "trials" / f"{c}-{n}", a.seconds,
-                        n) for c, n in jobs]
+                        n, out / "findings" / bug["id"]) for c, n in jobs]
     results = [f.result() for f in futs]
     for r in results:
         print(f"bugbench: {bug['id']} {r['config']} trial {r['trial']}: "
@@ -350,8 +358,10 @@ def cmd_run(a):
         missing = [i["id"] for i in infos
                    if not any(r["found"] for r in results if r["bug"] == i["id"])]
         bad = [i["id"] for i in infos if not i.get("input_shows_it")]
-        if missing or bad:
-            print(f"bugbench: FAIL: not found {missing}; input does not show the bug {bad}")
+        lost = [r["input"] for r in results if r["found"] and not Path(r["input"]).is_file()]
+        if missing or bad or lost:
+            print(f"bugbench: FAIL: not found {missing}; input does not show the bug {bad}; "
+                  f"finding inputs not kept {lost}")
             return 1
     return 0
 
