@@ -283,7 +283,8 @@ test-fuzz: $(addprefix $(fz_replay_DIR)/,$(FUZZ_TARGETS)) $(addprefix $(fz_libfu
 TESTS += test-fuzz
 
 # ---- the bug benchmark (issue 13): fuzzers/bugbench.py, fuzzers/bugbench/<id>.patch ----
-# The full default run is hours (17 bugs x 4 configurations x 5 trials x 60 s); BUGBENCH_BUGS (ids),
+# The full default run (17 bugs x 4 configurations x 5 trials x 60 s) took 1 h 13 min here with
+# BUGBENCH_JOBS=2 (fuzzers/bugbench/README.md; the default is 1 at a time); BUGBENCH_BUGS (ids),
 # BUGBENCH_TRIALS, BUGBENCH_SECONDS, BUGBENCH_CONFIGS and BUGBENCH_JOBS (trials at a time) make
 # it shorter. make test runs one bug, one trial (BUGBENCH_SMOKE) and checks every patch applies.
 BUGBENCH_TRIALS ?= 5
