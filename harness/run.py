@@ -3,8 +3,8 @@
 Owns the process lifetimes of a report run (not pytest: see docs/harness.md): every Server is
 registered before it starts, and one `finally` stops every registered one on success, on an
 exception, on Ctrl-C, SIGTERM and SIGHUP; once that cleanup has begun no server can start, and a
-second signal does not interrupt it. Servers run in parallel threads (each its own ports and run
-directory); the cases against one server run in order, so a crash is attributable.
+second signal does not interrupt it. Servers run in parallel threads (`--jobs` at once, each its
+own ports and run directory); the cases against one server run in order, so a crash is attributable.
 
 Exit status (README, "Exit status"): 0 every server under test ran (and the gate, when asked,
 passed); 1 the gate failed (MUST failures; under --baseline only new ones); 2 a usage or input
@@ -45,6 +45,10 @@ MEANING = {EXIT_OK: "every server under test ran" ,
 # answer timeout per cell (a normal server needs 0.02-0.07 s a cell in a full run)
 BUDGET_BASE = 20.0
 BUDGET_PER_CELL = 0.3           # x --timeout
+# rows run at once when --jobs is not given, per core this process may use: with every row at once
+# a 2-core machine spends half its CPU in the kernel switching between ~60 runnable processes and
+# rows overrun their budget; 8 per core gave the shortest matrix there (docs/harness.md)
+JOBS_PER_CORE = 8
 
 
 class UsageError(Exception):
@@ -125,7 +129,8 @@ def parse_args(argv=None):
     p.add_argument("--plain-path", default="/", help="your server's plain resource (default /)")
     p.add_argument("--corpus", default=str(cases_mod.CORPUS))
     p.add_argument("--out", default="reports")
-    p.add_argument("--jobs", type=_count, default=None, help="servers run at once (>= 1; default: all)")
+    p.add_argument("--jobs", type=_count, default=None,
+                   help=f"servers run at once (>= 1; default: {JOBS_PER_CORE} per core)")
     p.add_argument("--timeout", type=_seconds(0, strict=True), default=0.5,
                    help="seconds to wait for a response (> 0)")
     p.add_argument("--server-budget", type=_seconds(0, strict=False), default=None,
@@ -239,8 +244,13 @@ def budget_for(args, cells: int) -> float | None:
     return BUDGET_BASE + BUDGET_PER_CELL * args.timeout * cells
 
 
+def default_jobs(rows: int) -> int:
+    """Rows run at once without --jobs: JOBS_PER_CORE for each core this process may use."""
+    return max(1, min(rows, JOBS_PER_CORE * len(os.sched_getaffinity(0))))
+
+
 def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, list[dict]]:
-    """Start every server (in parallel), run its cells, keep it running for minimisation.
+    """Start every server (up to `--jobs` at once), run its cells, keep it running for minimisation.
     Every Server is registered in `running` before it starts, so the caller can always stop it.
     A server row's status: "ran"; "skipped" (this machine lacks its setup: a binary or module
     not installed); "failed" (it did not start or did not answer; skip_reason says which)."""
@@ -298,7 +308,7 @@ def run_matrix(args, chosen, adapters, cases, progress, running) -> tuple[list, 
                      f"{bad} fail, {srv.restarts} restarts"
                      + (f", {row['not_run']} NOT RUN" if row["not_run"] else ""))
 
-    jobs = args.jobs or len(chosen)
+    jobs = args.jobs or default_jobs(len(chosen))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, ad) for ad in chosen]
         try:

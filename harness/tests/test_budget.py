@@ -37,6 +37,16 @@ def test_the_budget_is_on_by_default_and_derived_from_the_cell_count():
     assert run.budget_for(run.parse_args(["--server-budget", "0"]), 500) is None
 
 
+def test_rows_at_once_default_to_a_few_per_core_not_all(monkeypatch):
+    # every row at once overran the budgets of a 2-core machine (docs/harness.md)
+    monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert run.parse_args([]).jobs is None
+    assert run.default_jobs(58) == 2 * run.JOBS_PER_CORE < 58
+    assert run.default_jobs(3) == 3
+    monkeypatch.setattr(run.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert run.default_jobs(58) == 58
+
+
 def test_restarts_are_in_the_server_notes(tmp_path):
     c = corpus(tmp_path, {"a": (b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "SERVED"),
                           "b_crash": (b"GET /CRASH HTTP/1.1\r\nHost: localhost\r\n\r\n", "NOT_FOUND"),
